@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # Options of plugins/module_utils/_argspec.py TEST_ARGS.
+    DOCUMENTATION = r'''
+options:
+  test:
+    description:
+      - How far the SMTP test goes.
+      - V(none) no test.
+      - V(connect) TCP connection (and implicit TLS) and the server greeting.
+      - V(tls) also EHLO, STARTTLS where configured, EHLO again, and the certificate check.
+      - V(auth) also AUTH with the configured credentials (one attempt, one mechanism).
+      - V(envelope) also MAIL FROM O(test_sender), RCPT TO O(test_recipient) and DATA up to the 354 reply;
+        then the connection is closed, so no message is delivered.
+      - V(send) delivers one clearly labelled test message to O(test_recipient). Some servers (Exchange,
+        Microsoft 365, Amazon SES, SendGrid) refuse a sender only after the message; only V(send) can
+        detect that.
+      - In check mode V(send) stops at V(envelope), with a warning.
+    type: str
+    choices: [none, connect, tls, auth, envelope, send]
+    default: envelope
+  test_sender:
+    description:
+      - The envelope sender (MAIL FROM) of the test, and the From of a V(send) test.
+      - Default the From address of the settings, else O(username) when it is an address.
+      - Required for O(test=envelope) and O(test=send) when there is no default.
+    type: str
+  test_recipient:
+    description:
+      - The recipient of the test (RCPT TO). Default O(test_sender).
+    type: str
+  ehlo_name:
+    description:
+      - The name sent with EHLO. Default the fully qualified name of the host running the test.
+    type: str
+  timeout:
+    description:
+      - Seconds each network operation (connect, TLS handshake, each reply) may take.
+    type: float
+    default: 10
+  deadline:
+    description:
+      - Seconds the whole test may take, including the search for a working alternative in
+        C(diagnosis.suggestion). A server that sends one byte a second cannot hold a host for longer.
+    type: float
+    default: 30
+  transcript:
+    description:
+      - When to return the SMTP dialogue in C(probe.transcript).
+      - Credentials and the whole AUTH exchange are replaced by C(********).
+    type: str
+    choices: [on_failure, always, never]
+    default: on_failure
+'''

@@ -1,0 +1,49 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Argument specs shared by every module (documented by the mailops.smtp.connection and
+mailops.smtp.smtp_test doc fragments).
+
+Merge them into a module's ``argument_spec`` with ``merged_spec()``; each call returns fresh copies,
+so a module may change ``required`` or defaults without affecting the others.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import copy
+
+TEST_LEVELS = ('none', 'connect', 'tls', 'auth', 'envelope', 'send')
+TRANSCRIPT_MODES = ('on_failure', 'always', 'never')
+
+CONNECTION_ARGS = dict(
+    server=dict(type='str'),
+    port=dict(type='int'),
+    security=dict(type='str', choices=['none', 'starttls', 'tls']),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    auth=dict(type='bool'),
+    username=dict(type='str'),
+    password=dict(type='str', no_log=True),
+)
+
+TEST_ARGS = dict(
+    test=dict(type='str', default='envelope', choices=list(TEST_LEVELS)),
+    test_sender=dict(type='str'),
+    test_recipient=dict(type='str'),
+    ehlo_name=dict(type='str'),
+    timeout=dict(type='float', default=10.0),
+    deadline=dict(type='float', default=30.0),
+    transcript=dict(type='str', default='on_failure', choices=list(TRANSCRIPT_MODES)),
+)
+
+
+def merged_spec(*specs, **extra):
+    """Return one new argument_spec: deep copies of ``specs`` (dicts) updated with ``extra`` options."""
+    result = {}
+    for spec in specs:
+        result.update(copy.deepcopy(spec))
+    result.update(copy.deepcopy(extra))
+    return result
