@@ -1,0 +1,305 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Surgical INI editor with go-ini semantics (Grafana, Gitea/Forgejo, generic INI files).
+
+Text in, text out; no file I/O. ``path`` is ``(section, key)``; section ``None`` or ``''`` addresses the keys
+before the first section header (which ``configparser`` cannot read). Lines that are not touched keep their
+bytes. Commented samples (``;host = localhost:25``, or a commented ``;[mailer]`` header with its commented keys)
+are replaced in place instead of being duplicated. A commented key is only matched inside its own section.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+
+_HEADER = re.compile(r"^[ \t]*\[([^\]\r\n]*)\][ \t]*(?:[;#].*)?$")
+_COMMENTED_HEADER = re.compile(r"^[ \t]*[;#][ \t]*\[([^\]\r\n]+)\][ \t]*$")
+_KEY = re.compile(r"^([ \t]*)([^=;#\[\s][^=]*?)([ \t]*)=([ \t]*)(.*)$")
+_COMMENTED_KEY = re.compile(r"^([ \t]*)[;#][ \t]?([^=;#\[\s][^=]*?)([ \t]*)=([ \t]*)(.*)$")
+_UNSAFE = re.compile(r"[#;\"'`]")
+
+
+def _split_eol(line):
+    if line.endswith("\r\n"):
+        return line[:-2], "\r\n"
+    if line.endswith("\n") or line.endswith("\r"):
+        return line[:-1], line[-1]
+    return line, ""
+
+
+def decode_value(raw):
+    """Return the string go-ini reads for the text after ``=`` (quotes and inline comments removed)."""
+    line = raw.lstrip()
+    if not line:
+        return ""
+    quote = None
+    if len(line) > 3 and line.startswith('"""'):
+        quote = '"""'
+    elif line.startswith("`"):
+        quote = "`"
+    if quote:
+        pos = line.rfind(quote, len(quote))
+        if pos != -1:
+            return line[len(quote):pos]
+    for marker in (" #", " ;", "\t#", "\t;"):
+        idx = line.find(marker)
+        if idx != -1:
+            line = line[:idx]
+    line = line.strip()
+    if len(line) >= 2 and line[0] == line[-1] and line[0] in "\"'" and line.find(line[0], 1) == len(line) - 1:
+        line = line[1:-1]
+    return line
+
+
+def encode_value(value):
+    """Return the text to write after ``=`` so that go-ini reads back exactly ``value``."""
+    if not isinstance(value, str):
+        value = str(value).lower() if isinstance(value, bool) else str(value)
+    if "\r" in value or "\n" in value or "\x00" in value:
+        raise StoreError("INI values cannot contain line breaks or NUL characters")
+    if value == "":
+        return ""
+    if _UNSAFE.search(value) or value != value.strip() or value.endswith("\\"):
+        if "`" not in value and not value.endswith("\\"):
+            return "`" + value + "`"
+        return '"""' + value + '"""'
+    return value
+
+
+class _Line(object):
+    __slots__ = ("text", "eol", "kind", "name", "key", "section", "region", "region_commented", "match")
+
+    def __init__(self, raw):
+        self.text, self.eol = _split_eol(raw)
+
+
+class IniStore(object):
+    """A parsed INI document that renders back byte-identical except for the keys changed."""
+
+    def __init__(self, lines, newline):
+        self._lines = lines
+        self._newline = newline
+
+    @classmethod
+    def parse(cls, text, **options):
+        if not isinstance(text, str):
+            raise StoreError("INI content must be text")
+        if "\x00" in text:
+            raise StoreError("INI content contains a NUL character")
+        raw_lines = text.splitlines(True)
+        newline = "\r\n" if raw_lines and raw_lines[0].endswith("\r\n") else "\n"
+        store = cls([_Line(raw) for raw in raw_lines], newline)
+        store._classify()
+        return store
+
+    # ----------------------------------------------------------------- scanning
+    def _classify(self):
+        section = None
+        region = None
+        region_commented = False
+        for line in self._lines:
+            line.key = line.name = line.match = None
+            match = _HEADER.match(line.text)
+            if match:
+                line.kind = "header"
+                section = region = match.group(1).strip()
+                region_commented = False
+                line.name = section
+            else:
+                match = _COMMENTED_HEADER.match(line.text)
+                if match and not _KEY.match(line.text):
+                    line.kind = "commented_header"
+                    region = match.group(1).strip()
+                    region_commented = True
+                    line.name = region
+                else:
+                    match = _KEY.match(line.text)
+                    if match:
+                        line.kind = "key"
+                        line.key = match.group(2).strip()
+                        line.match = match
+                    else:
+                        match = _COMMENTED_KEY.match(line.text)
+                        if match:
+                            line.kind = "commented_key"
+                            line.key = match.group(2).strip()
+                            line.match = match
+                        else:
+                            line.kind = "other"
+            line.section = section
+            line.region = region
+            line.region_commented = region_commented
+
+    @staticmethod
+    def _norm(section):
+        return section if section else None
+
+    def _active(self, section, key):
+        section = self._norm(section)
+        return [i for i, line in enumerate(self._lines)
+                if line.kind == "key" and line.section == section and line.key == key]
+
+    def _check_path(self, path):
+        if not isinstance(path, (tuple, list)) or len(path) != 2:
+            raise StoreError("INI paths are (section, key)")
+        section, key = path
+        if not isinstance(key, str) or not key or key != key.strip() or "=" in key or "\n" in key or "\r" in key:
+            raise StoreError("invalid INI key name")
+        if section and (not isinstance(section, str) or "]" in section or "\n" in section or "\r" in section):
+            raise StoreError("invalid INI section name")
+        return self._norm(section), key
+
+    # ---------------------------------------------------------------- interface
+    def get(self, path):
+        section, key = self._check_path(path)
+        found = self._active(section, key)
+        if not found:
+            return None
+        return decode_value(self._lines[found[-1]].match.group(5))
+
+    def sections(self):
+        return [line.name for line in self._lines if line.kind == "header"]
+
+    def set(self, path, value):
+        section, key = self._check_path(path)
+        encoded = encode_value(value)
+        if isinstance(value, bool):
+            value = str(value).lower()
+        elif not isinstance(value, str):
+            value = str(value)
+        found = self._active(section, key)
+        if found:
+            line = self._lines[found[-1]]
+            if decode_value(line.match.group(5)) == value:
+                return
+            line.text = self._format(line.match, key, encoded)
+            self._classify()
+            return
+        sample = self._find_sample(section, key)
+        if sample is not None:
+            line = self._lines[sample]
+            line.text = self._format(line.match, key, encoded, indent=line.match.group(1))
+            self._classify()
+            return
+        new_text = key + self._style(section) + encoded if encoded else key + self._style(section).rstrip()
+        anchor = self._insertion_point(section)
+        if anchor is None:
+            self._append_section(section, new_text)
+        else:
+            self._insert(anchor, new_text)
+        self._classify()
+
+    def delete(self, path):
+        section, key = self._check_path(path)
+        found = self._active(section, key)
+        for index in reversed(found):
+            del self._lines[index]
+        if found:
+            self._classify()
+
+    def render(self):
+        return "".join(line.text + line.eol for line in self._lines)
+
+    # ------------------------------------------------------------------ helpers
+    def _format(self, match, key, encoded, indent=None):
+        before, after = match.group(3), match.group(4)
+        if encoded and not after and before:
+            after = " "
+        if not encoded:
+            after = ""
+        text = (match.group(1) if indent is None else indent) + key + before + "=" + after + encoded
+        if indent is None:
+            # keep an inline comment that followed an unquoted value
+            old = match.group(5)
+            comment = re.search(r"[ \t]+[#;].*$", old)
+            if comment and not old.lstrip().startswith(('"""', "`")):
+                text += comment.group(0)
+        return text
+
+    def _find_sample(self, section, key):
+        """Index of a commented ``key = ...`` sample inside the section, uncommenting its header if needed."""
+        has_active_header = any(line.kind == "header" and line.name == section for line in self._lines)
+        if section is None:
+            has_active_header = True
+        for index, line in enumerate(self._lines):
+            if line.kind != "commented_key" or line.key != key or line.region != section:
+                continue
+            if line.region_commented and has_active_header:
+                continue
+            if line.region_commented:
+                if not self._uncomment_header(section):
+                    return None
+            return index
+        return None
+
+    def _uncomment_header(self, section):
+        """Turn ``;[section]`` into ``[section]`` when no active key would move into the section."""
+        for index, line in enumerate(self._lines):
+            if line.kind == "commented_header" and line.name == section:
+                for other in self._lines[index + 1:]:
+                    if other.kind in ("header", "commented_header"):
+                        break
+                    if other.kind == "key":
+                        return False
+                line.text = "[" + section + "]"
+                self._classify()
+                return True
+        return False
+
+    def _style(self, section):
+        keys = [line for line in self._lines if line.kind == "key"]
+        near = [line for line in keys if line.section == section]
+        for line in (near[-1:] or keys[:1]):
+            if line.kind == "key":
+                before, after = line.match.group(3), line.match.group(4)
+                return (before or "") + "=" + (after or (" " if before else ""))
+        return " = "
+
+    def _insertion_point(self, section):
+        """Index after which a new key goes, -1 for the very top, or None when the section is missing."""
+        last_key = None
+        header = None
+        last_sample = None
+        for index, line in enumerate(self._lines):
+            if line.kind == "header" and line.name == section:
+                if header is None:
+                    header = index
+            if line.section == section:
+                if line.kind == "key":
+                    last_key = index
+                elif line.kind == "commented_key" and not line.region_commented and line.region == section:
+                    last_sample = index
+        if last_key is not None:
+            return last_key
+        if section is None:
+            return -1
+        if header is None:
+            if self._uncomment_header(section):
+                return self._insertion_point(section)
+            return None
+        if last_sample is not None:
+            return last_sample
+        return header
+
+    def _insert(self, anchor, text):
+        line = _Line(text)
+        line.eol = self._newline
+        if anchor >= 0 and not self._lines[anchor].eol:
+            # the anchor was the last line, without a final newline: keep the file's end that way
+            self._lines[anchor].eol = self._newline
+            line.eol = ""
+        self._lines.insert(anchor + 1, line)
+
+    def _append_section(self, section, text):
+        if self._lines and not self._lines[-1].eol:
+            self._lines[-1].eol = self._newline
+        if self._lines and self._lines[-1].text.strip():
+            blank = _Line("")
+            blank.eol = self._newline
+            self._lines.append(blank)
+        for new in ("[" + section + "]", text):
+            line = _Line(new)
+            line.eol = self._newline
+            self._lines.append(line)
