@@ -1,0 +1,150 @@
+"""Fleet report: host summaries, totals, and the three renderings (what people and scripts read)."""
+
+import base64
+import datetime
+import json
+
+import pytest
+
+from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import (
+    STATUSES,
+    build_report,
+    host_summary,
+    render,
+)
+
+SECRET = "s3cr3t-P@ss|<b>"
+NOW = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+AUTH_FAILED = {
+    "failed": True,
+    "msg": "SMTP test failed at auth: 535 5.7.8 Authentication credentials invalid. Nothing was changed.",
+    "diagnosis": {
+        "category": "auth_failed", "stage": "auth", "server": "smtp.example.com:587", "smtp_code": 535,
+        "enhanced_status": "5.7.8", "server_message": "Authentication credentials invalid",
+        "hint": "Check the user name and password; Gmail needs an app password.",
+    },
+    "probe": {"transcript": ["C: AUTH PLAIN ********", "S: 535 5.7.8 Authentication credentials invalid"]},
+}
+
+
+def test_apply_failed_test_keeps_diagnosis_but_not_probe():
+    summary = host_summary(AUTH_FAILED, mode="apply", app="grafana", server="smtp.example.com:587")
+    assert summary["status"] == "test_failed"
+    assert summary["diagnosis"]["category"] == "auth_failed"
+    assert summary["diagnosis"]["stage"] == "auth"
+    assert summary["diagnosis"]["hint"].startswith("Check the user name")
+    assert "probe" not in summary and "transcript" not in json.dumps(summary)
+
+
+def test_apply_failure_without_diagnosis_is_an_error():
+    summary = host_summary({"failed": True, "msg": "unsupported setting from_name for app corebos\nmore"})
+    assert summary["status"] == "error"
+    assert summary["message"] == "unsupported setting from_name for app corebos"
+
+
+@pytest.mark.parametrize(
+    ("result", "check_mode", "status", "changed"),
+    [
+        ({"changed": False}, False, "compliant", False),
+        ({"changed": True}, False, "compliant", True),
+        ({"changed": True}, True, "drifted", False),
+    ],
+)
+def test_apply_statuses(result, check_mode, status, changed):
+    summary = host_summary(result, mode="apply", check_mode=check_mode)
+    assert (summary["status"], summary["changed"]) == (status, changed)
+
+
+def test_apply_check_mode_names_drifted_settings_from_the_diff():
+    result = {"changed": True, "diff": {"before": {"server": "old:25", "username": "a", "password_set": True},
+                                        "after": {"server": "new:587", "username": "a", "password_set": True}}}
+    assert host_summary(result, check_mode=True)["drift"] == ["server"]
+
+
+def test_audit_drift_and_probe():
+    info = {"settings": {"server": "old"}, "drift": [{"setting": "server", "before": "old", "after": "new"},
+                                                     {"setting": "port", "before": 25, "after": 587}]}
+    assert host_summary(info, mode="audit", probe={"ok": True})["status"] == "drifted"
+    assert host_summary(info, mode="audit", probe={"ok": True})["drift"] == ["server", "port"]
+    failed_probe = dict(AUTH_FAILED, failed=False, ok=False)
+    summary = host_summary(info, mode="audit", probe=failed_probe)
+    assert summary["status"] == "test_failed" and summary["drift"] == ["server", "port"]
+    assert host_summary({"drift": []}, mode="audit", probe={"ok": True})["status"] == "compliant"
+    assert host_summary({"failed": True, "msg": "cannot read"}, mode="audit")["status"] == "error"
+
+
+def test_unknown_mode_is_rejected():
+    with pytest.raises(ValueError, match="mode"):
+        host_summary({}, mode="fix")
+
+
+def _fleet():
+    summaries = {
+        "web1": host_summary({"changed": True}, app="grafana", server="smtp.example.com:587"),
+        "web2": host_summary(AUTH_FAILED, app="gitea", server="smtp.example.com:587"),
+        "web3": host_summary({"changed": False}, app="nextcloud"),
+        "gone": None,
+        "later": None,
+    }
+    hosts = ["web1", "web2", "web3", "gone", "later"]
+    return build_report(summaries, hosts, active_hosts=["web1", "web3", "later"], mode="apply",
+                        secrets=[SECRET], now=NOW)
+
+
+def test_totals_count_every_status_and_failed_categories():
+    report = _fleet()
+    totals = report["totals"]
+    assert totals["hosts"] == 5
+    assert totals["changed"] == 1
+    assert totals["by_status"] == {"compliant": 2, "drifted": 0, "test_failed": 1, "error": 0,
+                                   "unreachable": 1, "not_run": 1}
+    assert list(totals["by_status"]) == list(STATUSES)
+    assert totals["by_category"] == {"auth_failed": 1}
+    assert [row["host"] for row in report["hosts"]] == ["web1", "web2", "web3", "gone", "later"]
+    assert report["hosts"][3]["status"] == "unreachable"
+    assert report["hosts"][4]["status"] == "not_run"
+    assert report["generated_at"] == "2026-01-02T03:04:05Z"
+
+
+def test_secrets_are_scrubbed_in_clear_and_base64_and_every_rendering():
+    leaky = dict(AUTH_FAILED)
+    leaky["diagnosis"] = dict(AUTH_FAILED["diagnosis"], server_message="bad password %s or %s" % (
+        SECRET, base64.b64encode(SECRET.encode()).decode()))
+    report = build_report({"h": host_summary(leaky)}, ["h"], secrets=[SECRET], now=NOW)
+    assert report["hosts"][0]["diagnosis"]["server_message"] == "bad password ******** or ********"
+    for fmt in ("json", "markdown", "html"):
+        text = render(report, fmt)
+        assert SECRET not in text
+        assert base64.b64encode(SECRET.encode()).decode() not in text
+        assert "s3cr3t" not in text
+
+
+def test_json_rendering_round_trips():
+    report = _fleet()
+    assert json.loads(render(report, "json")) == report
+
+
+def test_markdown_has_totals_and_escapes_table_cells():
+    report = build_report({"a|b": host_summary({"failed": True, "msg": "bad | value"})}, ["a|b"], now=NOW)
+    text = render(report, "markdown")
+    assert "| error | 1 |" in text
+    assert "| a\\|b | " in text
+    assert "bad \\| value" in text
+
+
+def test_html_is_self_contained_escaped_and_exposes_totals():
+    summaries = {"<script>": host_summary({"failed": True, "msg": "<img src=x onerror=alert(1)>"})}
+    text = render(build_report(summaries, ["<script>"], now=NOW), "html")
+    assert "<script" not in text and "<img" not in text
+    assert "&lt;script&gt;" in text
+    for external in ("http://", "https://", "<link", "src="):
+        assert external not in text.replace("src=x", "")
+    text = render(_fleet(), "html")
+    assert 'id="total-hosts" data-count="5"' in text
+    assert 'id="total-compliant" data-status="compliant" data-count="2"' in text
+    assert 'id="category-auth_failed" data-category="auth_failed" data-count="1"' in text
+
+
+def test_render_rejects_unknown_format():
+    with pytest.raises(ValueError, match="format"):
+        render(_fleet(), "pdf")
