@@ -1,0 +1,286 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one settings model shared by every app profile (DESIGN.md "The settings").
+
+``settings_from_params()`` validates the ``outgoing_server`` options into a ``Settings`` object:
+server syntax (through ``_server.parse_servers``), CR/LF/NUL in any value, address syntax, the
+``auth`` default and contradicting options. ``Settings.model()`` gives the dict used for the
+``settings``, ``drift`` and diff return values, with the password masked.
+
+Model keys: ``server, host, port, security, validate_certs, auth, username, password, password_set,
+from_email, from_name``. A profile reading a store produces the same dict through ``stored_model()``.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._server import parse_servers
+
+MASK = '********'
+
+# Order matters: it is the order of the ``settings`` and ``drift`` return values.
+MODEL_KEYS = ('server', 'host', 'port', 'security', 'validate_certs', 'auth', 'username', 'password',
+              'from_email', 'from_name')
+
+# Settings compared for drift (``server`` is derived from host/port/security).
+DRIFT_KEYS = ('host', 'port', 'security', 'validate_certs', 'auth', 'username', 'password',
+              'from_email', 'from_name')
+
+_CONTROL_RE = re.compile(u'[\r\n\x00]')
+_ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-"
+_LOCAL_RE = re.compile(u'^[%s]+(?:\\.[%s]+)*$' % (_ATEXT, _ATEXT))
+_LABEL_RE = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?$')
+
+
+def check_control_characters(value, option):
+    """Raise SettingsError when ``value`` (string, or list/dict of them) holds CR, LF or NUL.
+
+    The message names the option but never quotes the value (it may be a password).
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_control_characters(key, option)
+            check_control_characters(item, '%s.%s' % (option, key))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            check_control_characters(item, option)
+    elif isinstance(value, str) and _CONTROL_RE.search(value):
+        raise SettingsError(option, '%s: CR, LF and NUL characters are not allowed (header or command injection)'
+                            % option)
+
+
+def check_all_control_characters(params):
+    """Apply ``check_control_characters`` to every module parameter."""
+    for option in sorted(params):
+        check_control_characters(params[option], option)
+
+
+def _domain_ok(domain):
+    if domain.startswith('[') and domain.endswith(']'):
+        import ipaddress
+        literal = domain[1:-1]
+        if literal.lower().startswith('ipv6:'):
+            literal = literal[5:]
+        try:
+            ipaddress.ip_address(literal)
+        except ValueError:
+            return False
+        return True
+    try:
+        ascii_domain = domain.encode('idna').decode('ascii')
+    except UnicodeError:
+        return False
+    if len(ascii_domain) > 253:
+        return False
+    labels = ascii_domain.split('.')
+    if len(labels) < 2 and ascii_domain.lower() != 'localhost':
+        # Single-label domains (``user@localhost``) are accepted for localhost only.
+        return False
+    return all(_LABEL_RE.match(label) for label in labels)
+
+
+def is_address(value):
+    """True when ``value`` is a plain RFC 5321 mailbox ``local@domain`` (dot-atom local part)."""
+    if not isinstance(value, str) or value.count('@') < 1:
+        return False
+    local, _sep, domain = value.rpartition('@')
+    if not local or not domain or len(local) > 64 or len(value) > 254:
+        return False
+    return bool(_LOCAL_RE.match(local)) and _domain_ok(domain)
+
+
+def check_address(value, option):
+    if value is None:
+        return None
+    if not is_address(value):
+        raise SettingsError(option, '%s: %r is not an e-mail address (expected local@domain)' % (option, value))
+    return value
+
+
+class Settings(object):
+    """Validated outgoing-server settings in the model's terms.
+
+    ``servers`` is a list of ``_server.ServerSpec``; the first is the main server. ``password`` may be
+    ``None`` when the user gave none (``update_password: on_create`` keeps the stored one).
+    ``given`` is the set of option names the user set explicitly (profiles refuse to drop those).
+    """
+
+    def __init__(self, servers, validate_certs=True, ca_path=None, auth=False, username=None, password=None,
+                 from_email=None, from_name=None, given=()):
+        self.servers = list(servers)
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.auth = auth
+        self.username = username
+        self.password = password
+        self.from_email = from_email
+        self.from_name = from_name
+        self.given = frozenset(given)
+
+    @property
+    def main(self):
+        return self.servers[0]
+
+    @property
+    def server(self):
+        return ';'.join(spec.url() for spec in self.servers)
+
+    @property
+    def host(self):
+        return self.main.ascii_host
+
+    @property
+    def port(self):
+        return self.main.port
+
+    @property
+    def security(self):
+        return self.main.security
+
+    def values(self):
+        """Unmasked model values (never return this dict to the user)."""
+        return {
+            'server': self.server,
+            'host': self.host,
+            'port': self.port,
+            'security': self.security,
+            'validate_certs': self.validate_certs,
+            'auth': self.auth,
+            'username': self.username,
+            'password': self.password,
+            'from_email': self.from_email,
+            'from_name': self.from_name,
+        }
+
+    def model(self):
+        """The masked model dict (safe to return)."""
+        return mask_model(self.values())
+
+    def with_password(self, password):
+        return Settings(self.servers, self.validate_certs, self.ca_path, self.auth, self.username, password,
+                        self.from_email, self.from_name, self.given)
+
+
+def mask_model(values):
+    """Masked copy of a model dict: ``password`` becomes ``********`` (or None) and ``password_set`` is added."""
+    if values is None:
+        return None
+    result = {}
+    for key in MODEL_KEYS:
+        result[key] = values.get(key)
+    password = values.get('password')
+    result['password_set'] = bool(password)
+    result['password'] = MASK if password else None
+    return result
+
+
+def server_url(host, port, security):
+    """Canonical server string for a stored host/port/security (None when the host is unknown)."""
+    if not host:
+        return None
+    scheme = {'none': 'smtp', 'starttls': 'tls', 'tls': 'ssl'}.get(security or 'starttls', 'tls')
+    shown = '[%s]' % host if ':' in host and not host.startswith('[') else host
+    if port is None:
+        return '%s://%s' % (scheme, shown)
+    return '%s://%s:%s' % (scheme, shown, port)
+
+
+def stored_model(host=None, port=None, security=None, validate_certs=None, auth=None, username=None,
+                 password=None, from_email=None, from_name=None):
+    """Build the unmasked model dict for settings read from a store."""
+    return {
+        'server': server_url(host, port, security),
+        'host': host,
+        'port': port,
+        'security': security,
+        'validate_certs': validate_certs,
+        'auth': auth,
+        'username': username,
+        'password': password,
+        'from_email': from_email,
+        'from_name': from_name,
+    }
+
+
+def settings_from_params(params):
+    """Validate the module parameters into ``Settings``; raise ``SettingsError`` naming the option."""
+    check_all_control_characters(params)
+    given = set(name for name in ('server', 'port', 'security', 'validate_certs', 'ca_path', 'auth', 'username',
+                                  'password', 'from_email', 'from_name') if params.get(name) is not None)
+    server = params.get('server')
+    if server is None or server == '':
+        raise SettingsError('server', 'server: the SMTP server is required')
+    servers = parse_servers(server, port=params.get('port'), security=params.get('security'))
+
+    username = params.get('username')
+    password = params.get('password')
+    if username == '':
+        username = None
+    if password == '':
+        password = None
+    auth = params.get('auth')
+    if auth is None:
+        auth = username is not None
+    if auth and username is None:
+        raise SettingsError('auth', 'auth: true needs a username')
+    if password is not None and username is None:
+        raise SettingsError('password', 'password: given without a username')
+    if not auth and password is not None:
+        raise SettingsError('auth', 'auth: false contradicts the password given (remove one of them)')
+
+    validate_certs = params.get('validate_certs')
+    if validate_certs is None:
+        validate_certs = True
+    ca_path = params.get('ca_path')
+    if ca_path and not validate_certs:
+        raise SettingsError('ca_path', 'ca_path: given with validate_certs: false (remove one of them)')
+    if not validate_certs and servers[0].security == 'none':
+        raise SettingsError('validate_certs', 'validate_certs: false means nothing with security: none')
+
+    from_email = check_address(params.get('from_email') or None, 'from_email')
+    from_name = params.get('from_name') or None
+    return Settings(servers, validate_certs=validate_certs, ca_path=ca_path, auth=bool(auth), username=username,
+                    password=password, from_email=from_email, from_name=from_name, given=given)
+
+
+def compute_drift(stored, desired, keep_stored_secret=False):
+    """List of ``{setting, before, after}`` (passwords masked) where the stored model differs from ``desired``.
+
+    ``stored`` and ``desired`` are unmasked model dicts; ``stored`` may be None (nothing stored).
+    ``keep_stored_secret`` is ``update_password: on_create``: a stored password is never drift.
+    """
+    stored = stored or {}
+    drift = []
+    for key in DRIFT_KEYS:
+        want = desired.get(key)
+        have = stored.get(key)
+        if key == 'password':
+            if want is None or (keep_stored_secret and have):
+                continue
+            if want != have:
+                drift.append({'setting': key, 'before': MASK if have else None, 'after': MASK})
+            continue
+        if key in ('from_email', 'from_name', 'username') and want is None and not have:
+            continue
+        if _normalized(key, want) != _normalized(key, have):
+            drift.append({'setting': key, 'before': have, 'after': want})
+    return drift
+
+
+def _normalized(key, value):
+    if key == 'host' and isinstance(value, str):
+        return value.lower().rstrip('.')
+    if key == 'port' and value is not None:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return value
+    if value == '':
+        return None
+    return value
