@@ -1,0 +1,496 @@
+"""SmtpSandbox: a real SMTP server (aiosmtpd 1.4.6) on loopback, in its own thread and event loop.
+
+Everything runs through one aiosmtpd ``SMTP`` subclass; the failure modes are small overrides of its
+hooks (greeting, EHLO, AUTH, MAIL, RCPT, DATA), so TLS, recording and shutdown behave the same in every mode.
+The listening socket is bound here (port 0 -> the kernel picks a free port), not by aiosmtpd's Controller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import itertools
+import json
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+import warnings
+
+from aiosmtpd.smtp import ALLOWED_BEFORE_STARTTLS, SMTP, AuthResult
+
+from . import _replies
+from ._certs import server_context, write_cert_files
+from ._config import SandboxConfig
+
+# aiosmtpd logs every command line at INFO (AUTH included) and every failed TLS handshake with a traceback;
+# for a test server whose job is to be connected to badly, that is noise. SMTP_SANDBOX_DEBUG=1 keeps it.
+if not os.environ.get("SMTP_SANDBOX_DEBUG"):
+    logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+
+_queue_ids = itertools.count(1)
+
+
+class _ListeningSocket(socket.socket):
+    """A listening socket that remembers the connections it accepted, so stop() can cut them all,
+    including those still in an implicit-TLS handshake (which no protocol object knows about yet)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.accepted = []
+
+    def accept(self):
+        conn, addr = super().accept()
+        self.accepted.append(conn)
+        return conn, addr
+
+
+class _SandboxHandler:
+    """aiosmtpd handler hooks: envelope checks and message recording."""
+
+    def __init__(self, sandbox):
+        self.sandbox = sandbox
+        self.config = sandbox.config
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if not self.config.auth_offered:
+            responses = [r for r in responses if not r[4:].upper().startswith("AUTH")]
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        cfg = self.config
+        if cfg.failure == "sender_not_owned":
+            user = server.authenticated_as
+            if user is not None and not cfg.may_send_as(user, address):
+                return _replies.sender_not_owned(address, user)
+            if user is None and cfg.owner_of(address) is not None:
+                return _replies.sender_not_logged_in(address)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return _replies.MAIL_OK
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        failure = self.config.failure
+        if failure == "relay_denied":
+            return _replies.relay_denied(address)
+        if failure == "relay_denied_temp":
+            return _replies.relay_denied_temp(address)
+        if failure == "rcpt_temp_451":
+            return _replies.RCPT_GREYLISTED
+        if failure == "recipient_unknown":
+            return _replies.recipient_unknown(address)
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return _replies.RCPT_OK
+
+    async def handle_DATA(self, server, session, envelope):
+        cfg = self.config
+        user = server.authenticated_as
+        if cfg.failure == "send_as_denied" and not cfg.may_send_as(user, envelope.mail_from):
+            return _replies.SEND_AS_DENIED
+        if cfg.failure == "message_rejected":
+            return _replies.MESSAGE_REJECTED
+        if cfg.failure == "unverified_sender" and (envelope.mail_from or "").lower() not in cfg.verified_identities():
+            return _replies.unverified_sender(envelope.mail_from)
+        message = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": list(envelope.rcpt_tos),
+            "data": bytes(envelope.original_content or envelope.content or b""),
+            "authenticated_as": user,
+            "session": server.record["id"],
+        }
+        server.record["message_accepted"] = True
+        self.sandbox._add_message(message)
+        return _replies.queued("SBX%06d" % next(_queue_ids))
+
+
+class _SandboxSMTP(SMTP):
+    """aiosmtpd's SMTP with the sandbox's recording and failure modes."""
+
+    AuthLoginUsernameChallenge = "Username:"
+    AuthLoginPasswordChallenge = "Password:"
+
+    def __init__(self, sandbox, **kwargs):
+        self.sandbox = sandbox
+        self.config = sandbox.config
+        self.record = None
+        self._greeted = False
+        self._ehlo_seen = False
+        self._silent = False
+        self._in_data = False
+        self._finished = False
+        with warnings.catch_warnings():
+            # auth_required with auth_require_tls=False warns; the sandbox does that on purpose.
+            warnings.simplefilter("ignore")
+            super().__init__(_SandboxHandler(sandbox), **kwargs)
+        if self.config.security == "starttls_required":
+            for name, method in list(self._smtp_methods.items()):
+                if name not in ALLOWED_BEFORE_STARTTLS:
+                    self._smtp_methods[name] = self._guard_starttls(method)
+
+    # -- state -------------------------------------------------------------------------------------------
+    @property
+    def authenticated_as(self):
+        return self.record.get("authenticated_as") if self.record else None
+
+    def _guard_starttls(self, method):
+        @functools.wraps(method)
+        async def guarded(arg):
+            if self._tls_protocol is None:
+                await self.push(_replies.STARTTLS_REQUIRED)
+                return
+            await method(arg)
+
+        return guarded
+
+    # -- connection life cycle ----------------------------------------------------------------------------
+    def connection_made(self, transport):
+        first = self.record is None
+        super().connection_made(transport)
+        if first:
+            peer = transport.get_extra_info("peername")
+            self.record = self.sandbox._new_session(peer[:2] if peer else None)
+            if self.config.security == "tls":
+                self._note_tls(transport)
+        else:
+            self._note_tls(transport)
+
+    def _note_tls(self, transport):
+        ssl_object = transport.get_extra_info("ssl_object")
+        self.record["tls"] = True
+        if ssl_object is not None:
+            self.record["tls_version"] = ssl_object.version()
+
+    def connection_lost(self, error):
+        super().connection_lost(error)
+        if not self._finished and self.record is not None:
+            self._finished = True
+            self.sandbox._session_closed(self.record)
+
+    def _cb_client_connected(self, reader, writer):
+        super()._cb_client_connected(reader, writer)
+        readuntil = reader.readuntil
+        readline = reader.readline
+
+        async def recording_readuntil(separator=b"\n"):
+            line = await readuntil(separator)
+            self._note_line(line)
+            return line
+
+        async def recording_readline():
+            line = await readline()
+            self._note_line(line)
+            return line
+
+        reader.readuntil = recording_readuntil
+        reader.readline = recording_readline
+
+    def _note_line(self, line):
+        if self.record is not None and not self._in_data and line:
+            self.record["commands"].append(line.rstrip(b"\r\n").decode("utf-8", "replace"))
+
+    # -- replies --------------------------------------------------------------------------------------
+    async def push(self, status):
+        text = status if isinstance(status, str) else status.decode("utf-8", "replace")
+        if not self._greeted:
+            self._greeted = True
+            failure = self.config.failure
+            if failure == "no_banner":
+                self._silent = True
+                return
+            if failure == "greeting_421":
+                self.record["replies"].append(_replies.GREETING_421)
+                await super().push(_replies.GREETING_421)
+                self.transport.close()
+                return
+            if failure == "drip_banner":
+                self.record["replies"].append(text)
+                for byte in (text + "\r\n").encode("ascii"):
+                    if self.transport is None or self.transport.is_closing():
+                        return
+                    self._writer.write(bytes([byte]))
+                    await self._writer.drain()
+                    await asyncio.sleep(self.config.drip_interval)
+                return
+        if self._silent:
+            return
+        self.record["replies"].extend(text.split("\r\n"))
+        await super().push(status)
+
+    # -- commands -----------------------------------------------------------------------------------------
+    async def smtp_EHLO(self, hostname):
+        first = not self._ehlo_seen
+        await super().smtp_EHLO(hostname)
+        if hostname:
+            self._ehlo_seen = True
+        if first and hostname:
+            if self.config.failure == "disconnect_after_ehlo":
+                self.transport.close()
+            elif self.config.failure == "stall_after_ehlo":
+                self._silent = True
+
+    async def smtp_DATA(self, arg):
+        if (
+            self.config.failure == "data_refused"
+            and self.session.host_name
+            and self.envelope.rcpt_tos
+            and not arg
+            and not (self._auth_required and not self.session.authenticated)
+        ):
+            await self.push(_replies.DATA_REFUSED)
+            return
+        self._in_data = True
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            self._in_data = False
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data):
+    """AUTH PLAIN/LOGIN against the users table, or the provider-specific refusals."""
+    cfg = server.config
+    failure = cfg.failure
+    if failure == "auth_failed_gmail":
+        return AuthResult(success=False, handled=False, message=_replies.AUTH_FAILED_GMAIL)
+    if failure == "auth_failed_o365":
+        return AuthResult(success=False, handled=False, message=_replies.AUTH_FAILED_O365)
+    if failure == "app_password_required":
+        return AuthResult(success=False, handled=False, message=_replies.APP_PASSWORD_REQUIRED)
+    login = auth_data.login.decode("utf-8", "replace")
+    password = auth_data.password.decode("utf-8", "replace")
+    if login in cfg.users and cfg.users[login] == password:
+        server.record["authenticated_as"] = login
+        server.record["auth_mechanism"] = mechanism
+        return AuthResult(success=True, auth_data=auth_data, message=_replies.AUTH_OK)
+    return AuthResult(success=False, handled=False, message=_replies.AUTH_INVALID)
+
+
+def _format_host(host):
+    return "[%s]" % host if ":" in host else host
+
+
+class SmtpSandbox:
+    """A started-on-demand SMTP server for tests.
+
+    ``SmtpSandbox(cfg)`` or ``SmtpSandbox(security="tls", users={...})`` (keyword arguments build or
+    override the config). Use as a context manager, or call start()/stop().
+
+    After start(): ``host``, ``port``, ``ca_path`` (PEM of the test CA), ``server`` (URL in the collection's
+    syntax, e.g. ``tls://127.0.0.1:40123``), ``messages`` and ``sessions`` (lists of dicts, appended live).
+    ``record_dir`` (optional) receives messages.jsonl and sessions.jsonl as things happen.
+    """
+
+    def __init__(self, config=None, record_dir=None, **overrides):
+        if config is None:
+            config = SandboxConfig(**overrides)
+        elif overrides:
+            config = config.replace(**overrides)
+        self.config = config
+        self.record_dir = record_dir
+        self.host = config.host
+        self.port = None
+        self.ca_path = None
+        self.cert_path = None
+        self.messages = []
+        self.sessions = []
+        self._record_lock = threading.Lock()
+        self._tempdir = None
+        self._loop = None
+        self._thread = None
+        self._server = None
+        self._listener = None
+        self._protocols = set()
+
+    # -- public ---------------------------------------------------------------------------------------------
+    @property
+    def security(self):
+        return self.config.security
+
+    @property
+    def server(self):
+        """The server in the collection's syntax: smtp:// (plain), tls:// (STARTTLS), ssl:// (implicit TLS)."""
+        return "%s://%s:%s" % (self.config.scheme, _format_host(self.host), self.port)
+
+    @property
+    def running(self):
+        return self._thread is not None and self._thread.is_alive()
+
+    def state(self):
+        """What the CLI writes into its state file for this instance."""
+        return {"host": self.host, "port": self.port, "ca_path": self.ca_path, "server": self.server}
+
+    def start(self):
+        if self._loop is not None:
+            raise RuntimeError("sandbox already started")
+        self._tempdir = tempfile.mkdtemp(prefix="smtp-sandbox-")
+        try:
+            paths = write_cert_files(self._tempdir, self.config.cert, self.config.hostname)
+            self.ca_path = paths["ca"]
+            self.cert_path = paths["chain"]
+            self._ssl_context = server_context(paths["chain"], paths["key"]) if self.config.tls_wanted else None
+            if self.record_dir:
+                os.makedirs(self.record_dir, exist_ok=True)
+            self._loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(
+                target=self._run_loop, name="smtp-sandbox-%s" % self.config.security, daemon=True
+            )
+            self._thread.start()
+            asyncio.run_coroutine_threadsafe(self._astart(), self._loop).result(timeout=15)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            if self._thread is not None and self._thread.is_alive():
+                try:
+                    asyncio.run_coroutine_threadsafe(self._astop(), loop).result(timeout=10)
+                finally:
+                    loop.call_soon_threadsafe(loop.stop)
+                    self._thread.join(timeout=10)
+            if not loop.is_running():
+                loop.close()
+        self._thread = None
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        if self._tempdir is not None:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+            self._tempdir = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def wait_for(self, predicate, timeout=5.0):
+        """Poll ``predicate(self)`` until true (server-side records trail the client by a moment)."""
+        end = time.monotonic() + timeout
+        while True:
+            if predicate(self):
+                return True
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.01)
+
+    def wait_sessions_closed(self, count=1, timeout=5.0):
+        """Wait until at least ``count`` sessions have ended; returns the ended sessions."""
+        self.wait_for(lambda sb: len([s for s in sb.sessions if s["closed"]]) >= count, timeout)
+        return [s for s in self.sessions if s["closed"]]
+
+    # -- event loop side ----------------------------------------------------------------------------------
+    def _run_loop(self):
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    def _make_protocol(self):
+        cfg = self.config
+        starttls = cfg.security in ("starttls", "starttls_required")
+        protocol = _SandboxSMTP(
+            self,
+            hostname=cfg.hostname,
+            ident=_replies.GREETING_IDENT,
+            tls_context=self._ssl_context if starttls else None,
+            require_starttls=False,  # starttls_required is enforced with the RFC 3207 enhanced code instead
+            auth_require_tls=starttls and not cfg.auth_before_tls,
+            auth_required=cfg.auth_required,
+            auth_exclude_mechanism=() if cfg.auth_offered else ("PLAIN", "LOGIN"),
+            authenticator=_authenticator,
+            enable_SMTPUTF8=True,
+            timeout=cfg.idle_timeout,
+            loop=self._loop,
+        )
+        self._protocols.add(protocol)
+        return protocol
+
+    async def _astart(self):
+        cfg = self.config
+        family = socket.AF_INET6 if ":" in cfg.host else socket.AF_INET
+        listener = _ListeningSocket(family, socket.SOCK_STREAM)
+        self._listener = listener
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        listener.bind((cfg.host, cfg.port))
+        listener.listen(64)
+        listener.setblocking(False)
+        self.port = listener.getsockname()[1]
+        kwargs = {}
+        if cfg.security == "tls":
+            kwargs = {"ssl": self._ssl_context, "ssl_handshake_timeout": cfg.tls_handshake_timeout}
+        self._server = await self._loop.create_server(self._make_protocol, sock=listener, **kwargs)
+
+    async def _astop(self):
+        if self._server is not None:
+            self._server.close()
+        for protocol in list(self._protocols):
+            transport = protocol.transport
+            if transport is not None:
+                transport.abort()
+            original = getattr(protocol, "_original_transport", None)
+            if original is not None:
+                original.abort()
+        if self._listener is not None:
+            for conn in self._listener.accepted:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        # let connection_lost() callbacks run so every session gets its closing record
+        for _ in range(5):
+            await asyncio.sleep(0.01)
+        current = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not current]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=2)
+        for protocol in list(self._protocols):
+            if protocol.record is not None and not protocol._finished:
+                protocol._finished = True
+                self._session_closed(protocol.record)
+        self._protocols.clear()
+        if self._listener is not None:
+            for conn in self._listener.accepted:
+                conn.close()
+
+    # -- records ----------------------------------------------------------------------------------------
+    def _new_session(self, peer):
+        record = {
+            "id": len(self.sessions),
+            "peer": tuple(peer) if peer else None,
+            "commands": [],
+            "replies": [],
+            "authenticated_as": None,
+            "auth_mechanism": None,
+            "message_accepted": False,
+            "tls": False,
+            "tls_version": None,
+            "closed": False,
+        }
+        self.sessions.append(record)
+        return record
+
+    def _session_closed(self, record):
+        record["closed"] = True
+        self._write_record("sessions.jsonl", dict(record, peer=list(record["peer"]) if record["peer"] else None))
+
+    def _add_message(self, message):
+        self.messages.append(message)
+        self._write_record("messages.jsonl", dict(message, data=message["data"].decode("utf-8", "replace")))
+
+    def _write_record(self, name, record):
+        if not self.record_dir:
+            return
+        line = json.dumps(record, sort_keys=True) + "\n"
+        with self._record_lock:
+            with open(os.path.join(self.record_dir, name), "a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
