@@ -1,0 +1,793 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""coreBOS: the outgoing server in MySQL/MariaDB table ``vtiger_systems``, row ``server_type='email'``.
+
+What coreBOS does, and what this file mirrors (see docs/corebos.md):
+
+* ``modules/Settings/Save.php`` looks the email row up by ``server_type``; it UPDATEs it by ``id`` when it
+  exists, else INSERTs a row whose ``id`` comes from ADOdb ``GenID('vtiger_systems_seq')``
+  (``update vtiger_systems_seq set id=LAST_INSERT_ID(id+1)``; the table is created holding 0 when missing).
+  It writes ``server_port = 0``: the port is never read from that column.
+* ``modules/Emails/mail.php`` (``setMailServerProperties``) reads the first email row: ``server`` goes to
+  PHPMailer's ``Host`` unchanged (``[tls://|ssl://]host[:port]``, several separated by ``;``; no port or
+  port 0 means 25); ``server_password`` is ``html_entity_decode``d; ``smtp_auth`` other than ``'false'``
+  (even ''/NULL) turns AUTH on, and ``tls``/``ssl``/``tlsnc``/``sslnc`` also set ``SMTPSecure`` (``nc``: no
+  certificate check). A ``tls://``/``ssl://`` prefix on a host overrides ``SMTPSecure`` for that host.
+* The database credentials come from the coreBOS root's ``config.inc.php`` (``$dbconfig[...]``), read here
+  as text and never executed.
+
+Other ``server_type`` rows (``ftp_backup``, ``local_backup``) share the table and the sequence; nothing
+here reads or writes them.
+
+NOTE for the module engineer (owner of modules/outgoing_server*.py and _apps.py): the ``corebos`` profile
+needs the ``login_*`` options. Merge ``COREBOS_LOGIN_ARGS`` (below) into both modules' argument specs and
+add the ``mailops.smtp.corebos`` doc fragment (plugins/doc_fragments/corebos.py) to their DOCUMENTATION.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import contextlib
+import os
+import re
+import traceback
+
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
+
+APP = 'corebos'
+TABLE = 'vtiger_systems'
+SEQ_TABLE = 'vtiger_systems_seq'
+EMAIL_TYPE = 'email'
+CONFIG_FILE = 'config.inc.php'
+DEFAULT_DB_PORT = 3306
+PHPMAILER_DEFAULT_PORT = 25
+COLUMNS = ('id', 'server', 'server_port', 'server_username', 'server_password', 'server_type', 'smtp_auth',
+           'server_path', 'from_email_field')
+# Column -> the option that fills it (used in length errors; values are never quoted).
+COLUMN_OPTIONS = (
+    ('server', 'server'),
+    ('server_username', 'username'),
+    ('server_password', 'password'),
+    ('from_email_field', 'from_email'),
+)
+SMTP_AUTH_VALUES = ('false', 'true', 'tls', 'ssl', 'tlsnc', 'sslnc')
+ENV_OVERRIDES = ('COREBOS_DBSERVER', 'COREBOS_DBPORT', 'COREBOS_DBUSER', 'COREBOS_DBPASS', 'COREBOS_DBNAME')
+
+# The login_* options (merged into outgoing_server and outgoing_server_info; documented by the
+# mailops.smtp.corebos doc fragment).
+COREBOS_LOGIN_ARGS = dict(
+    login_host=dict(type='str'),
+    login_port=dict(type='int'),
+    login_user=dict(type='str'),
+    login_password=dict(type='str', no_log=True),
+    login_db=dict(type='str'),
+    login_unix_socket=dict(type='str'),
+    connect_timeout=dict(type='float', default=10.0),
+)
+CORBOS_LOGIN_ARGS = COREBOS_LOGIN_ARGS  # the name used in the issue
+
+# PHPMailer 5.2 (bundled with coreBOS) accepts one host entry when it matches this; others are skipped.
+_PHPMAILER_HOST_RE = re.compile(r'^((ssl|tls)://)*([a-zA-Z0-9.-]*):?([0-9]*)$')
+_PREFIX_SECURITY = {'tls': 'starttls', 'ssl': 'tls'}
+_SECURITY_PREFIX = {'starttls': 'tls://', 'tls': 'ssl://', 'none': ''}
+
+
+# --------------------------------------------------------------------------------------------------
+# config.inc.php (read as PHP tokens, never executed)
+# --------------------------------------------------------------------------------------------------
+
+_SINGLE_ESCAPES = {'\\': '\\', "'": "'"}
+_DOUBLE_ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', 'v': '\v', 'e': '\x1b', 'f': '\f', '\\': '\\', '$': '$',
+                   '"': '"'}
+
+
+class _Token(object):
+    __slots__ = ('kind', 'value', 'line')
+
+    def __init__(self, kind, value, line):
+        self.kind = kind  # 'str', 'num', 'var', 'name', 'op', 'dyn' (string with interpolation)
+        self.value = value
+        self.line = line
+
+    def __repr__(self):
+        return '_Token(%r, %r)' % (self.kind, self.value)
+
+
+def _read_single(text, pos):
+    out = []
+    i = pos + 1
+    while i < len(text):
+        char = text[i]
+        if char == '\\' and i + 1 < len(text) and text[i + 1] in _SINGLE_ESCAPES:
+            out.append(text[i + 1])
+            i += 2
+            continue
+        if char == "'":
+            return ''.join(out), i + 1, False
+        out.append(char)
+        i += 1
+    raise ValueError('unterminated string')
+
+
+def _read_double(text, pos):
+    out = []
+    dynamic = False
+    i = pos + 1
+    while i < len(text):
+        char = text[i]
+        if char == '\\' and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt in _DOUBLE_ESCAPES:
+                out.append(_DOUBLE_ESCAPES[nxt])
+                i += 2
+                continue
+            octal = re.match(r'[0-7]{1,3}', text[i + 1:i + 4])
+            if octal:
+                out.append(chr(int(octal.group(0), 8) & 0xFF))
+                i += 1 + len(octal.group(0))
+                continue
+            hexa = re.match(r'x([0-9A-Fa-f]{1,2})', text[i + 1:i + 4])
+            if hexa:
+                out.append(chr(int(hexa.group(1), 16)))
+                i += 1 + len(hexa.group(0))
+                continue
+            uni = re.match(r'u\{([0-9A-Fa-f]+)\}', text[i + 1:i + 16])
+            if uni:
+                out.append(chr(int(uni.group(1), 16)))
+                i += 1 + len(uni.group(0))
+                continue
+            out.append(char)
+            i += 1
+            continue
+        if char == '$' and i + 1 < len(text) and (text[i + 1].isalpha() or text[i + 1] in '_{'):
+            dynamic = True
+        if char == '{' and i + 1 < len(text) and text[i + 1] == '$':
+            dynamic = True
+        if char == '"':
+            return ''.join(out), i + 1, dynamic
+        out.append(char)
+        i += 1
+    raise ValueError('unterminated string')
+
+
+def php_tokens(text):
+    """Tokenize PHP source just enough to find ``$dbconfig[...] = ...;`` (comments and strings honoured)."""
+    tokens = []
+    i = 0
+    line = 1
+    length = len(text)
+    start = text.find('<?php')
+    if start >= 0:
+        line += text.count('\n', 0, start)
+        i = start + 5
+    while i < length:
+        char = text[i]
+        if char == '\n':
+            line += 1
+            i += 1
+        elif char.isspace():
+            i += 1
+        elif char == '#' or text.startswith('//', i):
+            end = text.find('\n', i)
+            i = length if end < 0 else end
+        elif text.startswith('/*', i):
+            end = text.find('*/', i + 2)
+            end = length if end < 0 else end + 2
+            line += text.count('\n', i, end)
+            i = end
+        elif text.startswith('?>', i):
+            nxt = text.find('<?php', i)
+            if nxt < 0:
+                break
+            line += text.count('\n', i, nxt)
+            i = nxt + 5
+        elif char in '\'"':
+            reader = _read_single if char == "'" else _read_double
+            value, end, dynamic = reader(text, i)
+            tokens.append(_Token('dyn' if dynamic else 'str', value, line))
+            line += text.count('\n', i, end)
+            i = end
+        elif char == '$' and i + 1 < length and (text[i + 1].isalpha() or text[i + 1] == '_'):
+            match = re.match(r'\$[A-Za-z_][A-Za-z0-9_]*', text[i:])
+            tokens.append(_Token('var', match.group(0)[1:], line))
+            i += len(match.group(0))
+        elif char.isdigit():
+            match = re.match(r'[0-9]+', text[i:])
+            tokens.append(_Token('num', match.group(0), line))
+            i += len(match.group(0))
+        elif char.isalpha() or char == '_' or char == '\\':
+            match = re.match(r'[A-Za-z_\\][A-Za-z0-9_\\]*', text[i:])
+            tokens.append(_Token('name', match.group(0), line))
+            i += len(match.group(0))
+        else:
+            two = text[i:i + 2]
+            if two in ('?:', '??', '==', '!=', '=>', '.='):
+                tokens.append(_Token('op', two, line))
+                i += 2
+            else:
+                tokens.append(_Token('op', char, line))
+                i += 1
+    return tokens
+
+
+def _statement_end(tokens, start):
+    depth = 0
+    j = start
+    while j < len(tokens):
+        tok = tokens[j]
+        if tok.kind == 'op' and tok.value in '([{':
+            depth += 1
+        elif tok.kind == 'op' and tok.value in ')]}':
+            depth -= 1
+        elif tok.kind == 'op' and tok.value == ';' and depth <= 0:
+            return j
+        j += 1
+    return j
+
+
+def parse_dbconfig(text):
+    """Read ``$dbconfig['key'] = 'value';`` assignments from PHP source without executing it.
+
+    Returns ``(values, env_vars)``: ``values`` maps each key to its last literal string value (integers
+    are returned as their text); ``env_vars`` lists the ``getenv('COREBOS_DB...')`` names the file uses
+    (their values at run time are invisible to us). An assignment whose value is ``getenv(...) ?
+    getenv(...) : 'literal'`` (or ``?:``) yields the literal fallback.
+    """
+    tokens = php_tokens(text)
+    values = {}
+    env_vars = []
+    for index, tok in enumerate(tokens):
+        if tok.kind == 'name' and tok.value.lower().lstrip('\\') == 'getenv':
+            if index + 2 < len(tokens) and tokens[index + 1].value == '(' and tokens[index + 2].kind == 'str':
+                name = tokens[index + 2].value
+                if name.upper().startswith('COREBOS_') and name not in env_vars:
+                    env_vars.append(name)
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if (tok.kind == 'var' and tok.value == 'dbconfig' and i + 4 < len(tokens)
+                and tokens[i + 1].value == '[' and tokens[i + 2].kind == 'str'
+                and tokens[i + 3].value == ']' and tokens[i + 4].kind == 'op' and tokens[i + 4].value == '='):
+            key = tokens[i + 2].value
+            end = _statement_end(tokens, i + 5)
+            expr = tokens[i + 5:end]
+            literal = _literal_value(expr)
+            if literal is not None:
+                values[key] = literal
+            i = end + 1
+            continue
+        i += 1
+    return values, env_vars
+
+
+def _literal_value(expr):
+    if len(expr) == 1 and expr[0].kind in ('str', 'num'):
+        return expr[0].value
+    if len(expr) == 2 and expr[0].kind == 'op' and expr[0].value == '-' and expr[1].kind == 'num':
+        return '-' + expr[1].value
+    uses_getenv = any(tok.kind == 'name' and tok.value.lower().lstrip('\\') == 'getenv' for tok in expr)
+    if uses_getenv and len(expr) >= 2 and expr[-1].kind in ('str', 'num'):
+        before = expr[-2]
+        if before.kind == 'op' and before.value in (':', '?:', '??'):
+            return expr[-1].value
+    return None
+
+
+def split_db_server(server, port_text):
+    """``db_server`` + ``db_port`` (``':3306'``, ``'3306'`` or '') as mysqli reads them -> (host, port, socket)."""
+    host = (server or '').strip()
+    socket = None
+    port = None
+    if host.startswith('p:'):  # mysqli persistent-connection prefix
+        host = host[2:]
+    if ':' in host and not host.startswith('['):
+        host, extra = host.split(':', 1)
+        if extra.startswith('/'):
+            socket = extra
+        elif extra.isdigit():
+            port = int(extra)
+    text = (port_text or '').strip()
+    if text.startswith(':'):
+        text = text[1:]
+    if text.startswith('/'):
+        socket = text
+    elif text:
+        if not text.isdigit() or not 0 < int(text) < 65536:
+            raise StoreError('%s: db_port %r is not a port number' % (CONFIG_FILE, port_text))
+        port = int(text)
+    return host or 'localhost', port or DEFAULT_DB_PORT, socket
+
+
+def read_config_inc(path):
+    """Database credentials from ``<path>/config.inc.php`` (``path`` may also name the file).
+
+    Returns ``(params, warnings)`` with ``params`` keys ``host, port, user, password, database, unix_socket``.
+    Raises StoreError when the file is missing, unreadable or lacks a needed key.
+    """
+    filename = path
+    if os.path.isdir(path):
+        filename = os.path.join(path, CONFIG_FILE)
+    try:
+        with open(filename, 'rb') as handle:
+            raw = handle.read()
+    except (IOError, OSError) as exc:
+        raise StoreError('coreBOS: cannot read %s (%s); give path: the coreBOS root, or the login_* options'
+                         % (filename, exc.strerror or exc)) from None
+    text = raw.decode('utf-8', 'replace')
+    try:
+        values, env_vars = parse_dbconfig(text)
+    except ValueError as exc:
+        raise StoreError('coreBOS: %s cannot be read as PHP (%s)' % (filename, exc)) from None
+    missing = [key for key in ('db_server', 'db_username', 'db_name') if not values.get(key)]
+    if missing:
+        raise StoreError('coreBOS: %s does not assign %s as a plain string; give the login_* options instead'
+                         % (filename, ', '.join("$dbconfig['%s']" % key for key in missing)))
+    host, port, socket = split_db_server(values.get('db_server'), values.get('db_port'))
+    warnings = []
+    if env_vars:
+        warnings.append('coreBOS: %s lets the environment variables %s override the database settings when '
+                        'coreBOS runs; this module cannot see the web server environment and used the values '
+                        'written in the file (give the login_* options if they differ)'
+                        % (filename, ', '.join(env_vars)))
+    params = {
+        'host': host,
+        'port': port,
+        'user': values.get('db_username'),
+        'password': values.get('db_password', ''),
+        'database': values.get('db_name'),
+        'unix_socket': socket,
+    }
+    return params, warnings
+
+
+_DEFAULT_SOCKETS = ('/run/mysqld/mysqld.sock', '/var/run/mysqld/mysqld.sock', '/var/lib/mysql/mysql.sock')
+
+
+def connection_params(params):
+    """The database connection for the module parameters: login_* options override config.inc.php.
+
+    Returns ``(conn_params, warnings)``.
+    """
+    warnings = []
+    base = {'host': None, 'port': DEFAULT_DB_PORT, 'user': None, 'password': None, 'database': None,
+            'unix_socket': None}
+    path = params.get('path')
+    if path:
+        base, warnings = read_config_inc(path)
+    overrides = (('login_host', 'host'), ('login_port', 'port'), ('login_user', 'user'),
+                 ('login_password', 'password'), ('login_db', 'database'), ('login_unix_socket', 'unix_socket'))
+    for option, key in overrides:
+        if params.get(option) is not None:
+            base[key] = params[option]
+    if not base.get('database'):
+        raise SettingsError('login_db', 'app corebos: give path (the coreBOS root holding config.inc.php) or '
+                                        'login_db with the other login_* options')
+    if not base.get('user'):
+        raise SettingsError('login_user', 'app corebos: login_user is required when path is not given')
+    if not base.get('host') and not base.get('unix_socket'):
+        base['host'] = 'localhost'
+    if base.get('host') == 'localhost' and not base.get('unix_socket'):
+        # mysqli (and the mysql client) connect to "localhost" through the default socket.
+        for candidate in _DEFAULT_SOCKETS:
+            if os.path.exists(candidate):
+                base['unix_socket'] = candidate
+                break
+    base['connect_timeout'] = params.get('connect_timeout') or 10.0
+    return base, warnings
+
+
+def import_pymysql():
+    """Return ``(pymysql, None)`` or ``(None, traceback)``: the module then calls missing_required_lib."""
+    try:
+        import pymysql
+    except ImportError:
+        return None, traceback.format_exc()
+    return pymysql, None
+
+
+def connect(conn_params, pymysql=None):
+    """Open a PyMySQL connection (autocommit off, utf8mb4). Raises StoreError without quoting the password."""
+    if pymysql is None:
+        pymysql, _tb = import_pymysql()
+        if pymysql is None:
+            raise StoreError('coreBOS: the PyMySQL library is not installed on the target')
+    kwargs = dict(user=conn_params['user'], password=conn_params.get('password') or '',
+                  database=conn_params['database'], charset='utf8mb4', autocommit=False,
+                  connect_timeout=max(1, int(round(conn_params.get('connect_timeout') or 10))))
+    if conn_params.get('unix_socket'):
+        kwargs['unix_socket'] = conn_params['unix_socket']
+        where = conn_params['unix_socket']
+    else:
+        kwargs['host'] = conn_params['host']
+        kwargs['port'] = int(conn_params.get('port') or DEFAULT_DB_PORT)
+        where = '%s:%s' % (kwargs['host'], kwargs['port'])
+    try:
+        return pymysql.connect(**kwargs)
+    except pymysql.MySQLError as exc:
+        raise StoreError('coreBOS: cannot connect to the database %s on %s as %s: %s'
+                         % (conn_params['database'], where, conn_params['user'],
+                            _db_message(exc, conn_params.get('password')))) from None
+
+
+def _db_message(exc, secret=None):
+    text = str(exc.args[1]) if len(getattr(exc, 'args', ())) > 1 else str(exc)
+    if secret:
+        text = text.replace(secret, '********')
+    return text
+
+
+# --------------------------------------------------------------------------------------------------
+# Decoding a row into the model (what coreBOS will do with it)
+# --------------------------------------------------------------------------------------------------
+
+_ENTITY_RE = re.compile(r'&(#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);')
+
+
+def html_entity_decode(value):
+    """PHP ``html_entity_decode($value, ENT_QUOTES, 'UTF-8')``: HTML 4.01 names, numeric references, ``;`` needed."""
+    if not value or '&' not in value:
+        return value
+    from html.entities import name2codepoint
+
+    def replace(match):
+        ref = match.group(1)
+        if ref[0] == '#':
+            try:
+                code = int(ref[2:], 16) if ref[1] in 'xX' else int(ref[1:])
+            except ValueError:
+                return match.group(0)
+            if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                return match.group(0)
+            return chr(code)
+        if ref in name2codepoint:
+            return chr(name2codepoint[ref])
+        return match.group(0)
+
+    return _ENTITY_RE.sub(replace, value)
+
+
+def encode_password(password):
+    """The ``server_password`` value coreBOS decodes back to ``password``: plain text, unless it holds ``&``.
+
+    mail.php runs ``html_entity_decode`` on the stored value, so a plain ``&lt;`` would reach the SMTP
+    server as ``<``. Escaping ``&`` (only) as ``&amp;`` keeps every other character plain.
+    """
+    if password is None:
+        return ''
+    if '&' not in password:
+        return password
+    return password.replace('&', '&amp;')
+
+
+def parse_server_column(server, smtp_auth):
+    """Split ``vtiger_systems.server`` as PHPMailer does; return a list of entry dicts.
+
+    Each entry: ``host``, ``port`` (25 when absent or 0), ``security`` (from the prefix, else from
+    ``smtp_auth``), ``raw`` and ``valid`` (False when PHPMailer would skip it).
+    """
+    secure = smtp_secure(smtp_auth)
+    entries = []
+    for raw in (server or '').split(';'):
+        text = raw.strip()
+        if not text:
+            continue
+        match = _PHPMAILER_HOST_RE.match(text)
+        if not match or not match.group(3):
+            entries.append({'raw': text, 'valid': False, 'host': None, 'port': None, 'security': None})
+            continue
+        prefix = match.group(2)
+        if prefix:
+            security = _PREFIX_SECURITY[prefix]
+        else:
+            security = _PREFIX_SECURITY.get(secure, 'none')
+        port = int(match.group(4)) if match.group(4) else 0
+        if not 0 < port < 65536:
+            port = PHPMAILER_DEFAULT_PORT
+        entries.append({'raw': text, 'valid': True, 'host': match.group(3).lower(), 'port': port,
+                        'security': security})
+    return entries
+
+
+def smtp_secure(smtp_auth):
+    """PHPMailer ``SMTPSecure`` that mail.php derives from ``smtp_auth`` ('' when none)."""
+    value = smtp_auth if smtp_auth is not None else ''
+    if value in ('false', 'true'):
+        return ''
+    if value in ('tlsnc', 'sslnc'):
+        return value[:3]
+    if value in ('tls', 'ssl'):
+        return value
+    return ''
+
+
+def auth_enabled(smtp_auth):
+    """mail.php: ``if ('false' != $smtp_auth)`` -> AUTH on (even for '' and NULL)."""
+    return smtp_auth != 'false'
+
+
+def certificates_checked(smtp_auth):
+    return smtp_auth not in ('tlsnc', 'sslnc')
+
+
+def _entry_url(entry):
+    if not entry['valid']:
+        return entry['raw']
+    scheme = {'none': 'smtp', 'starttls': 'tls', 'tls': 'ssl'}[entry['security']]
+    return '%s://%s:%d' % (scheme, entry['host'], entry['port'])
+
+
+def decode_row(row):
+    """The unmasked model dict (``_settings.MODEL_KEYS``) for a ``vtiger_systems`` email row, or None.
+
+    Extra keys: ``servers`` (parsed entries, backups included) and ``warnings`` (list of strings).
+    """
+    if row is None:
+        return None
+    smtp_auth = row.get('smtp_auth')
+    entries = parse_server_column(row.get('server'), smtp_auth)
+    warnings = []
+    invalid = [entry['raw'] for entry in entries if not entry['valid']]
+    if invalid:
+        warnings.append('coreBOS: PHPMailer ignores the server entries %s stored in vtiger_systems.server'
+                        % ', '.join(repr(text) for text in invalid))
+    if smtp_auth is not None and smtp_auth not in SMTP_AUTH_VALUES:
+        warnings.append('coreBOS: vtiger_systems.smtp_auth holds %r; coreBOS treats it as "true" '
+                        '(authentication on)' % smtp_auth)
+    main = next((entry for entry in entries if entry['valid']), None)
+    auth = auth_enabled(smtp_auth)
+    username = row.get('server_username') or None
+    password = html_entity_decode(row.get('server_password') or '') or None
+    security = main['security'] if main else None
+    validate_certs = certificates_checked(smtp_auth) if security in ('starttls', 'tls') else True
+    return {
+        'server': ';'.join(_entry_url(entry) for entry in entries) or None,
+        'host': main['host'] if main else None,
+        'port': main['port'] if main else None,
+        'security': security,
+        'validate_certs': validate_certs,
+        'auth': auth,
+        'username': username,
+        'password': password,
+        'from_email': row.get('from_email_field') or None,
+        'from_name': None,
+        'servers': entries,
+        'warnings': warnings,
+    }
+
+
+def decoded_key(model):
+    """What coreBOS will actually do with a decoded row: the value compared for ``changed``."""
+    if model is None:
+        return None
+    servers = tuple((entry['host'], entry['port'], entry['security']) if entry['valid'] else ('?', entry['raw'])
+                    for entry in model['servers'])
+    uses_tls = any(entry['valid'] and entry['security'] != 'none' for entry in model['servers'])
+    return (servers, bool(model['auth']), bool(model['validate_certs']) if uses_tls else True,
+            model['username'] or None if model['auth'] else None,
+            model['password'] or None if model['auth'] else None,
+            model['from_email'] or None)
+
+
+# --------------------------------------------------------------------------------------------------
+# Encoding the model into a row (as Settings > Outgoing Server would have saved it)
+# --------------------------------------------------------------------------------------------------
+
+def _host_for_phpmailer(spec):
+    host = spec.ascii_host
+    if getattr(spec, 'is_ip', False) and ':' in host:
+        raise SettingsError('server', 'server: coreBOS (PHPMailer 5.2) cannot use the IPv6 address %s; give a '
+                                      'host name that resolves to it' % host)
+    if not re.match(r'^[A-Za-z0-9.-]+$', host):
+        raise SettingsError('server', 'server: coreBOS (PHPMailer 5.2) cannot use the host name %r (only letters, '
+                                      'digits, dots and hyphens)' % host)
+    return host
+
+
+def encode_settings(servers, auth, validate_certs, username, password, from_email, from_name=None):
+    """Return the column values for the model (``servers``: list of ``_server.ServerSpec``).
+
+    Raises SettingsError naming the option for settings coreBOS cannot store.
+    """
+    if from_name:
+        raise SettingsError('from_name', 'from_name: app corebos cannot store a sender name (Settings > Outgoing '
+                                         'Server has no such field; coreBOS uses the sending user\'s name)')
+    if not servers:
+        raise SettingsError('server', 'server: the SMTP server is required')
+    securities = [spec.security for spec in servers]
+    uses_tls = any(sec != 'none' for sec in securities)
+    if not validate_certs and uses_tls and not auth:
+        raise SettingsError('validate_certs', 'validate_certs: app corebos can turn certificate checks off only '
+                                              'together with authentication (smtp_auth tlsnc/sslnc); use '
+                                              'auth: true or validate_certs: true')
+    if auth:
+        if 'none' in securities:
+            if not validate_certs and uses_tls:
+                raise SettingsError('validate_certs', 'validate_certs: app corebos cannot mix a server without '
+                                                      'TLS and servers with unchecked certificates')
+            smtp_auth = 'true'
+        else:
+            smtp_auth = {'starttls': 'tls', 'tls': 'ssl'}[securities[0]]
+            if not validate_certs:
+                smtp_auth += 'nc'
+    else:
+        smtp_auth = 'false'
+    server = ';'.join('%s%s:%d' % (_SECURITY_PREFIX[spec.security], _host_for_phpmailer(spec), spec.port)
+                      for spec in servers)
+    return {
+        'server': server,
+        'server_port': 0,
+        'server_username': (username or '') if auth else '',
+        'server_password': encode_password(password) if auth else '',
+        'server_type': EMAIL_TYPE,
+        'smtp_auth': smtp_auth,
+        'server_path': '',
+        'from_email_field': from_email or '',
+    }
+
+
+def encode_from_settings(settings):
+    """``encode_settings`` for a ``_settings.Settings`` object."""
+    return encode_settings(settings.servers, settings.auth, settings.validate_certs, settings.username,
+                           settings.password, settings.from_email, settings.from_name)
+
+
+# --------------------------------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------------------------------
+
+_SELECT = ('SELECT id, server, server_port, server_username, server_password, server_type, smtp_auth, '
+           'server_path, from_email_field FROM vtiger_systems WHERE server_type = %s ORDER BY id')
+
+
+class CoreBOSStore(object):
+    """The email row of ``vtiger_systems`` behind one PyMySQL connection."""
+
+    def __init__(self, connection, pymysql=None):
+        self.connection = connection
+        self.pymysql = pymysql
+        self.warnings = []
+
+    def _error(self, action, exc):
+        return StoreError('coreBOS: %s failed: %s' % (action, _db_message(exc)))
+
+    def _errors(self):
+        if self.pymysql is not None:
+            return self.pymysql.MySQLError
+        import pymysql
+        return pymysql.MySQLError
+
+    def close(self):
+        # Closing a broken connection must not hide the real error.
+        with contextlib.suppress(Exception):
+            self.connection.close()
+
+    def _table_exists(self, cursor, name):
+        cursor.execute('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() '
+                       'AND TABLE_NAME = %s', (name,))
+        return cursor.fetchone()[0] > 0
+
+    def read_rows(self, lock=False):
+        """All email rows (coreBOS uses the first), as dicts."""
+        cursor = self.connection.cursor()
+        try:
+            if not self._table_exists(cursor, TABLE):
+                raise StoreError('coreBOS: the database has no %s table: is it a coreBOS database?' % TABLE)
+            cursor.execute(_SELECT + (' FOR UPDATE' if lock else ''), (EMAIL_TYPE,))
+            return [dict(zip(COLUMNS, values)) for values in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def read(self):
+        """The email row coreBOS uses (the first), or None. Ends the read transaction."""
+        try:
+            rows = self.read_rows()
+            self.connection.rollback()
+        except self._errors() as exc:
+            raise self._error('reading %s' % TABLE, exc) from None
+        if len(rows) > 1:
+            self.warnings.append('coreBOS: %d rows of %s have server_type email; coreBOS uses the first (id %s)'
+                                 % (len(rows), TABLE, rows[0]['id']))
+        return rows[0] if rows else None
+
+    def column_limits(self):
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute('SELECT COLUMN_NAME, CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS '
+                           'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', (TABLE,))
+            return dict((name, size) for name, size in cursor.fetchall() if size)
+        finally:
+            cursor.close()
+
+    def check_lengths(self, row):
+        """Raise SettingsError naming the option when a value is longer than its column."""
+        try:
+            limits = self.column_limits()
+        except self._errors() as exc:
+            raise self._error('reading the %s columns' % TABLE, exc) from None
+        for column, option in COLUMN_OPTIONS:
+            size = limits.get(column)
+            value = row.get(column) or ''
+            if size and len(value) > size:
+                shown = ('%d characters' % len(value)) if option == 'password' else repr(value)
+                raise SettingsError(option, '%s: app corebos stores it in %s.%s, which holds at most %d characters '
+                                            '(%s given)' % (option, TABLE, column, size, shown))
+
+    def next_id(self, cursor):
+        """ADOdb ``GenID('vtiger_systems_seq')``: bump the sequence inside the current transaction."""
+        if not cursor.execute('UPDATE vtiger_systems_seq SET id=LAST_INSERT_ID(id+1)'):
+            # An empty sequence table: ADOdb seeds it with startID - 1 = 0.
+            cursor.execute('SELECT COUNT(*) FROM vtiger_systems_seq')
+            if cursor.fetchone()[0] == 0:
+                cursor.execute('INSERT INTO vtiger_systems_seq VALUES (0)')
+            cursor.execute('UPDATE vtiger_systems_seq SET id=LAST_INSERT_ID(id+1)')
+        cursor.execute('SELECT LAST_INSERT_ID()')
+        return int(cursor.fetchone()[0])
+
+    def write(self, row):
+        """UPDATE the email row by id, or INSERT one with a GenID id; one transaction. Returns the id."""
+        errors = self._errors()
+        try:
+            cursor = self.connection.cursor()
+            try:
+                if not self._table_exists(cursor, SEQ_TABLE):
+                    # DDL commits implicitly in MySQL, so it runs before the transaction (as ADOdb does).
+                    cursor.execute('CREATE TABLE IF NOT EXISTS vtiger_systems_seq (id int not null)')
+                    self.connection.commit()
+                self.connection.begin()
+                rows = self.read_rows(lock=True)
+                if rows:
+                    row_id = rows[0]['id']
+                    cursor.execute('UPDATE vtiger_systems SET server=%s, server_port=%s, server_username=%s, '
+                                   'server_password=%s, smtp_auth=%s, from_email_field=%s WHERE id=%s',
+                                   (row['server'], row['server_port'], row['server_username'],
+                                    row['server_password'], row['smtp_auth'], row['from_email_field'], row_id))
+                else:
+                    row_id = self.next_id(cursor)
+                    cursor.execute('SELECT COUNT(*) FROM vtiger_systems WHERE id=%s', (row_id,))
+                    if cursor.fetchone()[0]:
+                        raise StoreError('coreBOS: %s gave id %d, which another %s row already uses; the sequence '
+                                         'is behind the table' % (SEQ_TABLE, row_id, TABLE))
+                    cursor.execute('INSERT INTO vtiger_systems (id, server, server_port, server_username, '
+                                   'server_password, server_type, smtp_auth, server_path, from_email_field) '
+                                   'VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)',
+                                   (row_id, row['server'], row['server_port'], row['server_username'],
+                                    row['server_password'], EMAIL_TYPE, row['smtp_auth'], row['server_path'],
+                                    row['from_email_field']))
+            finally:
+                cursor.close()
+            self.connection.commit()
+            return row_id
+        except errors as exc:
+            self._rollback()
+            raise self._error('writing %s' % TABLE, exc) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def delete(self):
+        """Delete the email row(s) in one transaction; returns how many went."""
+        errors = self._errors()
+        try:
+            self.connection.begin()
+            cursor = self.connection.cursor()
+            try:
+                self.read_rows(lock=True)
+                count = cursor.execute('DELETE FROM vtiger_systems WHERE server_type = %s', (EMAIL_TYPE,))
+            finally:
+                cursor.close()
+            self.connection.commit()
+            return count
+        except errors as exc:
+            self._rollback()
+            raise self._error('deleting from %s' % TABLE, exc) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self):
+        # The original error is the one to report.
+        with contextlib.suppress(Exception):
+            self.connection.rollback()
