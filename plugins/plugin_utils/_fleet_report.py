@@ -95,7 +95,7 @@ def host_summary(result, mode="apply", app="", server="", probe=None, check_mode
         raise ValueError("mode must be 'apply' or 'audit', got %r" % (mode,))
     result = result if isinstance(result, dict) else {}
     probe = probe if isinstance(probe, dict) else None
-    summary = {"app": str(app or ""), "server": str(server or ""), "mode": mode, "changed": False,
+    summary = {"app": str(app or ""), "server": str(server or ""), "mode": mode, "status": None, "changed": False,
                "drift": [], "diagnosis": {}, "message": ""}
     if mode == "apply":
         if _failed(result):
@@ -165,8 +165,8 @@ def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=F
         if isinstance(summary, dict) and summary.get("status") in STATUSES:
             row = dict(summary)
         else:
-            row = {"app": "", "server": "", "mode": mode, "changed": False, "drift": [], "diagnosis": {},
-                   "status": "not_run" if host in active else "unreachable", "message": ""}
+            row = {"app": "", "server": "", "mode": mode, "status": "not_run" if host in active else "unreachable",
+                   "changed": False, "drift": [], "diagnosis": {}, "message": ""}
         row = dict([("host", host)] + [(k, v) for k, v in row.items() if k != "host"])
         rows.append(row)
     by_status = dict((status, 0) for status in STATUSES)
@@ -200,7 +200,7 @@ def render_json(report):
 
 def _md(text):
     text = str(text if text is not None else "")
-    for char in ("\\", "|", "`", "*", "_", "[", "]", "<", ">"):
+    for char in ("\\", "|", "`", "*", "[", "]", "<", ">"):
         text = text.replace(char, "\\" + char)
     return " ".join(text.split())
 
