@@ -174,20 +174,14 @@ class _SandboxSMTP(SMTP):
     def _cb_client_connected(self, reader, writer):
         super()._cb_client_connected(reader, writer)
         readuntil = reader.readuntil
-        readline = reader.readline
 
+        # StreamReader.readline() calls self.readuntil(), so this sees command lines and AUTH responses alike
         async def recording_readuntil(separator=b"\n"):
             line = await readuntil(separator)
             self._note_line(line)
             return line
 
-        async def recording_readline():
-            line = await readline()
-            self._note_line(line)
-            return line
-
         reader.readuntil = recording_readuntil
-        reader.readline = recording_readline
 
     def _note_line(self, line):
         if self.record is not None and not self._in_data and line:
