@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # Store options of plugins/module_utils/_outgoing.py STORE_ARGS (where the settings live).
+    DOCUMENTATION = r'''
+options:
+  app:
+    description:
+      - The application whose outgoing-mail settings are managed; it chooses where and how they are stored.
+      - V(corebos) the C(vtiger_systems) database row (O(path) is the coreBOS root, or use the C(login_*) options).
+      - V(grafana) C([smtp]) of C(grafana.ini) or C(custom.ini) (C(host) is C(host:port); implicit TLS on port
+        465 only; C(startTLS_policy)).
+      - V(gitea) C([mailer]) of Gitea's or Forgejo's C(app.ini) (C(PROTOCOL), C(SMTP_ADDR), C(SMTP_PORT); the
+        legacy C(HOST), C(IS_TLS_ENABLED), C(SKIP_VERIFY), C(MAILER_TYPE) keys are removed).
+      - V(nextcloud) the C($CONFIG) array of C(config/config.php) (C(mail_smtp*) keys with PHP types,
+        C(mail_from_address) + C(mail_domain), C(mail_smtpstreamoptions) when O(validate_certs=false)).
+        Nextcloud cannot turn STARTTLS off, so O(security=none) is refused; it has no sender name.
+      - V(mattermost) C(EmailSettings) of C(config.json) (C(SMTPPort) is a JSON string).
+      - V(redmine) C(<environment>.email_delivery) of C(config/configuration.yml) (Ruby symbols such as
+        C(:smtp) and C(:login) kept). Redmine keeps the sender in its database, so O(from_email) is refused.
+      - V(discourse) the C(env) map of C(containers/app.yml) (C(DISCOURSE_SMTP_*) strings,
+        C(DISCOURSE_NOTIFICATION_EMAIL)). Rebuild the container to apply.
+      - V(dotenv) a C(KEY=value) file; Django key names (C(EMAIL_HOST), C(EMAIL_PORT), C(EMAIL_HOST_USER),
+        C(EMAIL_HOST_PASSWORD), C(EMAIL_USE_TLS), C(EMAIL_USE_SSL), C(DEFAULT_FROM_EMAIL)) and C(True)/C(False)
+        unless O(keys) and O(values) say otherwise.
+      - V(generic) any file in O(format), with the key of each setting given by O(keys).
+      - A setting the application cannot store is an error naming the application and the setting.
+    type: str
+    required: true
+    choices: [corebos, discourse, dotenv, generic, gitea, grafana, mattermost, nextcloud, redmine]
+  path:
+    description:
+      - The configuration file (the coreBOS root directory for O(app=corebos)).
+      - Required for every O(app) except V(corebos) with the C(login_*) options.
+    type: path
+  format:
+    description:
+      - The file format for O(app=generic) (V(env) is implied for O(app=dotenv)).
+    type: str
+    choices: [ini, json, yaml, env, php]
+  keys:
+    description:
+      - For O(app=generic) (required) and O(app=dotenv) (replaces the Django names), a map from setting to key
+        path.
+      - Settings are V(server) (the whole V(scheme://host:port)), V(host), V(port), V(security), V(validate_certs),
+        V(skip_verify) (the opposite of V(validate_certs)), V(auth), V(username), V(password), V(from_email),
+        V(from_name), V(from) (C("Name" <address>) in one key), V(use_tls) (true for STARTTLS) and V(use_ssl)
+        (true for implicit TLS).
+      - Key paths are V(section.key) for V(ini) (V(key) alone for keys before the first section),
+        V(a.b.c) for V(json) and V(yaml), V(KEY) for V(env), V(var.key) for V(php) (for example
+        V(CONFIG.mail_smtphost)).
+      - A setting given to the module that has no key to go to is an error.
+    type: dict
+  values:
+    description:
+      - "For O(app=generic) and O(app=dotenv), how a setting's values are spelled in the file, as a map from
+        setting to a map from model value to stored value, for example
+        C({security: {none: '', starttls: STARTTLS, tls: TLS}})."
+      - Without it, values keep the model's spelling (V(none), V(starttls), V(tls); booleans as JSON/YAML/PHP
+        booleans, or V(true)/V(false) in V(ini) and V(env) files, V(True)/V(False) for O(app=dotenv)).
+    type: dict
+  environment:
+    description:
+      - For O(app=redmine), the top-level section of C(configuration.yml) to edit.
+      - V(default) applies to every Rails environment; an environment section such as V(production)
+        replaces the C(default) C(email_delivery) as a whole.
+    type: str
+    default: default
+  login_host:
+    description:
+      - For O(app=corebos), the database host (instead of the credentials in the coreBOS C(config.inc.php)).
+    type: str
+  login_port:
+    description:
+      - For O(app=corebos), the database port.
+    type: int
+  login_user:
+    description:
+      - For O(app=corebos), the database user.
+    type: str
+  login_password:
+    description:
+      - For O(app=corebos), the database password.
+    type: str
+  login_db:
+    description:
+      - For O(app=corebos), the database name.
+    type: str
+  login_unix_socket:
+    description:
+      - For O(app=corebos), the database server's UNIX socket.
+    type: path
+'''
+
+    # The sender settings (part of the settings model, next to mailops.smtp.connection).
+    SENDER = r'''
+options:
+  from_email:
+    description:
+      - The From address the application forces on its mail (coreBOS "Email From", Grafana C(from_address),
+        Nextcloud C(mail_from_address) + C(mail_domain), Mattermost C(FeedbackEmail)...).
+      - Must be a plain address, C(local@domain). Left as stored when not given.
+      - Also the default sender of the SMTP test.
+    type: str
+  from_name:
+    description:
+      - The display name of the sender. Left as stored when not given.
+      - Applications without a sender-name setting (coreBOS, Nextcloud, Redmine, Discourse) refuse it.
+    type: str
+'''

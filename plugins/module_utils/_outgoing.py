@@ -1,0 +1,247 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The order of work shared by ``outgoing_server`` and ``outgoing_server_info``.
+
+``run_outgoing_server(module)``: validate the input -> read the store -> plan the change (pure) -> test the
+NEW settings -> write only if the stored values differ (not in check mode) -> return.
+``run_outgoing_server_info(module)``: validate -> read -> optional test of the STORED settings -> drift
+against the desired settings when given. Never writes.
+
+Every failure (bad input, unreadable store, failed SMTP test) ends in ``fail_json`` before any write, so
+the store is untouched. Secrets read from the store are added to ``module.no_log_values`` and masked in
+diffs and in the ``settings``/``drift`` return values.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible_collections.mailops.smtp.plugins.module_utils._apps import APPS, KEEP_STORED, get_profile
+from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
+    check_address,
+    check_all_control_characters,
+    compute_drift,
+    mask_model,
+    settings_from_params,
+)
+
+STORE_ARGS = dict(
+    app=dict(type='str', required=True, choices=list(APPS)),
+    path=dict(type='path'),
+    format=dict(type='str', choices=['ini', 'json', 'yaml', 'env', 'php']),
+    keys=dict(type='dict', no_log=False),
+    values=dict(type='dict'),
+    environment=dict(type='str', default='default'),
+    login_host=dict(type='str'),
+    login_port=dict(type='int'),
+    login_user=dict(type='str'),
+    login_password=dict(type='str', no_log=True),
+    login_db=dict(type='str'),
+    login_unix_socket=dict(type='path'),
+)
+
+SENDER_ARGS = dict(
+    from_email=dict(type='str'),
+    from_name=dict(type='str'),
+)
+
+
+def outgoing_server_spec():
+    return merged_spec(CONNECTION_ARGS, SENDER_ARGS, TEST_ARGS, STORE_ARGS,
+                       state=dict(type='str', default='present', choices=['present', 'absent']),
+                       create=dict(type='bool', default=False),
+                       backup=dict(type='bool', default=False),
+                       update_password=dict(type='str', default='always', choices=['always', 'on_create'],
+                                            no_log=False))
+
+
+def outgoing_server_info_spec():
+    spec = merged_spec(CONNECTION_ARGS, SENDER_ARGS, TEST_ARGS, STORE_ARGS,
+                       update_password=dict(type='str', default='always', choices=['always', 'on_create'],
+                                            no_log=False))
+    spec['test']['default'] = 'none'
+    spec['validate_certs']['default'] = None
+    return spec
+
+
+def _fail(module, msg, **extra):
+    extra.setdefault('changed', False)
+    module.fail_json(msg=msg, **extra)
+
+
+def _check_test_addresses(params):
+    check_address(params.get('test_sender') or None, 'test_sender')
+    check_address(params.get('test_recipient') or None, 'test_recipient')
+
+
+def _run_test(module, settings, params):
+    """Run the SMTP test of ``settings``; return the probe result dict (ok, probe, diagnosis, warnings, msg)."""
+    from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
+    return probe_smtp(
+        settings.servers,
+        level=params.get('test'),
+        validate_certs=settings.validate_certs,
+        ca_path=settings.ca_path,
+        auth=settings.auth,
+        username=settings.username,
+        password=settings.password,
+        test_sender=params.get('test_sender'),
+        test_recipient=params.get('test_recipient'),
+        from_email=settings.from_email,
+        from_name=settings.from_name,
+        ehlo_name=params.get('ehlo_name'),
+        timeout=params.get('timeout'),
+        deadline=params.get('deadline'),
+        transcript=params.get('transcript'),
+        check_mode=module.check_mode,
+    )
+
+
+def _probe_return(result):
+    extra = {}
+    if result.get('probe') is not None:
+        extra['probe'] = result['probe']
+    if result.get('diagnosis') is not None:
+        extra['diagnosis'] = result['diagnosis']
+    return extra
+
+
+def _read(module, profile):
+    try:
+        snapshot = profile.read()
+    except StoreError as exc:
+        _fail(module, '%s; nothing was changed' % exc)
+    for secret in snapshot.secrets:
+        module.no_log_values.add(secret)
+    return snapshot
+
+
+def run_outgoing_server(module):
+    params = module.params
+    state = params['state']
+    update_password = params['update_password']
+    warnings = []
+    try:
+        check_all_control_characters(params)
+        _check_test_addresses(params)
+        settings = settings_from_params(params) if state == 'present' else None
+        profile = get_profile(params['app'])(module, params)
+        profile.check(settings, state)
+    except SettingsError as exc:
+        _fail(module, '%s; nothing was changed' % exc, option=exc.option)
+
+    snapshot = _read(module, profile)
+    if state == 'present' and not snapshot.exists and not params.get('create'):
+        _fail(module, '%s does not exist (use create: true to create it); nothing was changed'
+              % (params.get('path') or 'the store'))
+
+    keep_stored = update_password in KEEP_STORED
+    stored_password = (snapshot.stored or {}).get('password')
+    if settings is not None and settings.auth:
+        if keep_stored and stored_password:
+            # The app keeps using the stored password, so that is the one to test.
+            settings = settings.with_password(stored_password)
+        elif settings.password is None:
+            _fail(module, 'password: required when auth is on (update_password: on_create keeps a stored '
+                  'password only when one exists); nothing was changed', option='password')
+
+    try:
+        plan = profile.plan(snapshot, settings, state, update_password)
+    except (SettingsError, StoreError) as exc:
+        _fail(module, '%s; nothing was changed' % exc, option=getattr(exc, 'option', None))
+    warnings.extend(plan.warnings)
+
+    result = dict(changed=False)
+    if state == 'present' and params.get('test') != 'none':
+        test = _run_test(module, settings, params)
+        warnings.extend(test.get('warnings') or [])
+        if not test.get('ok'):
+            for warning in warnings:
+                module.warn(warning)
+            _fail(module, test.get('msg') or 'the SMTP test failed; nothing was changed',
+                  settings=mask_model(snapshot.stored), **_probe_return(test))
+        result.update(_probe_return(test))
+
+    if plan.changed and not module.check_mode:
+        try:
+            result.update(profile.commit(plan) or {})
+        except (StoreError, OSError) as exc:
+            _fail(module, 'writing the settings failed: %s' % exc)
+    result['changed'] = plan.changed
+
+    path = params.get('path')
+    if getattr(profile, 'store_format', None) is not None or params['app'] != 'corebos':
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import apply_file_attributes
+        if path and (snapshot.exists or plan.changed):
+            result['changed'] = apply_file_attributes(module, path, result['changed'])
+
+    if module._diff:
+        result['diff'] = dict(before=plan.before or '', after=plan.after or '',
+                              before_header=plan.before_header, after_header=plan.after_header)
+    result['settings'] = mask_model(plan.stored_after)
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(**result)
+
+
+def _stored_settings(stored, params):
+    """Settings built from the stored model (for testing what the app would use now)."""
+    if not stored or not stored.get('server'):
+        raise SettingsError('server', 'nothing is stored, so there is nothing to test')
+    return settings_from_params(dict(
+        server=stored['server'],
+        port=stored.get('port'),
+        validate_certs=stored.get('validate_certs') if stored.get('validate_certs') is not None else True,
+        ca_path=params.get('ca_path') if stored.get('validate_certs') is not False else None,
+        auth=bool(stored.get('auth') and stored.get('username')),
+        username=stored.get('username') if stored.get('auth') else None,
+        password=stored.get('password') if stored.get('auth') else None,
+        from_email=stored.get('from_email'),
+        from_name=stored.get('from_name'),
+    ))
+
+
+def run_outgoing_server_info(module):
+    params = module.params
+    desired = None
+    try:
+        check_all_control_characters(params)
+        _check_test_addresses(params)
+        if params.get('server'):
+            desired_params = dict(params)
+            if desired_params.get('validate_certs') is None:
+                desired_params['validate_certs'] = True
+            desired = settings_from_params(desired_params)
+        profile = get_profile(params['app'])(module, params)
+        profile.check(desired, 'present' if desired is not None else 'info')
+    except SettingsError as exc:
+        _fail(module, str(exc), option=exc.option)
+
+    snapshot = _read(module, profile)
+    stored = snapshot.stored
+    result = dict(changed=False, exists=snapshot.exists, configured=stored is not None,
+                  settings=mask_model(stored))
+    warnings = []
+    if desired is not None:
+        want = desired.values()
+        result['drift'] = compute_drift(stored, want, keep_stored_secret=params['update_password'] in KEEP_STORED)
+        result['in_sync'] = not result['drift']
+
+    if params.get('test') != 'none':
+        try:
+            current = _stored_settings(stored, params)
+        except SettingsError as exc:
+            _fail(module, 'cannot test the stored settings: %s' % exc, **result)
+        test = _run_test(module, current, params)
+        warnings.extend(test.get('warnings') or [])
+        result.update(_probe_return(test))
+        result['test_ok'] = bool(test.get('ok'))
+        if not test.get('ok'):
+            result['test_msg'] = test.get('msg')
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(**result)

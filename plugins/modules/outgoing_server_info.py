@@ -1,0 +1,176 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: outgoing_server_info
+short_description: Read a web application's outgoing SMTP settings, test them, and report drift
+version_added: 1.0.0
+description:
+  - Reads the outgoing-mail settings an application has stored (see O(app)) and returns them in the
+    model's terms, the password masked.
+  - With O(test), tests the STORED settings with a real SMTP dialogue and returns the result.
+  - With the desired settings (O(server) and the other settings), returns RV(drift), the list of settings
+    whose stored value differs.
+  - Never changes anything.
+author:
+  - mailops.smtp maintainers
+extends_documentation_fragment:
+  - mailops.smtp.connection
+  - mailops.smtp.app_store
+  - mailops.smtp.app_store.sender
+  - mailops.smtp.smtp_test
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The module never changes anything; it runs the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  server:
+    description:
+      - The desired server. When given, RV(drift) compares the stored settings with the desired ones.
+  validate_certs:
+    description:
+      - The desired certificate check (V(true) when O(server) is given and this is not).
+    default: null
+  test:
+    description:
+      - How far to test the stored settings. Default V(none) (no test).
+    default: none
+  update_password:
+    description:
+      - With V(on_create), a stored password is never reported as drift.
+    type: str
+    choices: [always, on_create]
+    default: always
+seealso:
+  - module: mailops.smtp.outgoing_server
+  - module: mailops.smtp.smtp_probe
+'''
+
+EXAMPLES = r'''
+- name: What is Grafana configured to use, and does it work?
+  mailops.smtp.outgoing_server_info:
+    app: grafana
+    path: /etc/grafana/grafana.ini
+    test: auth
+  register: grafana_mail
+
+- name: Fleet audit - which hosts drift from the standard?
+  mailops.smtp.outgoing_server_info:
+    app: nextcloud
+    path: /var/www/nextcloud/config/config.php
+    server: tls://smtp.example.com:587
+    username: cloud@example.com
+    password: "{{ vault_nextcloud_smtp_password }}"
+    from_email: cloud@example.com
+  register: audit
+
+- name: Report the drift
+  ansible.builtin.debug:
+    msg: "{{ audit.drift | map(attribute='setting') | list }}"
+  when: not audit.in_sync
+'''
+
+RETURN = r'''
+exists:
+  description: Whether the file exists.
+  returned: always
+  type: bool
+configured:
+  description: Whether an outgoing server is stored.
+  returned: always
+  type: bool
+settings:
+  description:
+    - The stored settings in the model's terms (see M(mailops.smtp.outgoing_server)), the password
+      masked (C(********)) with C(password_set). V(null) when nothing is stored.
+  returned: always
+  type: dict
+  sample:
+    server: tls://smtp.example.com:587
+    host: smtp.example.com
+    port: 587
+    security: starttls
+    validate_certs: true
+    auth: true
+    username: grafana@example.com
+    password: "********"
+    password_set: true
+    from_email: grafana@example.com
+    from_name: Grafana
+drift:
+  description:
+    - The settings whose stored value differs from the desired one, in the model's terms.
+    - Passwords are masked on both sides.
+  returned: when O(server) is given
+  type: list
+  elements: dict
+  contains:
+    setting:
+      description: The setting (V(host), V(port), V(security), V(validate_certs), V(auth), V(username),
+        V(password), V(from_email), V(from_name)).
+      type: str
+    before:
+      description: The stored value.
+      type: raw
+    after:
+      description: The desired value.
+      type: raw
+  sample:
+    - setting: port
+      before: 25
+      after: 587
+    - setting: password
+      before: "********"
+      after: "********"
+in_sync:
+  description: Whether the stored settings match the desired ones (no drift).
+  returned: when O(server) is given
+  type: bool
+test_ok:
+  description: Whether the test of the stored settings passed.
+  returned: when a test ran
+  type: bool
+test_msg:
+  description: One line saying why the test failed.
+  returned: when a test ran and failed
+  type: str
+probe:
+  description: The evidence of the SMTP test (see M(mailops.smtp.smtp_probe)).
+  returned: when a test ran
+  type: dict
+diagnosis:
+  description: Why the test failed (see M(mailops.smtp.outgoing_server)).
+  returned: when a test ran and failed
+  type: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.smtp.plugins.module_utils._outgoing import (
+    outgoing_server_info_spec,
+    run_outgoing_server_info,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=outgoing_server_info_spec(),
+        supports_check_mode=True,
+    )
+    run_outgoing_server_info(module)
+
+
+if __name__ == '__main__':
+    main()
