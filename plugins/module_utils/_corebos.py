@@ -35,7 +35,9 @@ import os
 import re
 import traceback
 
+from ansible_collections.mailops.smtp.plugins.module_utils._apps import AppProfile, Plan, Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, MODEL_KEYS
 
 APP = 'corebos'
 TABLE = 'vtiger_systems'
@@ -65,7 +67,6 @@ COREBOS_LOGIN_ARGS = dict(
     login_password=dict(type='str', no_log=True),
     login_db=dict(type='str'),
     login_unix_socket=dict(type='str'),
-    connect_timeout=dict(type='float', default=10.0),
 )
 CORBOS_LOGIN_ARGS = COREBOS_LOGIN_ARGS  # the name used in the issue
 
@@ -375,7 +376,7 @@ def connection_params(params):
             if os.path.exists(candidate):
                 base['unix_socket'] = candidate
                 break
-    base['connect_timeout'] = params.get('connect_timeout') or 10.0
+    base['connect_timeout'] = params.get('timeout') or 10.0
     return base, warnings
 
 
@@ -634,6 +635,18 @@ def encode_from_settings(settings):
                            settings.password, settings.from_email, settings.from_name)
 
 
+def check_lengths(row, limits):
+    """Raise SettingsError naming the option when a value is longer than its column (``limits``: column ->
+    size). Non-strict MySQL would cut it silently; coreBOS requires a non-strict sql_mode."""
+    for column, option in COLUMN_OPTIONS:
+        size = limits.get(column)
+        value = row.get(column) or ''
+        if size and len(value) > size:
+            shown = ('%d characters' % len(value)) if option == 'password' else repr(value)
+            raise SettingsError(option, '%s: app corebos stores it in %s.%s, which holds at most %d characters '
+                                        '(%s given)' % (option, TABLE, column, size, shown))
+
+
 # --------------------------------------------------------------------------------------------------
 # The table
 # --------------------------------------------------------------------------------------------------
@@ -707,13 +720,7 @@ class CoreBOSStore(object):
             limits = self.column_limits()
         except self._errors() as exc:
             raise self._error('reading the %s columns' % TABLE, exc) from None
-        for column, option in COLUMN_OPTIONS:
-            size = limits.get(column)
-            value = row.get(column) or ''
-            if size and len(value) > size:
-                shown = ('%d characters' % len(value)) if option == 'password' else repr(value)
-                raise SettingsError(option, '%s: app corebos stores it in %s.%s, which holds at most %d characters '
-                                            '(%s given)' % (option, TABLE, column, size, shown))
+        check_lengths(row, limits)
 
     def next_id(self, cursor):
         """ADOdb ``GenID('vtiger_systems_seq')``: bump the sequence inside the current transaction."""
@@ -791,3 +798,127 @@ class CoreBOSStore(object):
         # The original error is the one to report.
         with contextlib.suppress(Exception):
             self.connection.rollback()
+
+
+# --------------------------------------------------------------------------------------------------
+# The app profile (interface: _apps.py)
+# --------------------------------------------------------------------------------------------------
+
+def _model_only(decoded):
+    """The ``_settings`` model dict (MODEL_KEYS) from ``decode_row()``'s result."""
+    if decoded is None:
+        return None
+    return dict((key, decoded.get(key)) for key in MODEL_KEYS)
+
+
+def masked_row(row):
+    """A row for diff output: the columns coreBOS uses, the password replaced by ``********``."""
+    if row is None:
+        return {}
+    shown = {}
+    for column in ('id', 'server', 'server_username', 'server_password', 'smtp_auth', 'from_email_field'):
+        if column in row:
+            shown[column] = row[column]
+    if shown.get('server_password'):
+        shown['server_password'] = MASK
+    return shown
+
+
+class CorebosProfile(AppProfile):
+    """``app: corebos``: the email row of ``vtiger_systems`` (see the module docstring)."""
+
+    name = APP
+    multiple_servers = True
+
+    def __init__(self, module, params):
+        super(CorebosProfile, self).__init__(module, params)
+        self.store = None
+        self.conn_params = None
+
+    # -- before any I/O
+    def check(self, settings, state):
+        super(CorebosProfile, self).check(settings, state)
+        params = self.params
+        if not params.get('path') and not params.get('login_db'):
+            raise SettingsError('path', 'path: app corebos needs path (the coreBOS root holding config.inc.php) '
+                                        'or the login_* options with login_db')
+        if settings is not None:
+            encode_from_settings(settings)  # raises SettingsError for what coreBOS cannot store
+
+    # -- reading
+    def _open(self):
+        if self.store is not None:
+            return self.store
+        pymysql, import_tb = import_pymysql()
+        if pymysql is None:
+            from ansible.module_utils.basic import missing_required_lib
+            self.module.fail_json(msg=missing_required_lib('PyMySQL') + ' (app corebos keeps its settings in '
+                                  'MySQL/MariaDB)', exception=import_tb)
+        self.conn_params, warnings = connection_params(self.params)
+        if self.conn_params.get('password'):
+            self.module.no_log_values.add(self.conn_params['password'])
+        for warning in warnings:
+            self.module.warn(warning)
+        self.store = CoreBOSStore(connect(self.conn_params, pymysql), pymysql)
+        return self.store
+
+    def read(self):
+        store = self._open()
+        row = store.read()
+        try:
+            limits = store.column_limits()
+            store.connection.rollback()
+        except store._errors() as exc:
+            raise store._error('reading the %s columns' % TABLE, exc) from None
+        for warning in store.warnings:
+            self.module.warn(warning)
+        decoded = decode_row(row)
+        secrets = []
+        if row is not None:
+            for warning in decoded['warnings']:
+                self.module.warn(warning)
+            secrets = [row.get('server_password'), decoded.get('password')]
+        if self.conn_params.get('password'):
+            secrets.append(self.conn_params['password'])
+        return Snapshot(row is not None, _model_only(decoded), secrets=secrets,
+                        handle={'row': row, 'decoded': decoded, 'limits': limits})
+
+    # -- planning (no I/O)
+    def desired_row(self, snapshot, settings):
+        row = encode_from_settings(settings)
+        current = snapshot.handle['row'] if snapshot.exists else None
+        if settings.password is None and current is not None and settings.auth:
+            row['server_password'] = current.get('server_password') or ''  # keep it exactly as stored
+        if settings.from_email is None and current is not None:
+            row['from_email_field'] = current.get('from_email_field') or ''
+        if current is not None:
+            row['id'] = current['id']
+        return row
+
+    def plan(self, snapshot, settings, state, update_password):
+        current = snapshot.handle['row'] if snapshot.exists else None
+        header = '%s.%s (server_type=email)' % (self.conn_params.get('database') or '', TABLE)
+        if state == 'absent':
+            return Plan(current is not None, before=masked_row(current), after={}, stored_after=None,
+                        payload=None, before_header=header, after_header=header)
+        row = self.desired_row(snapshot, settings)
+        check_lengths(row, snapshot.handle.get('limits') or {})
+        desired = decode_row(row)
+        changed = current is None or decoded_key(snapshot.handle['decoded']) != decoded_key(desired)
+        after = masked_row(row) if changed else masked_row(current)
+        return Plan(changed, before=masked_row(current), after=after,
+                    stored_after=_model_only(desired) if changed else snapshot.stored, payload=row,
+                    before_header=header, after_header=header)
+
+    # -- writing
+    def commit(self, plan):
+        store = self._open()
+        try:
+            if plan.payload is None:
+                store.delete()
+            else:
+                store.write(plan.payload)
+        finally:
+            store.close()
+            self.store = None
+        return {}
