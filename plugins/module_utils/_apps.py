@@ -175,10 +175,15 @@ def join_host_port(host, port):
     return '%s:%d' % (host, port)
 
 
+_PLAIN_NAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+
+
 def format_from(name, address):
     """RFC 5322 ``"Name" <addr>`` (or just ``addr``)."""
     if not name:
         return address
+    if _PLAIN_NAME_RE.match(name):
+        return '%s <%s>' % (name, address)
     return '"%s" <%s>' % (name.replace('\\', '\\\\').replace('"', '\\"'), address)
 
 
@@ -741,6 +746,15 @@ class DiscourseProfile(FileProfile):
     def _p(self, suffix):
         return ('env', suffix if suffix.startswith('DISCOURSE_') else DISCOURSE + suffix)
 
+    def put(self, store, path, value):
+        """Discourse hands every env value to the container as a string: ``587`` and ``"587"`` are equal."""
+        current = store_get(store, path)
+        if current is not None and not isinstance(current, (dict, list)):
+            shown = str(current).lower() if isinstance(current, bool) else str(current)
+            if shown == value:
+                return
+        store.set(tuple(path), value)
+
     def check(self, settings, state):
         super(DiscourseProfile, self).check(settings, state)
         if settings is None:
@@ -775,7 +789,9 @@ class DiscourseProfile(FileProfile):
         else:
             self.drop(store, self._p('USER_NAME'))
             self.drop(store, self._p('PASSWORD'))
-        self.put(store, self._p('ENABLE_START_TLS'), 'true' if settings.security == 'starttls' else 'false')
+        if settings.security != 'starttls' or store_get(store, self._p('ENABLE_START_TLS')) is not None:
+            # Discourse's default is true: only written when it must be false or is already there.
+            self.put(store, self._p('ENABLE_START_TLS'), 'true' if settings.security == 'starttls' else 'false')
         if settings.security == 'tls':
             self.put(store, self._p('FORCE_TLS'), 'true')
         else:
@@ -810,6 +826,7 @@ DJANGO_KEYS = {
 }
 
 _BOOL_SETTINGS = ('validate_certs', 'skip_verify', 'auth', 'use_tls', 'use_ssl')
+_DERIVED_FLAGS = ('skip_verify', 'use_tls', 'use_ssl')
 
 
 class MappedProfile(FileProfile):
@@ -990,6 +1007,9 @@ class MappedProfile(FileProfile):
 
     def _set(self, store, setting, value):
         if setting in self.keys:
+            path = self.key_path(self.keys[setting])
+            if setting in _DERIVED_FLAGS and value is False and store_get(store, path) is None:
+                return  # a derived flag that is false by default is not added where it is absent
             self.put(store, self.key_path(self.keys[setting]), self.encode(setting, value))
 
     def apply(self, store, settings, stored, update_password):
