@@ -438,8 +438,9 @@ class SmtpSandbox:
                 except OSError:
                     pass
         # let connection_lost() callbacks run so every session gets its closing record
-        for _ in range(5):
-            await asyncio.sleep(0.01)
+        if self._protocols:
+            for _ in range(5):
+                await asyncio.sleep(0.01)
         current = asyncio.current_task()
         tasks = [t for t in asyncio.all_tasks() if t is not current]
         for task in tasks:
