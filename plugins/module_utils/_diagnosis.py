@@ -1,0 +1,423 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The diagnosis catalog: every SMTP test failure -> one category of a fixed vocabulary, plus a hint.
+
+``CATALOG`` is data. ``diagnose()`` walks it in order and takes the first row whose every criterion
+matches the failure. Criteria are structural first (stage, local condition, exception type, SSL reason
+and verify code, SMTP code, enhanced status code, facts about the settings); ``text`` (a regular
+expression over the server's reply) only refines rows with the same structure, and the general rows
+at the end match on structure alone.
+
+Row keys:
+  category   one of CATEGORIES
+  hint       one or two sentences an administrator can act on
+  stages     tuple of stages the row applies to (absent: any)
+  condition  a failure the probe detected itself (e.g. ``starttls_not_offered``)
+  exc        tuple of exception kinds (see ``exception_kind()``)
+  ssl_reason tuple of OpenSSL reason names
+  verify     tuple of certificate verify codes
+  codes      tuple of SMTP codes, or '4xx' / '5xx'
+  enhanced   tuple of enhanced status prefixes; ``x`` matches the class digit (``x.1.1``)
+  text       regular expression searched (case-insensitive) in the server message
+  facts      dict the probe's facts must contain (``security``, ``authenticated``, ``starttls_offered``)
+  send_only  true: the failure shows up only after the message, so only ``test: send`` is conclusive
+  suggest    true: another port or security mode would likely work, look for one
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import errno
+import re
+import socket
+import ssl
+
+STAGES = ('resolve', 'connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'message')
+
+CATEGORIES = (
+    'dns_failure', 'connection_refused', 'connection_timeout', 'greeting_failure', 'tls_handshake_failure',
+    'tls_certificate_invalid', 'starttls_not_offered', 'tls_required', 'auth_not_offered', 'auth_failed',
+    'auth_required', 'sender_not_permitted', 'relay_denied', 'recipient_rejected', 'message_rejected',
+    'temporary_failure', 'protocol_error', 'timeout',
+)
+
+SEND_ONLY_NOTE = ('Some servers (Exchange, Microsoft 365, Amazon SES, SendGrid) check the sender only after the '
+                  'message: only test=send is conclusive for them.')
+
+_WRONG_TLS_MODE = ('WRONG_VERSION_NUMBER', 'UNEXPECTED_EOF_WHILE_READING', 'HTTP_REQUEST', 'HTTPS_PROXY_REQUEST',
+                   'RECORD_LAYER_FAILURE', 'UNKNOWN_PROTOCOL', 'PACKET_LENGTH_TOO_LONG', 'EOF')
+
+_HINT_IMPLICIT_ON_STARTTLS = ('This port does not speak implicit TLS: use security=starttls (port 587 or 25), '
+                              'or implicit TLS on port 465.')
+
+CATALOG = (
+    # -- resolve ----------------------------------------------------------------------------------
+    dict(category='dns_failure', stages=('resolve',), condition='resolve_timeout',
+         hint='The DNS resolver did not answer in time. Check the resolver configuration of this host.'),
+    dict(category='dns_failure', stages=('resolve',),
+         hint='The host name does not resolve. Check its spelling, or the DNS and /etc/hosts of this host.'),
+
+    # -- connect ----------------------------------------------------------------------------------
+    dict(category='connection_refused', stages=('connect',), exc=('refused',), facts=dict(port=25),
+         suggest=True,
+         hint='Nothing accepts connections on port 25 there. Submission usually runs on 587 (STARTTLS) or '
+              '465 (implicit TLS).'),
+    dict(category='connection_refused', stages=('connect',), exc=('refused',),
+         hint='Nothing listens on that port (connection refused). Check the port number, the server, and '
+              'firewalls.'),
+    dict(category='connection_refused', stages=('connect',), exc=('unreachable',),
+         hint='The network or host is unreachable from this machine. Check routing and firewalls, and IPv6 '
+              'connectivity for IPv6 addresses.'),
+    dict(category='connection_timeout', stages=('connect',), exc=('timeout', 'deadline'), condition='tcp',
+         facts=dict(port=25), suggest=True,
+         hint='The TCP connection to port 25 timed out. Cloud providers (AWS, GCP, Azure, DigitalOcean) block '
+              'outbound port 25: use 587 (STARTTLS) or 465 (implicit TLS).'),
+    dict(category='connection_timeout', stages=('connect',), exc=('timeout', 'deadline'), condition='tcp',
+         hint='The TCP connection timed out: a firewall drops the packets, or the host is down.'),
+
+    # -- TLS --------------------------------------------------------------------------------------
+    dict(category='tls_certificate_invalid', exc=('certificate',), verify=(10,),
+         hint='The server certificate has expired. Renew it on the server (or set validate_certs=false for '
+              'a server you cannot fix).'),
+    dict(category='tls_certificate_invalid', exc=('certificate',), verify=(9,),
+         hint='The server certificate is not valid yet. Check the clocks of both machines.'),
+    dict(category='tls_certificate_invalid', exc=('certificate',), verify=(62, 64),
+         hint='The certificate does not name this server. Connect by a name the certificate lists (see '
+              'probe.tls.certificate.subject_alt_names), or fix the certificate.'),
+    dict(category='tls_certificate_invalid', exc=('certificate',), verify=(18, 19),
+         hint='The server certificate is self-signed. Give its CA in ca_path, or install a certificate from a '
+              'trusted CA.'),
+    dict(category='tls_certificate_invalid', exc=('certificate',), verify=(2, 20, 21),
+         hint='The certificate was issued by an unknown CA or the chain is incomplete. Give the CA in ca_path '
+              'for a private CA, or make the server send its intermediate certificates.'),
+    dict(category='tls_certificate_invalid', exc=('certificate',),
+         hint='The server certificate failed verification. Fix the certificate, or give the CA in ca_path.'),
+    dict(category='tls_handshake_failure', stages=('connect',), exc=('ssl', 'closed'), ssl_reason=_WRONG_TLS_MODE,
+         suggest=True, hint=_HINT_IMPLICIT_ON_STARTTLS),
+    dict(category='tls_handshake_failure', stages=('connect',), exc=('timeout', 'deadline', 'closed'),
+         condition='handshake', suggest=True,
+         hint='The server did not answer the TLS handshake. The port may expect plaintext first (STARTTLS): '
+              'try security=starttls, or port 465 for implicit TLS.'),
+    dict(category='tls_handshake_failure', exc=('ssl',),
+         ssl_reason=('UNSUPPORTED_PROTOCOL', 'TLSV1_ALERT_PROTOCOL_VERSION', 'NO_PROTOCOLS_AVAILABLE',
+                     'WRONG_SSL_VERSION', 'VERSION_TOO_LOW'),
+         hint='The server offers only TLS versions older than 1.2. Upgrade its TLS configuration.'),
+    dict(category='tls_handshake_failure', exc=('ssl',),
+         ssl_reason=('SSLV3_ALERT_HANDSHAKE_FAILURE', 'NO_SHARED_CIPHER', 'NO_CIPHERS_AVAILABLE',
+                     'NO_SUITABLE_SIGNATURE_ALGORITHM', 'DH_KEY_TOO_SMALL', 'EE_KEY_TOO_SMALL', 'CA_MD_TOO_WEAK'),
+         hint='Client and server share no acceptable cipher or key size. Modernise the server TLS settings.'),
+    dict(category='tls_handshake_failure', stages=('starttls',), exc=('ssl', 'closed', 'timeout', 'deadline'),
+         condition='handshake',
+         hint='The TLS handshake after STARTTLS failed. Check the server TLS configuration; implicit TLS on '
+              'port 465 may work instead.'),
+    dict(category='tls_handshake_failure', stages=('starttls',), condition='starttls_refused',
+         hint='The server refused STARTTLS. Its TLS setup is broken; implicit TLS on port 465 may work.'),
+    dict(category='tls_handshake_failure', exc=('ssl',),
+         hint='The TLS handshake failed. Check that the security mode matches the port: starttls for 587/25, '
+              'tls (implicit) for 465.'),
+    dict(category='starttls_not_offered', stages=('starttls',), condition='starttls_not_offered', suggest=True,
+         hint='The server does not offer STARTTLS on this port. Use implicit TLS (security=tls, port 465) or '
+              'another port; security=none sends everything in clear text.'),
+
+    # -- greeting ---------------------------------------------------------------------------------
+    dict(category='greeting_failure', stages=('greeting',), exc=('timeout', 'deadline'), facts=dict(security='tls'),
+         hint='Connected but no greeting arrived inside TLS. The server may be slow or broken.'),
+    dict(category='greeting_failure', stages=('greeting',), exc=('timeout', 'deadline'), suggest=True,
+         hint='Connected but the server sent no greeting. On port 465 it waits for a TLS handshake: use '
+              'security=tls (implicit TLS).'),
+    dict(category='greeting_failure', stages=('greeting',), codes=(421, 554),
+         hint='The server refused the session at the greeting: it is overloaded or blocks this client\'s '
+              'address. Check its logs or allow-lists.'),
+    dict(category='greeting_failure', stages=('greeting',),
+         hint='The server did not send a usable SMTP greeting. Check that this port runs an SMTP server.'),
+
+    # -- ehlo -------------------------------------------------------------------------------------
+    dict(category='protocol_error', stages=('ehlo',), codes='5xx',
+         hint='The server rejected the EHLO greeting. Set ehlo_name to this host\'s fully qualified public '
+              'name.'),
+
+    # -- STARTTLS demanded ------------------------------------------------------------------------
+    dict(category='tls_required', codes=(530, 538), text=r'starttls|\btls\b|encrypt',
+         hint='The server requires TLS. Use security=starttls (port 587) or tls (port 465).'),
+    dict(category='tls_required', codes=(530, 538), enhanced=('5.7.11',),
+         hint='The server requires TLS. Use security=starttls (port 587) or tls (port 465).'),
+
+    # -- AUTH -------------------------------------------------------------------------------------
+    dict(category='auth_not_offered', stages=('auth',), condition='auth_not_offered',
+         facts=dict(security='none', starttls_offered=True), suggest=True,
+         hint='The server offers AUTH only after STARTTLS. Use security=starttls.'),
+    dict(category='auth_not_offered', stages=('auth',), condition='auth_not_offered',
+         hint='The server offers no AUTH on this connection. Use the submission port (587 with STARTTLS, or '
+              '465), or leave username empty if the server relays for this host without login.'),
+    dict(category='auth_not_offered', stages=('auth',), condition='no_usable_mechanism',
+         hint='The server offers no AUTH mechanism this module can use (PLAIN, LOGIN, CRAM-MD5). OAuth-only '
+              'accounts need an app password or a relay.'),
+    dict(category='auth_not_offered', stages=('auth',), codes=(504,),
+         hint='The server does not accept the chosen AUTH mechanism. Check the mechanisms it offers in '
+              'probe.auth_mechanisms.'),
+    dict(category='auth_failed', stages=('auth',), codes=(534,), enhanced=('5.7.9',),
+         hint='The account needs an application-specific password (2-step verification is on). Create an app '
+              'password and use it here.'),
+    dict(category='auth_failed', stages=('auth',), codes=(535,), text=r'gsmtp|BadCredentials|support\.google',
+         hint='Gmail rejected the password. Accounts with 2-step verification need an App Password; the '
+              'normal account password does not work for SMTP.'),
+    dict(category='auth_failed', stages=('auth',), codes=(535,), enhanced=('5.7.139',),
+         text=r'SmtpClientAuthentication is disabled',
+         hint='SMTP AUTH is disabled for the Microsoft 365 tenant. The tenant admin must enable authenticated '
+              'SMTP (or use OAuth or a connector relay).'),
+    dict(category='auth_failed', stages=('auth',), codes=(535,), enhanced=('5.7.139',),
+         hint='Microsoft 365 blocks basic authentication (security defaults, conditional access or MFA). Allow '
+              'SMTP AUTH for this mailbox or use a relay.'),
+    dict(category='auth_failed', stages=('auth',), codes=(535,), text=r'Bad username / password',
+         hint='SendGrid rejected the login. The user name must be the literal word apikey and the password '
+              'an API key.'),
+    dict(category='auth_failed', stages=('auth',), codes=(535,), text=r'(?-i:Authentication Credentials Invalid)',
+         hint='Amazon SES rejected the login. Use SMTP credentials (not IAM access keys) created for this '
+              'region\'s endpoint.'),
+    dict(category='auth_failed', stages=('auth',), codes=(535, 534, 501, 500, 554, 550),
+         hint='The server rejected the user name or password. Check both; for Microsoft 365 also check that '
+              'SMTP AUTH is enabled for the mailbox.'),
+    dict(category='auth_failed', stages=('auth',), codes='5xx',
+         hint='The server rejected the login. Check the user name and password.'),
+
+    # -- authentication demanded ------------------------------------------------------------------
+    dict(category='auth_required', codes=(530,), enhanced=('5.7.57',),
+         hint='Microsoft 365 requires authentication: set username and password (SMTP AUTH must be enabled '
+              'for the mailbox).'),
+    dict(category='auth_required', codes=(530, 550, 553, 554), text=r'authenticat',
+         facts=dict(authenticated=False),
+         hint='The server requires authentication. Set username and password.'),
+    dict(category='auth_required', codes=(530,), enhanced=('5.7.0',), facts=dict(authenticated=False),
+         hint='The server requires authentication. Set username and password.'),
+    dict(category='auth_required', codes=(530,),
+         hint='The server requires authentication before this command. Set username and password.'),
+
+    # -- sender -----------------------------------------------------------------------------------
+    dict(category='sender_not_permitted', text=r'SendAsDenied|send as|send on behalf|not owned by user|'
+                                               r'not verified|verified Sender Identity|sender.*(mismatch|not allowed)',
+         codes='5xx', send_only_if_stage=('message',),
+         hint='The server will not send as this sender. Use the authenticated account\'s own address as From '
+              '(from_email / test_sender), or grant it Send As rights or verify it with the provider.'),
+    dict(category='sender_not_permitted', codes='5xx', enhanced=('5.7.60',),
+         hint='The account may not send as this sender. Use the mailbox address as From, or grant Send As.'),
+    dict(category='sender_not_permitted', stages=('mail',), condition='smtputf8_not_offered',
+         hint='The sender address has non-ASCII characters and the server does not offer SMTPUTF8. Use an '
+              'ASCII address.'),
+    dict(category='sender_not_permitted', codes='5xx', enhanced=('x.1.7', 'x.1.8', 'x.1.0'),
+         hint='The server rejected the sender address. Use an address of a domain the server accepts, '
+              'normally the authenticated account\'s own.'),
+    dict(category='relay_denied', codes=(454, 550, 551, 554, 553), text=r'relay',
+         hint='The server will not relay to the recipient\'s domain for this client: authenticate (username/'
+              'password), or add this host to the server\'s trusted networks. This is a configuration error, '
+              'not a temporary one.'),
+    dict(category='relay_denied', codes='5xx', enhanced=('5.7.54',),
+         hint='The server will not relay to this domain. Authenticate, or configure a connector.'),
+    dict(category='sender_not_permitted', stages=('mail',), codes=(550, 553, 554, 555, 501),
+         hint='The server rejected the sender (MAIL FROM). Use the authenticated account\'s own address as '
+              'test_sender and From.'),
+
+    # -- recipient --------------------------------------------------------------------------------
+    dict(category='recipient_rejected', stages=('rcpt',), condition='smtputf8_not_offered',
+         hint='The recipient address has non-ASCII characters and the server does not offer SMTPUTF8.'),
+    dict(category='recipient_rejected', stages=('rcpt',), codes='5xx', enhanced=('x.1.1', 'x.1.2', 'x.1.3', 'x.1.6',
+                                                                                 'x.1.10', 'x.2.1'),
+         hint='The recipient does not exist or is invalid. Set test_recipient to a working mailbox.'),
+    dict(category='relay_denied', stages=('rcpt',), codes='5xx', enhanced=('x.7.1',),
+         hint='The server will not accept this recipient from this client (relay denied). Authenticate, or '
+              'add this host to the server\'s trusted networks.'),
+    dict(category='recipient_rejected', stages=('rcpt',), codes='5xx',
+         hint='The server rejected the recipient. Set test_recipient to a mailbox the server accepts.'),
+
+    # -- DATA and the message ---------------------------------------------------------------------
+    dict(category='message_rejected', stages=('data', 'message'), codes=(552,),
+         hint='The message is too large for the server or the mailbox is full.'),
+    dict(category='message_rejected', stages=('data', 'message'), codes='5xx',
+         hint='The server refused the message. Read server_message: content or policy filters, or a sender '
+              'the server checks only after the message.'),
+
+    # -- temporary --------------------------------------------------------------------------------
+    dict(category='temporary_failure', codes='4xx',
+         hint='The server answered with a temporary error (greylisting, rate limit, or overload). Retrying '
+              'later may work.'),
+
+    # -- timeouts and protocol errors --------------------------------------------------------------
+    dict(category='timeout', exc=('timeout', 'deadline'),
+         hint='The server stopped answering. Raise timeout or deadline if it is just slow; otherwise check '
+              'the server and any filtering middlebox.'),
+    dict(category='protocol_error', exc=('closed',),
+         hint='The server closed the connection in the middle of the dialogue. Check the server log for the '
+              'reason (a policy or a crash).'),
+    dict(category='protocol_error',
+         hint='The server sent an unexpected reply. Check that this port runs an SMTP server and read '
+              'server_message.'),
+)
+
+
+class ConnectionClosed(OSError):
+    """The server closed the connection."""
+
+
+class DeadlineExceeded(Exception):
+    """The whole-test deadline ran out."""
+
+
+class BadReply(Exception):
+    """The server sent something that is not an SMTP reply."""
+
+
+def exception_kind(exc):
+    """The structural kind of an exception, as the catalog's ``exc`` criterion names it."""
+    if exc is None:
+        return None
+    if isinstance(exc, DeadlineExceeded):
+        return 'deadline'
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return 'certificate'
+    if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        return 'closed'
+    if isinstance(exc, ssl.SSLError):
+        if 'CERTIFICATE_VERIFY_FAILED' in (getattr(exc, 'reason', None) or ''):
+            return 'certificate'
+        return 'ssl'
+    if isinstance(exc, socket.gaierror):
+        return 'dns'
+    if isinstance(exc, socket.timeout):
+        return 'timeout'
+    if isinstance(exc, ConnectionRefusedError):
+        return 'refused'
+    if isinstance(exc, (ConnectionClosed, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+        return 'closed'
+    if isinstance(exc, BadReply):
+        return 'bad_reply'
+    if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL,
+                                                  errno.EAFNOSUPPORT):
+        return 'unreachable'
+    if isinstance(exc, OSError):
+        return 'os'
+    return 'other'
+
+
+def _code_matches(rule, code):
+    if code is None:
+        return False
+    if rule == '4xx':
+        return 400 <= code < 500
+    if rule == '5xx':
+        return 500 <= code < 600
+    return code in rule
+
+
+def _enhanced_matches(codes, enhanced):
+    """``codes`` are full enhanced status codes; ``x`` as the class digit matches 4 and 5."""
+    if not enhanced:
+        return False
+    for code in codes:
+        if code.startswith('x.'):
+            code = enhanced[0] + code[1:]
+        if enhanced == code:
+            return True
+    return False
+
+
+def _matches(row, failure):
+    if 'stages' in row and failure.stage not in row['stages']:
+        return False
+    if 'condition' in row and failure.condition != row['condition']:
+        return False
+    kind = exception_kind(failure.exc)
+    if 'exc' in row and kind not in row['exc']:
+        return False
+    if 'ssl_reason' in row:
+        reason = getattr(failure.exc, 'reason', None) or ''
+        if kind == 'closed' and not reason:
+            reason = 'EOF'
+        if reason not in row['ssl_reason']:
+            return False
+    if 'verify' in row and getattr(failure.exc, 'verify_code', None) not in row['verify']:
+        return False
+    if 'codes' in row and not _code_matches(row['codes'], failure.code):
+        return False
+    if 'enhanced' in row and not _enhanced_matches(row['enhanced'], failure.enhanced):
+        return False
+    if 'facts' in row:
+        for key, value in row['facts'].items():
+            if failure.facts.get(key) != value:
+                return False
+    if 'text' in row and not re.search(row['text'], failure.text or '', re.IGNORECASE):
+        return False
+    return True
+
+
+def find_row(failure):
+    """The first catalog row that matches ``failure`` (the last row matches anything)."""
+    for row in CATALOG:
+        if _matches(row, failure):
+            return row
+    return CATALOG[-1]
+
+
+class Failure(object):
+    """What went wrong, in structural terms. Built by the probe; read by ``diagnose()``.
+
+    ``exc`` the exception (or None), ``code``/``enhanced``/``text`` the server reply (or None),
+    ``condition`` a failure the probe detected itself, ``facts`` about the settings and the session.
+    """
+
+    def __init__(self, stage, exc=None, code=None, enhanced=None, text=None, condition=None, facts=None):
+        self.stage = stage
+        self.exc = exc
+        self.code = code
+        self.enhanced = enhanced
+        self.text = text
+        self.condition = condition
+        self.facts = dict(facts or {})
+
+    def describe(self):
+        """One line about what happened, for ``server_message`` when there was no reply."""
+        if self.code is not None:
+            return ' '.join(str(p) for p in (self.code, self.enhanced, self.text) if p)
+        if self.exc is not None:
+            if isinstance(self.exc, ssl.SSLCertVerificationError):
+                return 'certificate verify failed: %s' % (self.exc.verify_message or self.exc.reason)
+            text = str(self.exc) or type(self.exc).__name__
+            return '%s: %s' % (type(self.exc).__name__, text)
+        return self.condition or 'unknown failure'
+
+
+def diagnose(failure, server=None):
+    """Classify ``failure`` into the diagnosis dict returned by every module."""
+    row = find_row(failure)
+    hint = row['hint']
+    send_only = bool(row.get('send_only')) or failure.stage in row.get('send_only_if_stage', ())
+    if send_only:
+        hint = hint + ' Only test=send could show this failure.'
+    return dict(
+        category=row['category'],
+        stage=failure.stage,
+        server=server,
+        smtp_code=failure.code,
+        enhanced_status=failure.enhanced,
+        server_message=failure.text if failure.code is not None else failure.describe(),
+        hint=hint,
+        only_send_conclusive=send_only,
+        suggest=bool(row.get('suggest')),
+    )
+
+
+# Servers known to check the sender only after the message: an envelope test cannot be conclusive.
+LATE_SENDER_CHECKS = (
+    (r'Microsoft ESMTP|outlook\.com|office365|protection\.outlook|Exchange', 'Microsoft Exchange / 365'),
+    (r'amazonses|amazonaws', 'Amazon SES'),
+    (r'sendgrid', 'SendGrid'),
+)
+
+
+def late_sender_check(banner_and_ehlo):
+    """The provider name when the banner or EHLO text shows a server that checks the sender late."""
+    for pattern, name in LATE_SENDER_CHECKS:
+        if re.search(pattern, banner_and_ehlo or '', re.IGNORECASE):
+            return name
+    return None

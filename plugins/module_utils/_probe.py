@@ -1,0 +1,853 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The SMTP test (DESIGN.md "The SMTP test"), shared by every module: ``probe_smtp()``.
+
+A small line-level SMTP client, written for this job rather than built on smtplib, because the test
+needs things smtplib does not give: a deadline for the whole dialogue that a server dripping one byte a
+second cannot stretch, one AUTH attempt with one chosen mechanism, SNI and certificate checks against
+the configured name (``xn--`` form for IDNA names), a stage name for every failure, closing the
+connection after the 354 reply to DATA, and a transcript redacted by protocol state.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import socket
+import ssl
+import tempfile
+import threading
+import time
+
+from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import (
+    BadReply,
+    ConnectionClosed,
+    DeadlineExceeded,
+    Failure,
+    diagnose,
+    exception_kind,
+    find_row,
+    late_sender_check,
+)
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._server import ServerSpec, _idna_encode, parse_servers
+from ansible_collections.mailops.smtp.plugins.module_utils._transcript import (
+    MASK,
+    Transcript,
+    scrub,
+    scrub_data,
+    secret_forms,
+)
+
+LEVELS = ('none', 'connect', 'tls', 'auth', 'envelope', 'send')
+TRANSCRIPT_MODES = ('on_failure', 'always', 'never')
+CERT_WARNING_DAYS = 14
+MAX_LINE = 4096
+MAX_REPLY_LINES = 200
+
+# Mechanisms we can use, in order of preference. Over TLS the simple ones are fine; in plaintext
+# (security=none, with a warning) CRAM-MD5 at least does not send the password itself.
+MECHANISMS_TLS = ('PLAIN', 'LOGIN', 'CRAM-MD5')
+MECHANISMS_PLAINTEXT = ('CRAM-MD5', 'PLAIN', 'LOGIN')
+
+_REPLY_RE = re.compile(r'^([0-9]{3})([ -]|$)(.*)$')
+_ENHANCED_RE = re.compile(r'^([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:\s+|$)')
+_ADDRESS_RE = re.compile(r'^[^@\s<>]+@[^@\s<>\[\]]+$')
+_FORBIDDEN_RE = re.compile(r'[\r\n\x00]')
+_EHLO_NAME_RE = re.compile(r'^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_]([A-Za-z0-9_.\-]*[A-Za-z0-9_])?)$')
+
+
+class Clock(object):
+    """The deadline of the whole test."""
+
+    def __init__(self, deadline):
+        self.start = time.monotonic()
+        self.end = self.start + deadline
+
+    def remaining(self):
+        return self.end - time.monotonic()
+
+    def elapsed(self):
+        return time.monotonic() - self.start
+
+    def budget(self, timeout):
+        """Seconds the next network operation may take; raises ``DeadlineExceeded`` when none is left."""
+        left = self.remaining()
+        if left <= 0:
+            raise DeadlineExceeded('deadline exceeded')
+        return max(0.001, min(timeout, left))
+
+
+class StageFailed(Exception):
+    def __init__(self, failure):
+        super(StageFailed, self).__init__(failure.stage)
+        self.failure = failure
+
+
+def _bounded_call(func, args, limit):
+    """Run ``func(*args)`` in a daemon thread; return (finished, result, exception) after at most ``limit``."""
+    box = {}
+
+    def runner():
+        try:
+            box['result'] = func(*args)
+        except Exception as exc:  # noqa: BLE001 - handed back to the caller
+            box['exc'] = exc
+
+    thread = threading.Thread(target=runner, name='mailops-smtp-resolve')
+    thread.daemon = True
+    thread.start()
+    thread.join(max(0.0, limit))
+    if thread.is_alive():
+        return False, None, None
+    return True, box.get('result'), box.get('exc')
+
+
+def parse_reply(lines):
+    """(code, enhanced, text) from the lines of one reply; the enhanced code is removed from the text."""
+    code = int(lines[0][:3])
+    enhanced = None
+    texts = []
+    for index, line in enumerate(lines):
+        text = line[4:].strip()
+        match = _ENHANCED_RE.match(text)
+        if match and match.group(1)[0] == str(code)[0]:
+            if index == 0:
+                enhanced = match.group(1)
+            if match.group(1) == enhanced:
+                text = text[match.end():]
+        texts.append(text)
+    return code, enhanced, ' '.join(t for t in texts if t)
+
+
+def _format_name(parts):
+    items = []
+    for rdn in parts or ():
+        for key, value in rdn:
+            items.append('%s=%s' % (key, value))
+    return ', '.join(items)
+
+
+def _decode_der(der):
+    """Decode a DER certificate with the standard library (the decoder behind ``getpeercert()``)."""
+    decoder = getattr(getattr(ssl, '_ssl', None), '_test_decode_cert', None)
+    if decoder is None or not der:
+        return None
+    fd, path = tempfile.mkstemp(suffix='.pem')
+    try:
+        with os.fdopen(fd, 'w') as handle:
+            handle.write(ssl.DER_cert_to_PEM_cert(der))
+        return decoder(path)
+    except (ssl.SSLError, OSError, ValueError):
+        return None
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def certificate_evidence(tls_sock):
+    """Subject, issuer, SANs, expiry and days left of the server certificate (or None)."""
+    cert = None
+    try:
+        cert = tls_sock.getpeercert()
+        if not cert:
+            cert = _decode_der(tls_sock.getpeercert(binary_form=True))
+    except (ValueError, ssl.SSLError):
+        cert = None
+    if not cert:
+        return None
+    info = dict(
+        subject=_format_name(cert.get('subject')),
+        issuer=_format_name(cert.get('issuer')),
+        subject_alt_names=['%s:%s' % (kind, value) for kind, value in cert.get('subjectAltName', ())],
+        not_before=None,
+        not_after=None,
+        days_left=None,
+    )
+    for key, field in (('not_before', 'notBefore'), ('not_after', 'notAfter')):
+        if cert.get(field):
+            try:
+                stamp = ssl.cert_time_to_seconds(cert[field])
+            except ValueError:
+                continue
+            info[key] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(stamp))
+            if key == 'not_after':
+                info['days_left'] = int((stamp - time.time()) // 86400)
+    return info
+
+
+def make_ssl_context(validate_certs, ca_path):
+    """TLS 1.2+; with ``validate_certs`` the system trust store (plus ``ca_path``) and a host name check."""
+    if validate_certs:
+        try:
+            context = ssl.create_default_context(cafile=ca_path)
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            raise SettingsError('ca_path', 'ca_path: cannot load CA certificates from %s: %s' % (ca_path, exc)) \
+                from None
+    else:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+class Session(object):
+    """One SMTP dialogue with one server, stage by stage. Every failure raises ``StageFailed``."""
+
+    def __init__(self, spec, clock, timeout, context, ehlo_name, transcript, facts=None):
+        self.spec = spec
+        self.clock = clock
+        self.timeout = timeout
+        self.context = context
+        self.ehlo_name = ehlo_name
+        self.transcript = transcript
+        self.sock = None
+        self.buf = b''
+        self.stage = 'resolve'
+        self.condition = None
+        self.stage_start = clock.elapsed()
+        self.extensions = {}
+        self.evidence = dict(
+            server=spec.url(), host=spec.host, port=spec.port, security=spec.security, address=None,
+            ehlo_name=ehlo_name, banner=None, extensions=[], starttls_offered=None, auth_mechanisms=[],
+            auth_mechanism=None, tls=None, stages=[],
+        )
+        self.facts = dict(security=spec.security, port=spec.port, authenticated=False, starttls_offered=None)
+        if facts:
+            self.facts.update(facts)
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+    def begin(self, stage, condition=None):
+        self.stage = stage
+        self.condition = condition
+        self.stage_start = self.clock.elapsed()
+
+    def done(self, reply=None):
+        entry = dict(stage=self.stage, seconds=round(self.clock.elapsed() - self.stage_start, 3))
+        if reply is not None:
+            entry['reply'] = ' '.join(str(p) for p in reply[:3] if p)
+        self.evidence['stages'].append(entry)
+
+    def fail(self, exc=None, reply=None, condition=None):
+        if exc is not None and self.clock.remaining() <= 0 and exception_kind(exc) in (
+                'timeout', 'closed', 'ssl', 'os'):
+            exc = DeadlineExceeded('deadline exceeded')
+        code = enhanced = text = None
+        if reply is not None:
+            code, enhanced, text = reply[:3]
+        failure = Failure(self.stage, exc=exc, code=code, enhanced=enhanced, text=text,
+                          condition=condition or self.condition, facts=self.facts)
+        self.transcript.error('%s failed: %s' % (self.stage, failure.describe()))
+        entry = dict(stage=self.stage, seconds=round(self.clock.elapsed() - self.stage_start, 3), failed=True)
+        if reply is not None:
+            entry['reply'] = ' '.join(str(p) for p in reply[:3] if p)
+        self.evidence['stages'].append(entry)
+        self.close()
+        raise StageFailed(failure)
+
+    def close(self):
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+            self.sock = None
+
+    # -- network primitives --------------------------------------------------------------------
+    def _recv(self):
+        self.sock.settimeout(self.clock.budget(self.timeout))
+        data = self.sock.recv(4096)
+        if not data:
+            raise ConnectionClosed('the server closed the connection')
+        return data
+
+    def read_line(self):
+        while b'\n' not in self.buf:
+            if len(self.buf) > MAX_LINE:
+                raise BadReply('reply line longer than %d bytes' % MAX_LINE)
+            self.buf += self._recv()
+        line, self.buf = self.buf.split(b'\n', 1)
+        return line.rstrip(b'\r').decode('utf-8', 'replace')
+
+    def read_reply(self):
+        """Read one (possibly multi-line) reply: (code, enhanced, text, lines)."""
+        lines = []
+        while True:
+            line = self.read_line()
+            self.transcript.server(line)
+            match = _REPLY_RE.match(line)
+            if not match or (lines and match.group(1) != lines[0][:3]):
+                raise BadReply('not an SMTP reply: %r' % line[:80])
+            lines.append(line)
+            if match.group(2) != '-':
+                break
+            if len(lines) > MAX_REPLY_LINES:
+                raise BadReply('reply longer than %d lines' % MAX_REPLY_LINES)
+        code, enhanced, text = parse_reply(lines)
+        return code, enhanced, text, lines
+
+    def send_line(self, line, record=None):
+        if record is None:
+            self.transcript.client(line)
+        self.sock.settimeout(self.clock.budget(self.timeout))
+        self.sock.sendall(line.encode('utf-8') + b'\r\n')
+
+    def command(self, line):
+        self.send_line(line)
+        return self.read_reply()
+
+    def _resolve(self):
+        self.begin('resolve', condition='resolve')
+        spec = self.spec
+        limit = self.clock.budget(self.timeout)
+        finished, result, exc = _bounded_call(socket.getaddrinfo, (spec.ascii_host, spec.port, 0,
+                                                                   socket.SOCK_STREAM), limit)
+        if not finished:
+            self.fail(exc=DeadlineExceeded('name resolution did not finish in time'), condition='resolve_timeout')
+        if exc is not None:
+            self.fail(exc=exc)
+        self.done()
+        return result
+
+    def _tls_handshake(self, raw):
+        """Wrap ``raw`` in TLS, verify the certificate against the configured name, bounded by the deadline."""
+        raw.settimeout(self.clock.budget(self.timeout))
+        tls = self.context.wrap_socket(raw, server_hostname=self.spec.ascii_host, do_handshake_on_connect=False)
+
+        def cut():
+            try:
+                raw.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+        watchdog = threading.Timer(max(0.0, self.clock.remaining()) + 0.05, cut)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            tls.do_handshake()
+        finally:
+            watchdog.cancel()
+        self.sock = tls
+        self.buf = b''
+        self.transcript.tls = True
+        cipher = tls.cipher()
+        self.evidence['tls'] = dict(
+            version=tls.version(),
+            cipher=cipher[0] if cipher else None,
+            verified=self.context.verify_mode == ssl.CERT_REQUIRED,
+            certificate=certificate_evidence(tls),
+        )
+        self.transcript.info('TLS started: %s %s' % (self.evidence['tls']['version'],
+                                                     self.evidence['tls']['cipher']))
+
+    # -- stages --------------------------------------------------------------------------------
+    def connect(self):
+        addresses = self._resolve()
+        self.begin('connect', condition='tcp')
+        last_exc = None
+        for family, socktype, proto, _name, sockaddr in addresses:
+            sock = None
+            try:
+                sock = socket.socket(family, socktype, proto)
+                sock.settimeout(self.clock.budget(self.timeout))
+                self.transcript.info('Trying %s port %d (%s)' % (sockaddr[0], sockaddr[1], self.spec.url()))
+                sock.connect(sockaddr)
+            except (OSError, DeadlineExceeded) as exc:
+                last_exc = exc
+                if sock is not None:
+                    sock.close()
+                if isinstance(exc, DeadlineExceeded) or self.clock.remaining() <= 0:
+                    break
+                continue
+            self.sock = sock
+            self.evidence['address'] = sockaddr[0]
+            self.transcript.info('Connected to %s' % sockaddr[0])
+            break
+        if self.sock is None:
+            self.fail(exc=last_exc or OSError('no address to connect to'))
+        if self.spec.security == 'tls':
+            self.condition = 'handshake'
+            try:
+                self._tls_handshake(self.sock)
+            except (OSError, DeadlineExceeded) as exc:
+                self.fail(exc=exc)
+        self.done()
+
+    def greeting(self):
+        self.begin('greeting')
+        try:
+            reply = self.read_reply()
+        except (OSError, DeadlineExceeded, BadReply) as exc:
+            self.fail(exc=exc)
+        self.evidence['banner'] = ' '.join(line[4:] for line in reply[3])
+        if reply[0] != 220:
+            self.fail(reply=reply)
+        self.done(reply)
+
+    def ehlo(self):
+        self.begin('ehlo')
+        try:
+            reply = self.command('EHLO %s' % self.ehlo_name)
+            if 500 <= reply[0] <= 502:
+                # Not an ESMTP server: HELO gives the plain SMTP service (no STARTTLS, no AUTH).
+                helo = self.command('HELO %s' % self.ehlo_name)
+                if helo[0] == 250:
+                    reply = helo
+                    reply_lines = []
+                else:
+                    self.fail(reply=reply)
+            else:
+                reply_lines = reply[3][1:]
+        except (OSError, DeadlineExceeded, BadReply) as exc:
+            self.fail(exc=exc)
+        if reply[0] != 250:
+            self.fail(reply=reply)
+        extensions = {}
+        raw = []
+        for line in reply_lines:
+            text = line[4:].strip()
+            raw.append(text)
+            keyword, _sep, params = text.partition(' ')
+            if keyword.upper().startswith('AUTH='):
+                params = keyword[5:] + ' ' + params
+                keyword = 'AUTH'
+            key = keyword.lower()
+            extensions[key] = (extensions.get(key, '') + ' ' + params).strip() if key == 'auth' else params
+        self.extensions = extensions
+        self.evidence['extensions'] = raw
+        self.evidence['auth_mechanisms'] = sorted(set(m.upper() for m in extensions.get('auth', '').split()))
+        if not self.transcript.tls:
+            self.evidence['starttls_offered'] = 'starttls' in extensions
+            self.facts['starttls_offered'] = 'starttls' in extensions
+        self.done(reply)
+
+    def starttls(self):
+        self.begin('starttls')
+        if 'starttls' not in self.extensions:
+            self.fail(condition='starttls_not_offered')
+        try:
+            reply = self.command('STARTTLS')
+        except (OSError, DeadlineExceeded, BadReply) as exc:
+            self.fail(exc=exc)
+        if reply[0] != 220:
+            self.fail(reply=reply, condition='starttls_refused')
+        self.condition = 'handshake'
+        try:
+            self._tls_handshake(self.sock)
+        except (OSError, DeadlineExceeded) as exc:
+            self.fail(exc=exc)
+        self.done(reply)
+
+    def choose_mechanism(self):
+        offered = self.evidence['auth_mechanisms']
+        preference = MECHANISMS_TLS if self.transcript.tls else MECHANISMS_PLAINTEXT
+        for mechanism in preference:
+            if mechanism in offered:
+                return mechanism
+        return None
+
+    def authenticate(self, username, password):
+        """One AUTH attempt with one mechanism chosen from those offered."""
+        self.begin('auth')
+        if 'auth' not in self.extensions:
+            self.fail(condition='auth_not_offered')
+        mechanism = self.choose_mechanism()
+        if mechanism is None:
+            self.fail(condition='no_usable_mechanism')
+        self.evidence['auth_mechanism'] = mechanism
+        user = username.encode('utf-8')
+        secret = password.encode('utf-8')
+        try:
+            if mechanism == 'PLAIN':
+                token = base64.b64encode(b'\0' + user + b'\0' + secret).decode('ascii')
+                reply = self.command('AUTH PLAIN ' + token)
+                if reply[0] == 334:
+                    reply = self.command(token)
+            elif mechanism == 'LOGIN':
+                reply = self.command('AUTH LOGIN')
+                if reply[0] == 334:
+                    reply = self.command(base64.b64encode(user).decode('ascii'))
+                if reply[0] == 334:
+                    reply = self.command(base64.b64encode(secret).decode('ascii'))
+            else:
+                reply = self.command('AUTH CRAM-MD5')
+                if reply[0] == 334:
+                    challenge = base64.b64decode(reply[3][0][4:].strip() or '')
+                    digest = hmac.new(secret, challenge, hashlib.md5).hexdigest()
+                    reply = self.command(base64.b64encode(user + b' ' + digest.encode('ascii')).decode('ascii'))
+            if reply[0] == 334:
+                # The server wants more than the mechanism defines: cancel, it is a protocol error.
+                reply = self.command('*')
+                self.transcript.in_auth = False
+                self.fail(reply=reply)
+        except (OSError, DeadlineExceeded, BadReply, ValueError) as exc:
+            self.transcript.in_auth = False
+            self.fail(exc=exc)
+        self.transcript.in_auth = False
+        if reply[0] != 235:
+            self.fail(reply=reply)
+        self.facts['authenticated'] = True
+        self.done(reply)
+
+    def _address(self, address, stage):
+        local, _sep, domain = address.rpartition('@')
+        try:
+            domain.encode('ascii')
+        except UnicodeError:
+            domain = _idna_encode(domain)
+        needs_utf8 = False
+        try:
+            local.encode('ascii')
+        except UnicodeError:
+            needs_utf8 = True
+            if 'smtputf8' not in self.extensions:
+                self.begin(stage)
+                self.fail(condition='smtputf8_not_offered')
+        return '%s@%s' % (local, domain), needs_utf8
+
+    def envelope(self, sender, recipient):
+        sender_text, utf8 = self._address(sender, 'mail')
+        recipient_text, _utf8 = self._address(recipient, 'rcpt')
+        params = ' SMTPUTF8' if utf8 or _utf8 else ''
+        for stage, line, good in (('mail', 'MAIL FROM:<%s>%s' % (sender_text, params), (250,)),
+                                  ('rcpt', 'RCPT TO:<%s>' % recipient_text, (250, 251)),
+                                  ('data', 'DATA', (354,))):
+            self.begin(stage)
+            try:
+                reply = self.command(line)
+            except (OSError, DeadlineExceeded, BadReply) as exc:
+                self.fail(exc=exc)
+            if reply[0] not in good:
+                self.fail(reply=reply)
+            self.done(reply)
+
+    def message(self, payload, summary):
+        self.begin('message')
+        try:
+            self.transcript.client_data(summary)
+            self.sock.settimeout(self.clock.budget(self.timeout))
+            self.sock.sendall(payload)
+            self.transcript.client('.')
+            reply = self.read_reply()
+        except (OSError, DeadlineExceeded, BadReply) as exc:
+            self.fail(exc=exc)
+        if reply[0] != 250:
+            self.fail(reply=reply)
+        self.done(reply)
+
+    def quit(self):
+        """Polite QUIT; its outcome does not matter."""
+        if self.sock is None:
+            return
+        try:
+            self.sock.settimeout(max(0.001, min(self.timeout, self.clock.remaining(), 2.0)))
+            self.send_line('QUIT')
+            if self.clock.remaining() > 0:
+                self.read_reply()
+        except (OSError, DeadlineExceeded, BadReply):
+            pass
+        self.close()
+
+
+def build_message(sender, recipient, from_email, from_name, ehlo_name, server_url):
+    """The test message: (bytes ready for DATA with dot-stuffing and terminator, Message-ID)."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    from email.utils import formataddr, formatdate, make_msgid
+
+    domain = sender.rpartition('@')[2] or ehlo_name
+    try:
+        domain.encode('ascii')
+    except UnicodeError:
+        domain = _idna_encode(domain)
+    author = from_email or sender
+    msg = EmailMessage(policy=SMTP)
+    msg['From'] = formataddr((from_name, author)) if from_name else author
+    if from_email and sender != from_email:
+        msg['Reply-To'] = sender
+    msg['To'] = recipient
+    msg['Subject'] = 'mailops.smtp test message'
+    msg['Date'] = formatdate(localtime=True)
+    message_id = make_msgid('mailops-smtp-test', domain=domain)
+    msg['Message-ID'] = message_id
+    msg['Auto-Submitted'] = 'auto-generated'
+    msg['X-Mailer'] = 'mailops.smtp (Ansible collection) SMTP test'
+    msg.set_content(
+        'This is a test message from the mailops.smtp Ansible collection.\n\n'
+        'It was sent by %s through %s to check the outgoing mail settings.\n'
+        'No action is needed; you may delete it.\n' % (ehlo_name, server_url))
+    data = msg.as_bytes()
+    lines = data.split(b'\r\n')
+    stuffed = b'\r\n'.join((b'.' + line) if line.startswith(b'.') else line for line in lines)
+    if not stuffed.endswith(b'\r\n'):
+        stuffed += b'\r\n'
+    return stuffed + b'.\r\n', message_id
+
+
+def _check_text(option, value, secret=False):
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise SettingsError(option, '%s: expected a string' % option)
+    if _FORBIDDEN_RE.search(value):
+        if secret:
+            raise SettingsError(option, '%s contains CR, LF or NUL' % option)
+        raise SettingsError(option, '%s: %r contains CR, LF or NUL' % (option, value))
+
+
+def _check_address(option, value):
+    _check_text(option, value)
+    if not _ADDRESS_RE.match(value):
+        raise SettingsError(option, '%s: %r is not an e-mail address' % (option, value))
+
+
+def default_ehlo_name(clock):
+    """This host's fully qualified name (bounded in time: getfqdn() may wait for DNS)."""
+    finished, name, _exc = _bounded_call(socket.getfqdn, (), min(1.0, max(0.0, clock.remaining() / 4)))
+    if not finished or not name:
+        name = socket.gethostname()
+    try:
+        name = name.encode('ascii').decode('ascii')
+    except UnicodeError:
+        name = 'localhost'
+    if not _EHLO_NAME_RE.match(name):
+        name = 'localhost'
+    return name
+
+
+def run_session(spec, level, clock, timeout, context, ehlo_name, transcript, auth=False, username=None,
+                password=None, sender=None, recipient=None, message=None):
+    """Run one dialogue up to ``level``. Returns (evidence, failure or None)."""
+    session = Session(spec, clock, timeout, context, ehlo_name, transcript)
+    transcript.info('Testing %s up to %s' % (spec.url(), level))
+    try:
+        try:
+            session.connect()
+            session.greeting()
+            if level == 'connect':
+                session.quit()
+                return session.evidence, None
+            session.ehlo()
+            if spec.security == 'starttls':
+                session.starttls()
+                session.ehlo()
+            if level == 'tls':
+                session.quit()
+                return session.evidence, None
+            if auth:
+                session.authenticate(username, password)
+            if level == 'auth':
+                session.quit()
+                return session.evidence, None
+            session.envelope(sender, recipient)
+            if level == 'envelope':
+                # After 354 anything we send (even RSET or QUIT) would become message text: just close.
+                transcript.info('Closing the connection after 354 (test=envelope sends no message)')
+                session.close()
+                return session.evidence, None
+            session.message(*message)
+            session.quit()
+            return session.evidence, None
+        except DeadlineExceeded as exc:
+            # Raised by Clock.budget() between operations.
+            session.fail(exc=exc)
+    except StageFailed as failed:
+        session.close()
+        return session.evidence, failed.failure
+    finally:
+        session.close()
+
+
+def _candidates(spec):
+    seen = set([(spec.port, spec.security)])
+    order = [(spec.port, s) for s in ('tls', 'starttls', 'none')]
+    order += [(587, 'starttls'), (465, 'tls'), (25, 'starttls'), (25, 'none')]
+    for port, security in order:
+        if (port, security) in seen:
+            continue
+        seen.add((port, security))
+        yield spec._replace(port=port, security=security)
+
+
+def find_suggestion(spec, clock, timeout, context, ehlo_name, need_auth):
+    """Try other security modes and the standard ports without credentials; the first that works."""
+    plaintext = None
+    for candidate in _candidates(spec):
+        if clock.remaining() <= 0.05:
+            break
+        evidence, failure = run_session(candidate, 'tls', clock, timeout, context, ehlo_name, Transcript())
+        if failure is not None:
+            continue
+        if need_auth and not evidence.get('auth_mechanisms'):
+            continue
+        found = dict(server=candidate.url(), security=candidate.security, port=candidate.port,
+                     verified_stage='auth' if need_auth else 'ehlo', secure=candidate.security != 'none')
+        if found['secure']:
+            return found
+        if plaintext is None:
+            plaintext = found
+    return plaintext
+
+
+def _servers(servers):
+    if isinstance(servers, ServerSpec):
+        return [servers]
+    if isinstance(servers, str):
+        return parse_servers(servers)
+    servers = list(servers or [])
+    if not servers:
+        raise SettingsError('server', 'server: a server is required for the SMTP test')
+    return servers
+
+
+def _one_line(text):
+    return re.sub(r'\s+', ' ', text or '').strip()
+
+
+def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, auth=None, username=None,
+               password=None, test_sender=None, test_recipient=None, from_email=None, from_name=None,
+               ehlo_name=None, timeout=10, deadline=30, transcript='on_failure', check_mode=False, suggest=True):
+    """Test SMTP settings with a real dialogue.
+
+    Returns dict(ok, probe, diagnosis, warnings, msg). ``probe`` is the evidence, ``diagnosis`` the
+    classified failure (None on success), ``msg`` one line for the user. Raises ``SettingsError`` for
+    bad input. No secret appears in the result, in clear or in any encoding the dialogue used.
+    """
+    if level not in LEVELS:
+        raise SettingsError('test', 'test: %r is not one of %s' % (level, ', '.join(LEVELS)))
+    if transcript not in TRANSCRIPT_MODES:
+        raise SettingsError('transcript', 'transcript: %r is not one of %s'
+                            % (transcript, ', '.join(TRANSCRIPT_MODES)))
+    for option, value in (('timeout', timeout), ('deadline', deadline)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise SettingsError(option, '%s: must be a number of seconds greater than 0' % option)
+    for option, value in (('username', username), ('from_name', from_name), ('ehlo_name', ehlo_name)):
+        _check_text(option, value)
+    _check_text('password', password, secret=True)
+    warnings = []
+    secrets = secret_forms(username, password)
+
+    if level == 'none':
+        return dict(ok=True, probe=dict(level='none'), diagnosis=None, warnings=warnings,
+                    msg='SMTP test skipped (test=none)')
+    specs = _servers(servers)
+
+    if auth is None:
+        auth = bool(username)
+    if auth and not username:
+        raise SettingsError('username', 'username: auth is true but no username is set')
+    if auth and password is None:
+        raise SettingsError('password', 'password: auth is true but no password is set')
+    if from_email is not None:
+        _check_address('from_email', from_email)
+    if level in ('envelope', 'send'):
+        if test_sender is None:
+            if from_email:
+                test_sender = from_email
+            elif username and _ADDRESS_RE.match(username):
+                test_sender = username
+        if not test_sender:
+            raise SettingsError('test_sender', 'test_sender: test=%s needs a sender address; set test_sender '
+                                '(or from_email, or an e-mail address as username)' % level)
+        _check_address('test_sender', test_sender)
+        if test_recipient is None:
+            test_recipient = test_sender
+        _check_address('test_recipient', test_recipient)
+    if ehlo_name is not None and not _EHLO_NAME_RE.match(ehlo_name):
+        raise SettingsError('ehlo_name', 'ehlo_name: %r is not a host name or address literal' % ehlo_name)
+
+    if level == 'send' and check_mode:
+        level = 'envelope'
+        warnings.append('Check mode: the send test stopped at envelope (MAIL, RCPT, DATA); no message was sent.')
+    context = make_ssl_context(validate_certs, ca_path)
+    if not validate_certs:
+        warnings.append('validate_certs is false: the server certificate was not verified.')
+    if level == 'auth' and not auth:
+        warnings.append('No credentials are configured: test=auth stopped after TLS and EHLO.')
+    if auth and level in ('auth', 'envelope', 'send') and any(s.security == 'none' for s in specs):
+        warnings.append('security is none: the credentials were sent over an unencrypted connection.')
+
+    clock = Clock(float(deadline))
+    if ehlo_name is None:
+        ehlo_name = default_ehlo_name(clock)
+
+    results = []
+    for spec in specs:
+        recorder = Transcript(secrets)
+        message = None
+        if level == 'send':
+            payload, message_id = build_message(test_sender, test_recipient, from_email, from_name, ehlo_name,
+                                                spec.url())
+            message = (payload, '<test message, %d bytes, Message-ID %s>' % (len(payload), message_id))
+        evidence, failure = run_session(spec, level, clock, float(timeout), context, ehlo_name, recorder,
+                                        auth=auth, username=username, password=password, sender=test_sender,
+                                        recipient=test_recipient, message=message)
+        evidence['level'] = level
+        if level in ('envelope', 'send'):
+            evidence['test_sender'] = test_sender
+            evidence['test_recipient'] = test_recipient
+        if message is not None:
+            evidence['message_id'] = message_id if failure is None or failure.stage == 'message' else None
+        diagnosis = None
+        if failure is not None:
+            diagnosis = diagnose(failure, server=spec.url())
+            want = diagnosis.pop('suggest')
+            diagnosis['suggestion'] = None
+            if want and suggest and clock.remaining() > 0.05:
+                recorder.info('Looking for a port and security mode that work (no credentials are sent)')
+                diagnosis['suggestion'] = find_suggestion(spec, clock, float(timeout), context, ehlo_name, auth)
+            if diagnosis['category'] == 'tls_certificate_invalid' and clock.remaining() > 0.05:
+                # Show the certificate that failed: fetch it again without verification (no credentials).
+                seen, _fail = run_session(spec, 'tls', clock, float(timeout), make_ssl_context(False, None),
+                                          ehlo_name, Transcript())
+                if seen.get('tls'):
+                    evidence['tls'] = dict(seen['tls'], verified=False)
+        if transcript == 'always' or (transcript == 'on_failure' and failure is not None):
+            evidence['transcript'] = list(recorder.lines)
+        results.append((spec, evidence, failure, diagnosis))
+
+    for spec, evidence, failure, _diag in results:
+        cert = (evidence.get('tls') or {}).get('certificate') or {}
+        if failure is None and cert.get('days_left') is not None and cert['days_left'] < CERT_WARNING_DAYS:
+            warnings.append('The certificate of %s expires in %d days (%s).'
+                            % (spec.url(), cert['days_left'], cert.get('not_after')))
+        if failure is None and level == 'envelope':
+            provider = late_sender_check(' '.join([evidence.get('banner') or ''] + evidence.get('extensions', [])))
+            if provider:
+                warnings.append('%s checks the sender only after the message: only test=send is conclusive for '
+                                '%s.' % (provider, spec.url()))
+
+    failed = [r for r in results if r[2] is not None]
+    chosen = failed[0] if failed else results[0]
+    spec, evidence, failure, diagnosis = chosen
+    probe = dict(evidence)
+    probe['elapsed'] = round(clock.elapsed(), 3)
+    if len(results) > 1:
+        probe['servers'] = [dict(server=r[0].url(), ok=r[2] is None,
+                                 category=r[3]['category'] if r[3] else None,
+                                 stage=r[3]['stage'] if r[3] else None) for r in results]
+    if diagnosis is None:
+        msg = 'SMTP test passed (test=%s) on %s' % (level, ', '.join(r[0].url() for r in results))
+    else:
+        reply = diagnosis['server_message'] or ''
+        if diagnosis['smtp_code'] is not None:
+            reply = ' '.join(str(p) for p in (diagnosis['smtp_code'], diagnosis['enhanced_status'], reply) if p)
+        msg = 'SMTP test failed at stage %s on %s (%s): %s %s' % (
+            diagnosis['stage'], spec.url(), diagnosis['category'], reply, diagnosis['hint'])
+        if diagnosis.get('suggestion'):
+            msg += ' Suggestion: %s works.' % diagnosis['suggestion']['server']
+    result = dict(ok=not failed, probe=probe, diagnosis=diagnosis, warnings=warnings, msg=_one_line(msg))
+    return scrub_data(result, secrets)
+
+
+__all__ = ['probe_smtp', 'find_row', 'MASK', 'scrub']
