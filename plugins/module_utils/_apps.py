@@ -774,7 +774,7 @@ class DiscourseProfile(FileProfile):
         security = 'tls' if force_tls else ('starttls' if starttls else 'none')
         user = store_get(store, self._p('USER_NAME')) or None
         verify = store_get(store, self._p('OPENSSL_VERIFY_MODE'))
-        return stored_model(host=str(host), port=port if port is not None else 587, security=security,
+        return stored_model(host=str(host), port=port if port is not None else 25, security=security,
                             validate_certs=str(verify).lower() != 'none' if verify else True,
                             auth=bool(user), username=user,
                             password=store_get(store, self._p('PASSWORD')) or None,

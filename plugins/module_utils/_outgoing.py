@@ -157,7 +157,10 @@ def run_outgoing_server(module):
 
     result = dict(changed=False)
     if state == 'present' and params.get('test') != 'none':
-        test = _run_test(module, settings, params)
+        try:
+            test = _run_test(module, settings, params)
+        except SettingsError as exc:
+            _fail(module, '%s; nothing was changed' % exc, option=exc.option)
         warnings.extend(test.get('warnings') or [])
         if not test.get('ok'):
             for warning in warnings:
@@ -236,7 +239,10 @@ def run_outgoing_server_info(module):
             current = _stored_settings(stored, params)
         except SettingsError as exc:
             _fail(module, 'cannot test the stored settings: %s' % exc, **result)
-        test = _run_test(module, current, params)
+        try:
+            test = _run_test(module, current, params)
+        except SettingsError as exc:
+            _fail(module, 'cannot test the stored settings: %s' % exc, option=exc.option, **result)
         warnings.extend(test.get('warnings') or [])
         result.update(_probe_return(test))
         result['test_ok'] = bool(test.get('ok'))
