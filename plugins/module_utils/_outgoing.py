@@ -165,7 +165,10 @@ def run_outgoing_server(module):
         if not test.get('ok'):
             for warning in warnings:
                 module.warn(warning)
-            _fail(module, test.get('msg') or 'the SMTP test failed; nothing was changed',
+            msg = test.get('msg') or 'the SMTP test failed'
+            if 'nothing was changed' not in msg:
+                msg = msg.rstrip('. ') + '. Nothing was changed.'
+            _fail(module, msg,
                   settings=mask_model(snapshot.stored), **_probe_return(test))
         result.update(_probe_return(test))
 

@@ -266,7 +266,9 @@ def compute_drift(stored, desired, keep_stored_secret=False):
             if want != have:
                 drift.append({'setting': key, 'before': MASK if have else None, 'after': MASK})
             continue
-        if key in ('from_email', 'from_name', 'username') and want is None and not have:
+        if key in ('from_email', 'from_name') and want is None:
+            continue  # not managed: left as stored
+        if key == 'username' and want is None and not have:
             continue
         if _normalized(key, want) != _normalized(key, have):
             drift.append({'setting': key, 'before': have, 'after': want})
