@@ -7,8 +7,9 @@ prefix, comments and blank lines. Values may be unquoted (a `` #`` starts a comm
 double-quoted (backslash escapes); ``get`` returns the logical string.
 
 Writing: values made only of ``[A-Za-z0-9_@%+=:,./-]`` are written bare; other values are quoted. Single quotes
-are used when the value holds ``$`` or a backslash and no ``'`` (literal in python-dotenv, Ruby dotenv,
-docker compose and POSIX shells alike); otherwise double quotes with ``\\\\``, ``\\"`` and ``\\$`` escapes.
+are used when the value holds ``$``, a backtick or a backslash and no ``'`` (literal -- no interpolation -- in
+python-dotenv, Ruby dotenv, docker compose and POSIX shells); otherwise double quotes with ``\\\\``, ``\\"``,
+``\\$`` and ``\\``` escapes (the POSIX shell / Ruby dotenv reading; python-dotenv keeps ``\\$`` as is).
 A commented ``# KEY=`` / ``#KEY=`` sample line is replaced in place; new keys are appended at the end.
 Every active line of a duplicated key is updated, so that every dotenv dialect agrees on the value.
 ``True``/``False`` booleans are written in Python spelling (Django's convention); ints as decimal text.
@@ -23,7 +24,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreE
 _ASSIGN = re.compile(r"^([ \t]*(?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)=([ \t]*)(.*)$")
 _COMMENTED = re.compile(r"^([ \t]*)#[ \t]*((?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)=([ \t]*)(.*)$")
 _SAFE = re.compile(r"^[A-Za-z0-9_@%+=:,./-]*$")
-_DQ_ESCAPES = {"\\": "\\", '"': '"', "$": "$", "'": "'", "n": "\n", "t": "\t", "r": "\r"}
+_DQ_ESCAPES = {"\\": "\\", '"': '"', "$": "$", "`": "`", "'": "'", "n": "\n", "t": "\t", "r": "\r"}
 _KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 
@@ -83,9 +84,10 @@ def quote_value(value):
         raise StoreError("dotenv values cannot contain line breaks or NUL characters")
     if _SAFE.match(value):
         return value
-    if ("$" in value or "\\" in value) and "'" not in value:
+    if ("$" in value or "\\" in value or "`" in value) and "'" not in value:
         return "'" + value + "'"
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+    return '"' + escaped + '"'
 
 
 def _value_tail(after, raw):

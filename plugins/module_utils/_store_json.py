@@ -84,6 +84,8 @@ class JsonStore(object):
             match = re.search(r"[\[{][ \t]*\r?\n([ \t]+)\S", body)
             if match:
                 indent = "\t" if match.group(1).startswith("\t") else len(match.group(1))
+        if indent is None and not body.strip():
+            indent = 4
         separators = None
         if indent is None and body.strip() and not re.search(r'"[ \t]*:[ \t]+', body):
             separators = (",", ":")
