@@ -170,6 +170,7 @@ class _SandboxSMTP(SMTP):
         if not self._finished and self.record is not None:
             self._finished = True
             self.sandbox._session_closed(self.record)
+        self.sandbox._protocols.discard(self)
 
     def _cb_client_connected(self, reader, writer):
         super()._cb_client_connected(reader, writer)
@@ -438,9 +439,10 @@ class SmtpSandbox:
                 except OSError:
                     pass
         # let connection_lost() callbacks run so every session gets its closing record
-        if self._protocols:
-            for _ in range(5):
-                await asyncio.sleep(0.01)
+        for _ in range(50):
+            if all(p._finished or p.record is None for p in self._protocols):
+                break
+            await asyncio.sleep(0.005)
         current = asyncio.current_task()
         tasks = [t for t in asyncio.all_tasks() if t is not current]
         for task in tasks:
