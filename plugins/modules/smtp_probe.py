@@ -1,0 +1,325 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: smtp_probe
+short_description: Test an SMTP server with a real SMTP dialogue and diagnose failures
+version_added: 0.1.0
+description:
+  - Runs the SMTP test that M(mailops.smtp.outgoing_server) runs before it writes settings, for any server,
+    without touching any application.
+  - The dialogue goes as far as O(test) says (connect, TLS, AUTH, envelope, or a real test message).
+  - A failure is classified into a fixed vocabulary of categories (RV(diagnosis.category)), with the stage
+    where it showed up, the server reply, and a hint. When another port or security mode would likely work,
+    RV(diagnosis.suggestion) names the first that does, found without sending credentials.
+  - Credentials are sent once, with one AUTH mechanism chosen from those the server offers, and only over TLS
+    unless O(security=none).
+  - The password never appears in the result, the transcript, or logs, in clear or base64.
+author:
+  - mailops.smtp maintainers
+extends_documentation_fragment:
+  - mailops.smtp.connection
+  - mailops.smtp.smtp_test
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The test runs in check mode too, but O(test=send) stops at V(envelope) and says so in a warning.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  server:
+    required: true
+  from_email:
+    description:
+      - The From address of a O(test=send) message (the application's forced sender, like the coreBOS
+        C(Email From) setting). The envelope sender O(test_sender) becomes the C(Reply-To).
+      - Also the default of O(test_sender).
+    type: str
+  from_name:
+    description:
+      - The display name of the From address of a O(test=send) message.
+    type: str
+  fail_on_error:
+    description:
+      - Fail the task when the test fails.
+      - With V(false) the task succeeds and returns RV(ok=false) and the RV(diagnosis), for audits.
+    type: bool
+    default: true
+  suggest:
+    description:
+      - On failures that another port or security mode would likely avoid, try the alternatives without
+        credentials within what is left of O(deadline), and return the first that works in
+        RV(diagnosis.suggestion).
+    type: bool
+    default: true
+notes:
+  - O(test=envelope) (the default) closes the connection after the server's 354 reply to DATA, so no message
+    is delivered. Servers such as Exchange, Microsoft 365, Amazon SES and SendGrid check the sender only after
+    the message; only O(test=send) is conclusive for them.
+  - Uses only the Python standard library on the target.
+seealso:
+  - module: mailops.smtp.outgoing_server
+  - module: mailops.smtp.outgoing_server_info
+'''
+
+EXAMPLES = r'''
+- name: Check that the submission server works with these credentials (no message is sent)
+  mailops.smtp.smtp_probe:
+    server: tls://smtp.example.com:587
+    username: crm@example.com
+    password: "{{ vault_smtp_password }}"
+
+- name: Send a real test message, as coreBOS does when the admin saves the outgoing server
+  mailops.smtp.smtp_probe:
+    server: ssl://smtp.example.com:465
+    username: crm@example.com
+    password: "{{ vault_smtp_password }}"
+    from_email: noreply@example.com
+    from_name: Example CRM
+    test: send
+    test_recipient: admin@example.com
+
+- name: Audit which hosts can reach the relay on port 25 (never fails, reports the diagnosis)
+  mailops.smtp.smtp_probe:
+    server: relay.internal.example.com:25
+    security: none
+    test: tls
+    timeout: 5
+    deadline: 15
+    fail_on_error: false
+  register: relay
+
+- name: Show the category and the hint of hosts that failed
+  ansible.builtin.debug:
+    msg: "{{ relay.diagnosis.category }}: {{ relay.diagnosis.hint }}"
+  when: not relay.ok
+
+- name: Private CA, an IDNA host name, and the whole transcript for the record
+  mailops.smtp.smtp_probe:
+    server: bücher.example
+    port: 587
+    security: starttls
+    ca_path: /etc/pki/internal-ca.pem
+    ehlo_name: app01.example.com
+    test: tls
+    transcript: always
+'''
+
+RETURN = r'''
+ok:
+  description: Whether the test passed (every server, when O(server) lists several).
+  returned: always
+  type: bool
+  sample: false
+msg:
+  description: One line; on failure the stage, the server reply and the hint.
+  returned: always
+  type: str
+  sample: "SMTP test failed at stage auth on tls://smtp.gmail.com:587 (auth_failed): 535 5.7.8 Username and
+    Password not accepted. Gmail rejected the password. Accounts with 2-step verification need an App Password."
+probe:
+  description:
+    - The evidence collected during the test. For several servers, the evidence of the first that failed
+      (else of the first), and RV(probe.servers).
+    - With O(test=none) only RV(probe.level).
+  returned: always
+  type: dict
+  contains:
+    server:
+      description: The server tested, in canonical form.
+      type: str
+      sample: tls://smtp.example.com:587
+    host:
+      description: Host name (Unicode form for IDNA names) or IP address.
+      type: str
+    port:
+      description: TCP port.
+      type: int
+    security:
+      description: V(none), V(starttls) or V(tls).
+      type: str
+    level:
+      description: How far the test was meant to go (V(envelope) when check mode downgraded V(send)).
+      type: str
+    address:
+      description: The IP address connected to.
+      type: str
+    ehlo_name:
+      description: The name sent with EHLO.
+      type: str
+    banner:
+      description: The server greeting (without the 220 code).
+      type: str
+    extensions:
+      description: The EHLO extensions of the last EHLO (inside TLS when TLS is used).
+      type: list
+      elements: str
+    starttls_offered:
+      description: Whether the plaintext EHLO offered STARTTLS.
+      type: bool
+    auth_mechanisms:
+      description: The AUTH mechanisms offered on the connection used for AUTH.
+      type: list
+      elements: str
+    auth_mechanism:
+      description: The one mechanism used for the single AUTH attempt.
+      type: str
+    tls:
+      description: TLS evidence; null without TLS. After a certificate failure, the certificate as fetched
+        without verification (C(verified=false)).
+      type: dict
+      contains:
+        version:
+          description: Protocol version, for example C(TLSv1.3).
+          type: str
+        cipher:
+          description: Cipher suite name.
+          type: str
+        verified:
+          description: Whether the certificate chain and host name were verified.
+          type: bool
+        certificate:
+          description: Subject, issuer, C(subject_alt_names), C(not_before), C(not_after) (ISO 8601, UTC) and
+            C(days_left) of the server certificate. A warning is given when C(days_left) is under 14.
+          type: dict
+    stages:
+      description: Per stage, its name, the seconds it took, the server reply and C(failed=true) on the stage
+        that failed.
+      type: list
+      elements: dict
+    test_sender:
+      description: The envelope sender used (O(test=envelope) and O(test=send)).
+      type: str
+    test_recipient:
+      description: The recipient used (O(test=envelope) and O(test=send)).
+      type: str
+    message_id:
+      description: The Message-ID of the test message (O(test=send)).
+      type: str
+    elapsed:
+      description: Seconds the whole test took.
+      type: float
+    transcript:
+      description:
+        - The SMTP dialogue, per O(transcript). Markers C(===) information, C(***) error, C( ->) sent,
+          C(<- ) received, C( ~>) and C(<~ ) the same inside TLS.
+        - The AUTH exchange is replaced by C(********).
+      type: list
+      elements: str
+    servers:
+      description: With several servers, one summary per server (C(server), C(ok), C(category), C(stage)).
+      type: list
+      elements: dict
+diagnosis:
+  description: Why the test failed.
+  returned: when the test failed
+  type: dict
+  contains:
+    category:
+      description:
+        - One of V(dns_failure), V(connection_refused), V(connection_timeout), V(greeting_failure),
+          V(tls_handshake_failure), V(tls_certificate_invalid), V(starttls_not_offered), V(tls_required),
+          V(auth_not_offered), V(auth_failed), V(auth_required), V(sender_not_permitted), V(relay_denied),
+          V(recipient_rejected), V(message_rejected), V(temporary_failure), V(protocol_error), V(timeout).
+      type: str
+      sample: auth_failed
+    stage:
+      description: One of V(resolve), V(connect), V(greeting), V(ehlo), V(starttls), V(auth), V(mail), V(rcpt),
+        V(data), V(message).
+      type: str
+      sample: auth
+    server:
+      description: The server that failed, in canonical form.
+      type: str
+    smtp_code:
+      description: The SMTP reply code, or null when the failure was not a reply.
+      type: int
+      sample: 535
+    enhanced_status:
+      description: The enhanced status code of the reply (RFC 3463), or null.
+      type: str
+      sample: 5.7.8
+    server_message:
+      description: The text of the server reply, or a description of the network or TLS error.
+      type: str
+    hint:
+      description: One or two sentences on what to do.
+      type: str
+    only_send_conclusive:
+      description: True when the failure can only show up after the message, that is in a O(test=send).
+      type: bool
+    suggestion:
+      description:
+        - A port and security mode that work where these settings failed, found without credentials
+          (null when none was found or searched).
+        - C(verified_stage) is V(ehlo) (connection, TLS with certificate check, EHLO) or V(auth) (also AUTH
+          offered, when credentials are set; never attempted). C(secure=false) marks plaintext, the last resort.
+      type: dict
+      sample: {server: "ssl://smtp.example.com:465", security: tls, port: 465, verified_stage: auth, secure: true}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+
+
+def main():
+    argument_spec = merged_spec(
+        CONNECTION_ARGS, TEST_ARGS,
+        from_email=dict(type='str'),
+        from_name=dict(type='str'),
+        fail_on_error=dict(type='bool', default=True),
+        suggest=dict(type='bool', default=True),
+    )
+    argument_spec['server']['required'] = True
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+
+    from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
+    from ansible_collections.mailops.smtp.plugins.module_utils._server import parse_servers
+    try:
+        servers = parse_servers(params['server'], port=params['port'], security=params['security'])
+        result = probe_smtp(
+            servers,
+            level=params['test'],
+            validate_certs=params['validate_certs'],
+            ca_path=params['ca_path'],
+            auth=params['auth'],
+            username=params['username'],
+            password=params['password'],
+            test_sender=params['test_sender'],
+            test_recipient=params['test_recipient'],
+            from_email=params['from_email'],
+            from_name=params['from_name'],
+            ehlo_name=params['ehlo_name'],
+            timeout=params['timeout'],
+            deadline=params['deadline'],
+            transcript=params['transcript'],
+            check_mode=module.check_mode,
+            suggest=params['suggest'],
+        )
+    except SettingsError as exc:
+        module.fail_json(msg=str(exc), option=exc.option)
+
+    for warning in result['warnings']:
+        module.warn(warning)
+    returned = dict(changed=False, ok=result['ok'], msg=result['msg'], probe=result['probe'])
+    if result['diagnosis'] is not None:
+        returned['diagnosis'] = result['diagnosis']
+    if not result['ok'] and params['fail_on_error']:
+        module.fail_json(**returned)
+    module.exit_json(**returned)
+
+
+if __name__ == '__main__':
+    main()
