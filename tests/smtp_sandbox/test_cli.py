@@ -114,7 +114,8 @@ def serve(tmp_path):
 def test_serve_writes_state_records_and_stops_on_sigterm(serve, tmp_path):
     proc, state, state_path = serve(SCENARIOS)
     assert set(state) == set(SCENARIOS)
-    for name, scheme, host in (("relay", "smtp", "127.0.0.1"), ("submission", "tls", "127.0.0.1"), ("smtps6", "ssl", "::1")):
+    expected = (("relay", "smtp", "127.0.0.1"), ("submission", "tls", "127.0.0.1"), ("smtps6", "ssl", "::1"))
+    for name, scheme, host in expected:
         entry = state[name]
         assert entry["host"] == host
         shown = "[::1]" if host == "::1" else host
