@@ -439,7 +439,7 @@ class SmtpSandbox:
                 except OSError:
                     pass
         # let connection_lost() callbacks run so every session gets its closing record
-        for _ in range(50):
+        for _attempt in range(50):
             if all(p._finished or p.record is None for p in self._protocols):
                 break
             await asyncio.sleep(0.005)

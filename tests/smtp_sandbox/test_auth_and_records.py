@@ -21,7 +21,7 @@ def test_auth_mechanism_succeeds_and_is_recorded(smtp_sandbox, mechanism):
     with smtplib.SMTP(sb.host, sb.port, local_hostname="client.test", timeout=3) as client:
         client.user, client.password = USER, PASSWORD
         client.ehlo()
-        code, _ = client.auth(mechanism, getattr(client, "auth_" + mechanism.lower()), initial_response_ok=False)
+        code, dummy = client.auth(mechanism, getattr(client, "auth_" + mechanism.lower()), initial_response_ok=False)
         assert code == 235
     session = sb.wait_sessions_closed(1)[0]
     assert session["authenticated_as"] == USER

@@ -154,7 +154,7 @@ def test_failure_modes_work_inside_tls(smtp_sandbox, failure, security):
 @pytest.mark.parametrize("failure", ["sender_not_owned", "send_as_denied", "unverified_sender"])
 def test_sender_checks_let_the_own_address_through(smtp_sandbox, failure):
     sb = smtp_sandbox(security="plain", users=USERS, failure=failure)
-    stage, code, _ = dialogue(sb, sender=USER)
+    stage, code, dummy = dialogue(sb, sender=USER)
     assert (stage, code) == ("sent", 250)
     assert sb.messages[0]["mail_from"] == USER
     assert sb.messages[0]["authenticated_as"] == USER

@@ -145,7 +145,7 @@ def test_certificate_sans():
     with SmtpSandbox(SandboxConfig(security="tls", hostname="mx.example.test")) as sb:
         raw = socket.create_connection((sb.host, sb.port), timeout=3)
         with _ctx(sb).wrap_socket(raw, server_hostname="mx.example.test") as tls:
-            sans = {value for _, value in tls.getpeercert()["subjectAltName"]}
+            sans = {value for kind, value in tls.getpeercert()["subjectAltName"]}
             banner = tls.recv(100)
         assert {"localhost", "127.0.0.1", "0:0:0:0:0:0:0:1", "mx.example.test"} <= sans
         assert banner.startswith(b"220 mx.example.test ")
