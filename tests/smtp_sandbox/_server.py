@@ -44,6 +44,8 @@ class _ListeningSocket(socket.socket):
 
     def accept(self):
         conn, addr = super().accept()
+        if len(self.accepted) > 64:  # forget connections that are already closed
+            self.accepted = [c for c in self.accepted if c.fileno() != -1]
         self.accepted.append(conn)
         return conn, addr
 
