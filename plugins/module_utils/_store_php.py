@@ -400,9 +400,18 @@ class PhpStore(object):
 
     @staticmethod
     def _find(node, key):
+        """The item PHP would use for ``key`` (the last one, counting implicit 0, 1, ... keys)."""
         found = None
+        auto = 0
         for item in node.items:
-            if item.key is not None and item.key is not _EXPRESSION and str(item.key) == str(key):
+            effective = item.key
+            if effective is None:
+                effective = auto
+            elif isinstance(effective, str) and re.match(r"^(?:0|-?[1-9][0-9]*)$", effective):
+                effective = int(effective)
+            if isinstance(effective, int) and effective >= auto:
+                auto = effective + 1
+            if effective is not _EXPRESSION and str(effective) == str(key):
                 found = item
         return found
 
