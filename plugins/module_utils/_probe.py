@@ -578,13 +578,13 @@ def build_message(sender, recipient, from_email, from_name, ehlo_name, server_ur
     msg['To'] = recipient
     msg['Subject'] = 'mailops.smtp test message'
     msg['Date'] = formatdate(localtime=True)
-    message_id = make_msgid('mailops-smtp-test', domain=domain)
+    message_id = make_msgid(domain=domain)
     msg['Message-ID'] = message_id
     msg['Auto-Submitted'] = 'auto-generated'
     msg['X-Mailer'] = 'mailops.smtp (Ansible collection) SMTP test'
     msg.set_content(
         'This is a test message from the mailops.smtp Ansible collection.\n\n'
-        'It was sent by %s through %s to check the outgoing mail settings.\n'
+        'It was sent by %s\nthrough %s\nto check the outgoing mail settings.\n'
         'No action is needed; you may delete it.\n' % (ehlo_name, server_url))
     data = msg.as_bytes()
     lines = data.split(b'\r\n')
@@ -806,6 +806,11 @@ def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, aut
             if want and suggest and clock.remaining() > 0.05:
                 recorder.info('Looking for a port and security mode that work (no credentials are sent)')
                 diagnosis['suggestion'] = find_suggestion(spec, clock, float(timeout), context, ehlo_name, auth)
+                if diagnosis['suggestion']:
+                    recorder.info('%s works (%s)' % (diagnosis['suggestion']['server'],
+                                                     'secure' if diagnosis['suggestion']['secure'] else 'PLAINTEXT'))
+                else:
+                    recorder.info('No working alternative found')
             if diagnosis['category'] == 'tls_certificate_invalid' and clock.remaining() > 0.05:
                 # Show the certificate that failed: fetch it again without verification (no credentials).
                 seen, _fail = run_session(spec, 'tls', clock, float(timeout), make_ssl_context(False, None),
