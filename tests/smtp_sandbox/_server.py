@@ -47,6 +47,9 @@ class _ListeningSocket(socket.socket):
         if len(self.accepted) > 64:  # forget connections that are already closed
             self.accepted = [c for c in self.accepted if c.fileno() != -1]
         self.accepted.append(conn)
+        # asyncio sets TCP_NODELAY only when sock.proto is IPPROTO_TCP; without it every multi-line reply
+        # (one write per line) waits for the client's delayed ACK
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return conn, addr
 
 
@@ -410,7 +413,7 @@ class SmtpSandbox:
     async def _astart(self):
         cfg = self.config
         family = socket.AF_INET6 if ":" in cfg.host else socket.AF_INET
-        listener = _ListeningSocket(family, socket.SOCK_STREAM)
+        listener = _ListeningSocket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._listener = listener
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if family == socket.AF_INET6:
