@@ -41,12 +41,14 @@ class _ListeningSocket(socket.socket):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.accepted = []
+        self.accepted_count = 0
 
     def accept(self):
         conn, addr = super().accept()
         if len(self.accepted) > 64:  # forget connections that are already closed
             self.accepted = [c for c in self.accepted if c.fileno() != -1]
         self.accepted.append(conn)
+        self.accepted_count += 1
         # asyncio sets TCP_NODELAY only when sock.proto is IPPROTO_TCP; without it every multi-line reply
         # (one write per line) waits for the client's delayed ACK
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -304,6 +306,7 @@ class SmtpSandbox:
         self._server = None
         self._listener = None
         self._protocols = set()
+        self._accepted_count = 0
 
     # -- public ---------------------------------------------------------------------------------------------
     @property
@@ -314,6 +317,12 @@ class SmtpSandbox:
     def server(self):
         """The server in the collection's syntax: smtp:// (plain), tls:// (STARTTLS), ssl:// (implicit TLS)."""
         return "%s://%s:%s" % (self.config.scheme, _format_host(self.host), self.port)
+
+    @property
+    def connections_accepted(self):
+        """TCP connections accepted so far, including those that never became a session
+        (an implicit-TLS handshake the client gave up on, e.g. because it rejected the certificate)."""
+        return self._accepted_count if self._listener is None else self._listener.accepted_count
 
     @property
     def running(self):
@@ -358,6 +367,7 @@ class SmtpSandbox:
                 loop.close()
         self._thread = None
         if self._listener is not None:
+            self._accepted_count = self._listener.accepted_count
             self._listener.close()
             self._listener = None
         if self._tempdir is not None:

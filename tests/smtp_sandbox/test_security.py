@@ -132,6 +132,11 @@ def test_certificate_kinds(smtp_sandbox, security, cert, verify_code):
         with pytest.raises(ssl.SSLCertVerificationError) as info:
             connect()
         assert info.value.verify_code == verify_code
+    assert sb.wait_for(lambda s: s.connections_accepted == 1)
+    if security == "tls" and verify_code is not None:
+        assert sb.sessions == []  # the handshake never completed: no SMTP session at all
+    else:
+        assert len(sb.sessions) == 1
 
 
 def test_certificate_sans():
