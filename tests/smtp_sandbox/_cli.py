@@ -86,10 +86,9 @@ def serve(args):
     finally:
         for sb in sandboxes.values():
             sb.stop()
-        try:
-            os.unlink(args.state)
-        except OSError:
-            pass
+        _unlink(args.state)
+        if args.pidfile:
+            _unlink(args.pidfile)
     return 0
 
 
