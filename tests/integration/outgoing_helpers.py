@@ -42,8 +42,8 @@ def _run(tmp_path, playbook, inventory, extra_vars, verbosity):
 
 
 # A controller-side snapshot of a file (no module run): inode, mtime (ns), mode, sha1.
-FILE_STATE = ("{{ lookup('ansible.builtin.pipe', 'stat -c \"%i %y %a\" ' ~ (case_path | quote)) }} "
-              "{{ lookup('ansible.builtin.pipe', 'sha1sum ' ~ (case_path | quote)).split()[0] }}")
+FILE_STATE = ("{{ lookup('ansible.builtin.pipe', '(stat -c \"%i %y %a\" ' ~ (case_path | quote) ~ ' && sha1sum ' "
+              "~ (case_path | quote) ~ ') 2>/dev/null || echo missing') }}")
 
 
 def run_hosts(tmp_path, hosts, tasks, extra_vars=None, verbosity=0):
@@ -89,14 +89,16 @@ def run_tasks(tmp_path, tasks, extra_vars=None, verbosity=0, host_vars=None):
 
 
 def parse_file_state(text):
-    """The FILE_STATE string -> dict(inode, mtime, mode, sha1)."""
+    """The FILE_STATE string -> dict(inode, mtime, mode, sha1), or None for a missing file."""
+    if text.strip() == 'missing':
+        return None
     parts = text.split()
     return dict(inode=int(parts[0]), mtime=' '.join(parts[1:4]), mode=parts[4], sha1=parts[5])
 
 
-def fixture_copy(tmp_path, app, name):
+def fixture_copy(tmp_path, app, name, prefix=None):
     source = os.path.join(FIXTURES, app, name)
-    dest = tmp_path / ('%s-%s' % (app, name.lstrip('.')))
+    dest = tmp_path / ('%s%s-%s' % (prefix + '-' if prefix else '', app, name.lstrip('.')))
     with open(source, 'rb') as handle:
         dest.write_bytes(handle.read())
     os.chmod(str(dest), 0o640)
