@@ -5,6 +5,10 @@ import json
 import smtplib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smtp_sandbox import SmtpSandbox
 
 USER = "alice@example.test"
 PASSWORD = "s3cret pass"
@@ -121,3 +125,31 @@ def test_allowed_senders_extend_send_as(smtp_sandbox):
         assert client.mail("NoReply@example.test")[0] == 250
         client.rset()
         assert client.mail("ceo@example.test")[0] == 553
+
+
+@settings(max_examples=40, deadline=None)
+@given(password=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=40))
+def test_any_printable_password_works_with_both_mechanisms(password):
+    with SmtpSandbox(security="plain", users={USER: password}) as sb:
+        _check_password(sb, password)
+
+
+def _check_password(sb, password):
+    for mechanism in ("PLAIN", "LOGIN"):
+        with smtplib.SMTP(sb.host, sb.port, local_hostname="client.test", timeout=3) as client:
+            client.user, client.password = USER, password
+            client.ehlo()
+            assert client.auth(mechanism, getattr(client, "auth_" + mechanism.lower()))[0] == 235
+        with smtplib.SMTP(sb.host, sb.port, local_hostname="client.test", timeout=3) as client:
+            client.user, client.password = USER, password + "x"
+            client.ehlo()
+            with pytest.raises(smtplib.SMTPAuthenticationError):
+                client.auth(mechanism, getattr(client, "auth_" + mechanism.lower()))
+
+
+def test_utf8_password(smtp_sandbox):
+    sb = smtp_sandbox(security="plain", users={USER: "pässwörd €"})
+    with smtplib.SMTP(sb.host, sb.port, local_hostname="client.test", timeout=3) as client:
+        client.ehlo()
+        blob = base64.b64encode(("\0%s\0pässwörd €" % USER).encode("utf-8")).decode()
+        assert client.docmd("AUTH", "PLAIN " + blob)[0] == 235
