@@ -72,10 +72,9 @@ class JsonStore(object):
             try:
                 data = json.loads(body, object_pairs_hook=OrderedDict)
             except ValueError as exc:
-                lineno = getattr(exc, "lineno", None)
-                colno = getattr(exc, "colno", None)
-                if lineno is not None:
-                    raise StoreError("invalid JSON at line %d column %d: %s" % (lineno, colno, exc.msg)) from None
+                if isinstance(exc, json.JSONDecodeError):
+                    raise StoreError("invalid JSON at line %s column %s: %s"
+                                     % (exc.lineno, exc.colno, exc.msg)) from None
                 raise StoreError("invalid JSON") from None
         if not isinstance(data, dict):
             raise StoreError("the JSON document must be an object at line 1")

@@ -18,6 +18,7 @@ escaped), ints, ``true``/``false``, ``null`` and arrays. A value that is a PHP e
 
 from __future__ import annotations
 
+import math
 import re
 from collections import OrderedDict
 
@@ -527,7 +528,7 @@ class PhpStore(object):
                 raise StoreError("PHP store: values cannot contain NUL characters")
             return
         if isinstance(value, float):
-            if value != value or value in (float("inf"), float("-inf")):
+            if math.isnan(value) or math.isinf(value):
                 raise StoreError("PHP store: NaN and infinite numbers are not supported")
             return
         if isinstance(value, (list, tuple)):

@@ -26,6 +26,7 @@ Behaviour:
 
 from __future__ import annotations
 
+import math
 import re
 from collections import OrderedDict
 
@@ -184,7 +185,7 @@ def encode_scalar(value, style=None):
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if math.isnan(value) or math.isinf(value):
             raise StoreError("YAML store: NaN and infinite numbers are not supported")
         return repr(value)
     if not isinstance(value, str):
@@ -523,8 +524,8 @@ class YamlStore(object):
         if _parent is not None and _parent.kind == "scalar":
             # explicit null parent (``key: ~``): drop the null so that the new block belongs to it
             text = self._lines[_parent.index][0]
-            self._lines[_parent.index][0] = text[:_parent.colon] + (" " + _parent.tail.lstrip()
-                                                                     if _parent.tail.strip() else "")
+            comment = " " + _parent.tail.lstrip() if _parent.tail.strip() else ""
+            self._lines[_parent.index][0] = text[:_parent.colon] + comment
         step = self._step()
         new_lines = []
         for offset, key in enumerate(path[depth:]):
