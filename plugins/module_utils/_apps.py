@@ -983,8 +983,8 @@ class MappedProfile(FileProfile):
                 security = 'tls'
             elif use_tls:
                 security = 'starttls'
-            elif use_ssl is not None or use_tls is not None:
-                security = 'none'
+            elif 'use_ssl' in self.keys or 'use_tls' in self.keys:
+                security = 'none'  # absent flags are false (Django's defaults)
             else:
                 security = None
         validate = get(store, 'validate_certs')
