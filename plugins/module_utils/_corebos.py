@@ -21,9 +21,10 @@ What coreBOS does, and what this file mirrors (see docs/corebos.md):
 Other ``server_type`` rows (``ftp_backup``, ``local_backup``) share the table and the sequence; nothing
 here reads or writes them.
 
-NOTE for the module engineer (owner of modules/outgoing_server*.py and _apps.py): the ``corebos`` profile
-needs the ``login_*`` options. Merge ``COREBOS_LOGIN_ARGS`` (below) into both modules' argument specs and
-add the ``mailops.smtp.corebos`` doc fragment (plugins/doc_fragments/corebos.py) to their DOCUMENTATION.
+The ``login_*`` options are in ``_outgoing.STORE_ARGS`` (documented by the ``mailops.smtp.app_store`` doc
+fragment). ``CorebosProfile`` implements the ``_apps.AppProfile`` interface; its ``Snapshot.exists`` means
+"the vtiger_systems table is there" (the store, like a file), and ``Snapshot.stored`` is None when the
+table has no email row (a fresh install), so the first run inserts the row without ``create``.
 """
 
 from __future__ import annotations
@@ -58,17 +59,6 @@ COLUMN_OPTIONS = (
 SMTP_AUTH_VALUES = ('false', 'true', 'tls', 'ssl', 'tlsnc', 'sslnc')
 ENV_OVERRIDES = ('COREBOS_DBSERVER', 'COREBOS_DBPORT', 'COREBOS_DBUSER', 'COREBOS_DBPASS', 'COREBOS_DBNAME')
 
-# The login_* options (merged into outgoing_server and outgoing_server_info; documented by the
-# mailops.smtp.corebos doc fragment).
-COREBOS_LOGIN_ARGS = dict(
-    login_host=dict(type='str'),
-    login_port=dict(type='int'),
-    login_user=dict(type='str'),
-    login_password=dict(type='str', no_log=True),
-    login_db=dict(type='str'),
-    login_unix_socket=dict(type='str'),
-)
-CORBOS_LOGIN_ARGS = COREBOS_LOGIN_ARGS  # the name used in the issue
 
 # PHPMailer 5.2 (bundled with coreBOS) accepts one host entry when it matches this; others are skipped.
 _PHPMAILER_HOST_RE = re.compile(r'^((ssl|tls)://)*([a-zA-Z0-9.-]*):?([0-9]*)$')
@@ -880,13 +870,13 @@ class CorebosProfile(AppProfile):
             secrets = [row.get('server_password'), decoded.get('password')]
         if self.conn_params.get('password'):
             secrets.append(self.conn_params['password'])
-        return Snapshot(row is not None, _model_only(decoded), secrets=secrets,
+        return Snapshot(True, _model_only(decoded), secrets=secrets,
                         handle={'row': row, 'decoded': decoded, 'limits': limits})
 
     # -- planning (no I/O)
     def desired_row(self, snapshot, settings):
         row = encode_from_settings(settings)
-        current = snapshot.handle['row'] if snapshot.exists else None
+        current = snapshot.handle['row']
         if settings.password is None and current is not None and settings.auth:
             row['server_password'] = current.get('server_password') or ''  # keep it exactly as stored
         if settings.from_email is None and current is not None:
@@ -896,7 +886,7 @@ class CorebosProfile(AppProfile):
         return row
 
     def plan(self, snapshot, settings, state, update_password):
-        current = snapshot.handle['row'] if snapshot.exists else None
+        current = snapshot.handle['row']
         header = '%s.%s (server_type=email)' % (self.conn_params.get('database') or '', TABLE)
         if state == 'absent':
             return Plan(current is not None, before=masked_row(current), after={}, stored_after=None,

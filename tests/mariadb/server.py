@@ -193,7 +193,7 @@ class CoreBOSDatabase:
         """All vtiger_systems rows (ordered by id) as dicts; ``where`` filters."""
         with self.connect() as conn, conn.cursor(pymysql.cursors.DictCursor) as cur:
             cur.execute('SELECT * FROM vtiger_systems WHERE %s ORDER BY id' % where, args)
-            return cur.fetchall()
+            return list(cur.fetchall())
 
     def email_rows(self):
         return self.rows("server_type = 'email'")

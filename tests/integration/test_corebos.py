@@ -1,0 +1,380 @@
+"""app: corebos through real ansible-playbook runs, against a real MariaDB and the SMTP sandbox.
+
+The MariaDB server (tests/mariadb) is a throwaway one started once per session; every test gets a fresh
+database holding coreBOS's vtiger_systems (as schema/DatabaseSchema.xml defines it) and vtiger_systems_seq.
+What we assert is what coreBOS relies on: the row's columns, its id, the sequence, the rows we must not
+touch, and that no password leaks.
+"""
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+
+import pytest
+import yaml
+
+pytest_plugins = ['mariadb.pytest_plugin']
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VENV_PYTHON = sys.executable
+USER = 'crm@example.test'
+PASSWORD = 'S3cret&amp; pa$$'  # '&' is escaped for coreBOS's html_entity_decode; the rest is plain text
+OTHER_PASSWORD = 'N3w-secret!'
+
+
+def run_playbook(tmp_path, tasks, python=VENV_PYTHON, verbosity=0):
+    """Run ``tasks`` (module task dicts) in one play on localhost; return (results, output).
+
+    Each task is registered and may fail (ignore_errors); ``results[i]`` is its registered result.
+    """
+    play_tasks = []
+    for index, task in enumerate(tasks):
+        task = dict(task)
+        task.setdefault('name', 'step %d' % index)
+        task['register'] = 'step_%d' % index
+        task['ignore_errors'] = True
+        play_tasks.append(task)
+    out_file = str(tmp_path / 'results.json')
+    collect = ', '.join("'%d': step_%d" % (index, index) for index in range(len(tasks)))
+    play_tasks.append({'name': 'collect', 'ansible.builtin.copy': {
+        'content': '{{ {%s} | to_json }}' % collect, 'dest': out_file, 'mode': '0600'}})
+    playbook = tmp_path / 'play.yml'
+    playbook.write_text(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': play_tasks}]))
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {
+        'ansible_connection': 'local', 'ansible_python_interpreter': python}}}}))
+    env = dict(os.environ)
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': os.path.join(ROOT, '.collections'),
+        'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-local'),
+        'ANSIBLE_REMOTE_TEMP': str(tmp_path / 'ansible-remote'),
+        'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
+        'ANSIBLE_DEPRECATION_WARNINGS': 'false',
+        'ANSIBLE_PIPELINING': 'true',
+    })
+    command = [os.path.join(os.path.dirname(VENV_PYTHON), 'ansible-playbook'), '-i', str(inventory), str(playbook)]
+    if verbosity:
+        command.append('-' + 'v' * verbosity)
+    proc = subprocess.run(command, cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=180, check=False)
+    output = proc.stdout.decode('utf-8', 'replace')
+    assert proc.returncode == 0, output
+    with open(out_file, encoding='utf-8') as handle:
+        results = json.load(handle)
+    return [results[str(index)] for index in range(len(tasks))], output
+
+
+def corebos_task(db, sandbox=None, **options):
+    """An outgoing_server task for ``db`` (login_* options) testing against ``sandbox``."""
+    args = {'app': 'corebos', 'login_host': db.host, 'login_port': db.port, 'login_user': db.user,
+            'login_password': db.password, 'login_db': db.name}
+    if sandbox is not None:
+        args.update({'server': sandbox.server, 'ca_path': sandbox.ca_path, 'username': USER, 'password': PASSWORD,
+                     'from_email': USER, 'test': 'auth', 'timeout': 5, 'deadline': 10})
+    args.update(options)
+    module = args.pop('module', 'mailops.smtp.outgoing_server')
+    task = {module: args}
+    for keyword in ('check_mode', 'diff'):
+        if keyword in args:
+            task[keyword] = args.pop(keyword)
+    return task
+
+
+def info_task(db, **options):
+    options['module'] = 'mailops.smtp.outgoing_server_info'
+    return corebos_task(db, **options)
+
+
+def leaks(text, *secrets):
+    """The secrets (in clear or base64, as AUTH PLAIN/LOGIN would send them) found in ``text``."""
+    found = []
+    for secret in secrets:
+        forms = [secret, base64.b64encode(secret.encode()).decode(),
+                 base64.b64encode(('\0%s\0%s' % (USER, secret)).encode()).decode()]
+        found.extend(form for form in forms if form in text)
+    return found
+
+
+@pytest.fixture
+def starttls_sandbox(smtp_sandbox):
+    return smtp_sandbox(security='starttls', users={USER: PASSWORD})
+
+
+def as_tuple(row):
+    return tuple(sorted(row.items()))
+
+
+# ------------------------------------------------------------------------------------------------ writing
+
+def test_insert_into_an_empty_table_takes_the_id_from_the_sequence(tmp_path, corebos_db, starttls_sandbox):
+    results, output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox)])
+    result = results[0]
+    assert result['changed'] is True, result
+    assert corebos_db.email_rows() == [{
+        'id': 1, 'server': 'tls://127.0.0.1:%d' % starttls_sandbox.port, 'server_port': 0,
+        'server_username': USER, 'server_password': PASSWORD.replace('&', '&amp;'), 'server_type': 'email',
+        'smtp_auth': 'tls', 'server_path': '', 'from_email_field': USER}]
+    assert corebos_db.seq() == 1
+    assert result['settings']['password'] == '********' and result['settings']['password_set'] is True
+    assert result['settings']['security'] == 'starttls' and result['settings']['port'] == starttls_sandbox.port
+    assert not leaks(output + json.dumps(results), PASSWORD, corebos_db.password)
+
+
+def test_update_in_place_keeps_the_id_and_the_sequence(tmp_path, corebos_db, starttls_sandbox):
+    corebos_db.insert(id=7, server='old.example.com', server_port=0, server_username='old',
+                      server_password='old-secret-1', server_type='email', smtp_auth='true', server_path='',
+                      from_email_field='old@example.com')
+    corebos_db.execute('UPDATE vtiger_systems_seq SET id = 7')
+    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox, diff=True)])
+    assert results[0]['changed'] is True
+    rows = corebos_db.email_rows()
+    assert [(row['id'], row['server'], row['smtp_auth'], row['server_username'], row['from_email_field'])
+            for row in rows] == [(7, 'tls://127.0.0.1:%d' % starttls_sandbox.port, 'tls', USER, USER)]
+    assert corebos_db.seq() == 7
+    diff = results[0]['diff']
+    assert diff['before']['server'] == 'old.example.com' and diff['before']['server_password'] == '********'
+    assert diff['after']['smtp_auth'] == 'tls' and diff['after']['server_password'] == '********'
+
+
+def test_second_run_is_idempotent_and_leaves_the_row_alone(tmp_path, corebos_db, starttls_sandbox):
+    task = corebos_task(corebos_db, starttls_sandbox)
+    results, _output = run_playbook(tmp_path, [task])
+    assert results[0]['changed'] is True
+    before = [as_tuple(row) for row in corebos_db.rows()]
+    results, _output = run_playbook(tmp_path, [task, dict(task, check_mode=True)])
+    assert [result['changed'] for result in results] == [False, False]
+    assert [as_tuple(row) for row in corebos_db.rows()] == before
+    assert corebos_db.seq() == 1
+
+
+def test_a_row_written_by_the_ui_is_not_rewritten_when_it_already_says_the_same(tmp_path, corebos_db,
+                                                                                starttls_sandbox):
+    # The UI's spelling: no tls:// prefix (smtp_auth says tls), '&' HTML-encoded, server_port 0.
+    corebos_db.insert(id=1, server='127.0.0.1:%d' % starttls_sandbox.port, server_port=0, server_username=USER,
+                      server_password=PASSWORD.replace('&', '&amp;'), server_type='email', smtp_auth='tls',
+                      server_path='', from_email_field=USER)
+    before = corebos_db.rows()
+    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox)])
+    assert results[0]['changed'] is False, results[0]
+    assert corebos_db.rows() == before
+
+
+def test_check_mode_tests_and_predicts_but_writes_nothing(tmp_path, corebos_db, starttls_sandbox):
+    results, output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox, check_mode=True,
+                                                           diff=True)])
+    result = results[0]
+    assert result['changed'] is True and not result.get('failed'), result
+    assert corebos_db.rows() == []
+    assert corebos_db.seq() == 0
+    assert not result['diff']['before'] and result['diff']['after']['server_password'] == '********'
+    assert starttls_sandbox.sessions, 'the SMTP test must run in check mode too'
+    assert not leaks(output + json.dumps(results), PASSWORD)
+
+
+def test_a_failing_smtp_test_leaves_the_row_untouched(tmp_path, corebos_db, starttls_sandbox):
+    corebos_db.insert(id=1, server='tls://127.0.0.1:%d' % starttls_sandbox.port, server_port=0, server_username=USER,
+                      server_password='old-secret-1', server_type='email', smtp_auth='tls', server_path='',
+                      from_email_field=USER)
+    before = corebos_db.rows()
+    results, output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox, password=OTHER_PASSWORD)])
+    result = results[0]
+    assert result.get('failed') is True and result['changed'] is False
+    assert result['diagnosis']['category'] == 'auth_failed'
+    assert 'nothing was changed' in result['msg'].lower()
+    assert corebos_db.rows() == before
+    assert not leaks(output + json.dumps(results), OTHER_PASSWORD)
+
+
+def test_backup_rows_sharing_the_table_and_sequence_are_never_touched(tmp_path, corebos_db, starttls_sandbox):
+    backups = corebos_db.add_backup_rows()
+    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox),
+                                               corebos_task(corebos_db, state='absent')])
+    assert [result['changed'] for result in results] == [True, True]
+    assert corebos_db.rows("server_type <> 'email'") == backups
+    assert corebos_db.email_rows() == []
+    assert corebos_db.seq() == 3  # GenID gave the email row id 3 after the backup rows' 1 and 2
+
+
+def test_absent_deletes_the_email_row_only_and_is_idempotent(tmp_path, corebos_db):
+    backups = corebos_db.add_backup_rows()
+    corebos_db.insert(id=3, server='mail.example.com', server_port=0, server_username='u',
+                      server_password='stored-secret-1', server_type='email', smtp_auth='true', server_path='',
+                      from_email_field='')
+    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, state='absent', check_mode=True),
+                                               corebos_task(corebos_db, state='absent', diff=True),
+                                               corebos_task(corebos_db, state='absent')])
+    assert [result['changed'] for result in results] == [True, True, False]
+    assert results[1]['diff']['before']['server'] == 'mail.example.com'
+    assert not results[1]['diff']['after']
+    assert corebos_db.email_rows() == []
+    assert corebos_db.rows("server_type <> 'email'") == backups
+
+
+def test_missing_sequence_table_is_created_as_adodb_does(tmp_path, corebos_db_without_seq, starttls_sandbox):
+    db = corebos_db_without_seq
+    results, _output = run_playbook(tmp_path, [corebos_task(db, starttls_sandbox)])
+    assert results[0]['changed'] is True
+    assert [row['id'] for row in db.email_rows()] == [1]
+    assert db.seq() == 1
+
+
+def test_tls_without_auth_and_backup_servers(tmp_path, corebos_db, smtp_sandbox):
+    main = smtp_sandbox(security='tls')
+    backup = smtp_sandbox(security='starttls')
+    server = '%s;%s' % (main.server, backup.server)
+    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, server=server, ca_path=main.ca_path,
+                                                            test='tls', timeout=5, deadline=10)])
+    assert results[0]['changed'] is True, results[0]
+    row = corebos_db.email_rows()[0]
+    assert row['server'] == 'ssl://127.0.0.1:%d;tls://127.0.0.1:%d' % (main.port, backup.port)
+    assert (row['smtp_auth'], row['server_username'], row['server_password']) == ('false', '', '')
+
+
+# ------------------------------------------------------------------------------------------------ refusals
+
+REFUSED = [
+    # options changed from a valid task -> the option named, words in the message
+    ({'from_name': 'CRM'}, 'from_name', 'corebos'),
+    ({'from_email': 'a' * 45 + '@example.test'}, 'from_email', 'at most 50'),
+    ({'auth': False, 'username': None, 'password': None, 'ca_path': None, 'validate_certs': False},
+     'validate_certs', 'corebos'),
+]
+
+
+def test_settings_corebos_cannot_store_fail_clearly_and_change_nothing(tmp_path, corebos_db, starttls_sandbox):
+    corebos_db.insert(id=1, server='mail.example.com', server_port=0, server_username='u',
+                      server_password='stored-secret-1', server_type='email', smtp_auth='true', server_path='',
+                      from_email_field='')
+    before = corebos_db.rows()
+    tasks = []
+    for options, _option, _words in REFUSED:
+        task = corebos_task(corebos_db, starttls_sandbox)
+        args = task['mailops.smtp.outgoing_server']
+        for key, value in options.items():
+            if value is None:
+                args.pop(key, None)
+            else:
+                args[key] = value
+        tasks.append(task)
+    results, _output = run_playbook(tmp_path, tasks)
+    for result, (_options, option, words) in zip(results, REFUSED):
+        assert result.get('failed') is True
+        assert words in result['msg'] and result.get('option') == option, result
+    assert not starttls_sandbox.sessions, 'bad input must be refused before the SMTP test'
+    assert corebos_db.rows() == before
+
+
+def test_missing_pymysql_is_reported_with_missing_required_lib(tmp_path, corebos_db):
+    # A real Python without PyMySQL: a bare venv of the interpreter running the tests.
+    bare = tmp_path / 'bare-venv'
+    venv.create(str(bare), with_pip=False, symlinks=True)
+    python = str(bare / 'bin' / 'python')
+    probe = subprocess.run([python, '-c', 'import pymysql'], capture_output=True, check=False)
+    assert probe.returncode != 0
+    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, server='smtp://127.0.0.1:25', test='none')],
+                                    python=python)
+    assert results[0].get('failed') is True
+    assert 'PyMySQL' in results[0]['msg'] and 'Failed to import the required Python library' in results[0]['msg']
+    assert corebos_db.rows() == []
+
+
+def test_unreachable_database_is_a_clear_error_without_the_password(tmp_path, corebos_db):
+    task = corebos_task(corebos_db, server='smtp://127.0.0.1:25', test='none', login_password='wrong-db-pass')
+    results, output = run_playbook(tmp_path, [task])
+    assert results[0].get('failed') is True
+    assert 'cannot connect to the database' in results[0]['msg'] and corebos_db.name in results[0]['msg']
+    assert 'wrong-db-pass' not in output + json.dumps(results)
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+def test_info_reads_a_row_written_by_the_corebos_ui(tmp_path, corebos_db):
+    # As Settings > Outgoing Server saves it: no port (port 0), HTML-encoded password, smtp_auth 'true'.
+    corebos_db.insert(id=4, server='Mail.Example.com', server_port=0, server_username='crm@example.com',
+                      server_password='p&amp;ss&lt;w&quot;', server_type='email', smtp_auth='true', server_path='',
+                      from_email_field='crm@example.com')
+    desired = {'server': 'smtp://mail.example.com:25', 'username': 'crm@example.com', 'password': 'p&ss<w"',
+               'from_email': 'crm@example.com'}
+    wrong = dict(desired, password='other', server='tls://mail.example.com:587')
+    results, output = run_playbook(tmp_path, [info_task(corebos_db), info_task(corebos_db, **desired),
+                                              info_task(corebos_db, **wrong)])
+    settings = results[0]['settings']
+    assert {key: settings[key] for key in ('server', 'host', 'port', 'security', 'validate_certs', 'auth',
+                                           'username', 'password', 'password_set', 'from_email', 'from_name')} == {
+        'server': 'smtp://mail.example.com:25', 'host': 'mail.example.com', 'port': 25, 'security': 'none',
+        'validate_certs': True, 'auth': True, 'username': 'crm@example.com', 'password': '********',
+        'password_set': True, 'from_email': 'crm@example.com', 'from_name': None}
+    assert results[0]['configured'] is True
+    assert results[1]['in_sync'] is True, results[1]['drift']
+    assert sorted(item['setting'] for item in results[2]['drift']) == ['password', 'port', 'security']
+    assert 'p&ss<w"' not in output and 'p&amp;ss' not in output
+
+
+DECODED = [
+    # smtp_auth, server column -> security, port, auth, validate_certs
+    ('false', 'tls://mail.example.com:587', ('starttls', 587, False, True)),
+    ('tlsnc', 'mail.example.com:587', ('starttls', 587, True, False)),
+    ('ssl', 'mail.example.com:465', ('tls', 465, True, True)),
+    ('', 'mail.example.com', ('none', 25, True, True)),
+]
+
+
+def test_info_decodes_smtp_auth_and_prefixes(tmp_path, mariadb_server):
+    databases = [mariadb_server.create_corebos_database() for _case in DECODED]
+    try:
+        for db, (smtp_auth, server, _expected) in zip(databases, DECODED):
+            db.insert(id=1, server=server, server_port=0, server_username='u', server_password='stored-secret-1',
+                      server_type='email', smtp_auth=smtp_auth, server_path='', from_email_field='')
+        results, _output = run_playbook(tmp_path, [info_task(db) for db in databases])
+    finally:
+        for db in databases:
+            mariadb_server.drop_database(db.name)
+    decoded = [(r['settings']['security'], r['settings']['port'], r['settings']['auth'],
+                r['settings']['validate_certs']) for r in results]
+    assert decoded == [expected for _smtp_auth, _server, expected in DECODED]
+
+
+def test_info_on_a_fresh_install_says_nothing_is_configured(tmp_path, corebos_db):
+    results, _output = run_playbook(tmp_path, [info_task(corebos_db)])
+    assert results[0]['configured'] is False and results[0]['settings'] is None
+
+
+# ------------------------------------------------------------------------------------------------ config.inc.php
+
+def test_corebos_root_with_config_inc_php(tmp_path, corebos_db, starttls_sandbox):
+    root = corebos_db.write_config_inc(str(tmp_path / 'corebos'), env_overrides=True)
+    task = {'mailops.smtp.outgoing_server': {
+        'app': 'corebos', 'path': root, 'server': starttls_sandbox.server, 'ca_path': starttls_sandbox.ca_path,
+        'username': USER, 'password': PASSWORD, 'from_email': USER, 'test': 'auth', 'timeout': 5, 'deadline': 10}}
+    info = {'mailops.smtp.outgoing_server_info': {'app': 'corebos', 'path': root}}
+    results, output = run_playbook(tmp_path, [task, info, task], verbosity=4)
+    assert [result['changed'] for result in results] == [True, False, False], results
+    assert corebos_db.email_rows()[0]['server'] == 'tls://127.0.0.1:%d' % starttls_sandbox.port
+    assert results[1]['settings']['username'] == USER
+    assert any('COREBOS_DBUSER' in warning for warning in results[0].get('warnings', []))
+    assert not leaks(output + json.dumps(results), PASSWORD, corebos_db.password)
+
+
+# ------------------------------------------------------------------------------------------------ PHP agreement
+
+def test_html_entity_decode_agrees_with_php(tmp_path):
+    from ansible_collections.mailops.smtp.plugins.module_utils._corebos import encode_password, html_entity_decode
+    samples = ['plain', 'a&amp;b', '&lt;&gt;&quot;&#039;', '&#x41;&#66;', '&amp', '&apos;', '&nosuch;',
+               '&eacute;t&eacute;', 'S3cret&amp; pa$$', '&&amp;&amp;amp;', '\u00fc&uuml;']
+    samples += [encode_password(value) for value in ('a&lt;b', '&', 'x&amp;y', '&#039;')]
+    php = shutil.which('php')
+    assert php, 'php-cli is installed by scripts/system-deps.sh'
+    source = tmp_path / 'in.json'
+    source.write_text(json.dumps(samples))
+    code = ("$in = json_decode(file_get_contents($argv[1]), true); $out = array();"
+            "foreach ($in as $s) { $out[] = html_entity_decode($s, ENT_QUOTES, 'UTF-8'); }"
+            "echo json_encode($out);")
+    proc = subprocess.run([php, '-r', code, str(source)], capture_output=True, check=True)
+    assert json.loads(proc.stdout) == [html_entity_decode(value) for value in samples]
