@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check the app profiles against a directory of real configuration files (``make corpus-check CORPUS=dir``).
+
+The directory is laid out by application, like shared/corpus: ``grafana/``, ``gitea/``, ``nextcloud/``,
+``mattermost/``, ``redmine/``, ``discourse/``, ``django/`` (dotenv, Django names), ``mastodon/`` (dotenv,
+Mastodon names). Every file is COPIED to a temporary directory; the originals are never written.
+
+For each profile file, through ``ansible-playbook`` and ``mailops.smtp.outgoing_server`` against an SMTP
+sandbox started here: check mode leaves the file identical; apply changes only the profile's keys and the
+result parses under the application's own rules (go-ini style INI, json, YAML, ``php`` itself, env) with the
+new values; a second run reports changed=false and leaves the file untouched; a failing SMTP test (wrong
+password) fails with diagnosis auth_failed and leaves the file untouched; no password appears in the output.
+
+Prints one table row per file; files that are not profile files are listed as "not a profile file".
+Exit status 0 only when every profile file passed.
+"""
+
+import argparse
+import copy
+import fnmatch
+import os
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+for extra in (os.path.join(ROOT, '.collections'), os.path.join(ROOT, 'tests'),
+              os.path.join(ROOT, 'tests', 'integration')):
+    sys.path.insert(0, extra)
+
+from outgoing_helpers import (  # noqa: E402
+    changed_lines,
+    parse_env,
+    parse_file_state,
+    parse_ini,
+    parse_json,
+    parse_php,
+    parse_yaml,
+    run_hosts,
+)
+from smtp_sandbox import SmtpSandbox  # noqa: E402
+
+USER = 'corpus-check@example.com'
+PASSWORD = 'C0rpus #check;pw\'"'
+FROM = 'noreply@example.com'
+
+MASTODON_KEYS = {'host': 'SMTP_SERVER', 'port': 'SMTP_PORT', 'username': 'SMTP_LOGIN', 'password': 'SMTP_PASSWORD',
+                 'from_email': 'SMTP_FROM_ADDRESS', 'use_tls': 'SMTP_ENABLE_STARTTLS_AUTO', 'use_ssl': 'SMTP_TLS'}
+RUBY_BOOLEANS = {'true': 'true', 'false': 'false'}
+
+
+def ini_values(section, names):
+    def get(parsed):
+        return {name: parsed.get((section, key)) for name, key in names.items()}
+    return get
+
+
+def path_values(names):
+    def get(parsed):
+        result = {}
+        for name, path in names.items():
+            node = parsed
+            for part in path:
+                node = node.get(part) if isinstance(node, dict) else None
+            result[name] = node
+        return result
+    return get
+
+
+def expected_values(port, port_type=str):
+    return dict(host='127.0.0.1', port=port_type(port), user=USER, password=PASSWORD)
+
+
+# app directory -> list of (file pattern, profile spec)
+PROFILES = {
+    'grafana': [('*.ini', dict(
+        app='grafana', parser='ini', params=dict(from_email=FROM),
+        values=ini_values('smtp', dict(host='host', user='user', password='password', from_email='from_address')),
+        expect=lambda port: dict(host='127.0.0.1:%d' % port, user=USER, password=PASSWORD, from_email=FROM),
+        owned=('smtp', ('enabled', 'host', 'user', 'password', 'skip_verify', 'from_address', 'from_name',
+                        'startTLS_policy')),
+        tokens=('enabled', 'host', 'user', 'password', 'skip_verify', 'from_address', 'from_name', 'startTLS')))],
+    'gitea': [('*.ini', dict(
+        app='gitea', parser='ini', params=dict(from_email=FROM),
+        values=ini_values('mailer', dict(host='SMTP_ADDR', port='SMTP_PORT', user='USER', password='PASSWD',
+                                         protocol='PROTOCOL', from_email='FROM')),
+        expect=lambda port: dict(expected_values(port), protocol='smtp+starttls', from_email=FROM),
+        owned=('mailer', ('ENABLED', 'PROTOCOL', 'SMTP_ADDR', 'SMTP_PORT', 'USER', 'PASSWD', 'FORCE_TRUST_SERVER_CERT',
+                          'FROM', 'HOST', 'IS_TLS_ENABLED', 'SKIP_VERIFY', 'MAILER_TYPE')),
+        tokens=('[mailer]', 'ENABLED', 'PROTOCOL', 'SMTP_ADDR', 'SMTP_PORT', 'USER', 'PASSWD', 'FORCE_TRUST', 'FROM',
+                'HOST', 'IS_TLS_ENABLED', 'SKIP_VERIFY', 'MAILER_TYPE')))],
+    'nextcloud': [('*.php', dict(
+        app='nextcloud', parser='php', params=dict(from_email=FROM),
+        values=path_values(dict(host=('mail_smtphost',), port=('mail_smtpport',), user=('mail_smtpname',),
+                                password=('mail_smtppassword',), local=('mail_from_address',),
+                                domain=('mail_domain',))),
+        expect=lambda port: dict(expected_values(port, int), local='noreply', domain='example.com'),
+        owned=(None, ('mail_smtpmode', 'mail_smtphost', 'mail_smtpport', 'mail_smtpsecure', 'mail_smtpauth',
+                      'mail_smtpname', 'mail_smtppassword', 'mail_from_address', 'mail_domain',
+                      'mail_smtpstreamoptions')),
+        tokens=('mail_',)))],
+    'mattermost': [('*.json', dict(
+        app='mattermost', parser='json', params=dict(from_email=FROM),
+        values=path_values(dict(host=('EmailSettings', 'SMTPServer'), port=('EmailSettings', 'SMTPPort'),
+                                user=('EmailSettings', 'SMTPUsername'), password=('EmailSettings', 'SMTPPassword'),
+                                from_email=('EmailSettings', 'FeedbackEmail'))),
+        expect=lambda port: dict(expected_values(port), from_email=FROM),
+        owned=('EmailSettings', ('SMTPServer', 'SMTPPort', 'ConnectionSecurity', 'EnableSMTPAuth', 'SMTPUsername',
+                                 'SMTPPassword', 'SkipServerCertificateVerification', 'FeedbackEmail',
+                                 'FeedbackName')),
+        tokens=None))],
+    'redmine': [('configuration.yml*', dict(
+        app='redmine', parser='yaml', params={},
+        values=path_values(dict(host=('default', 'email_delivery', 'smtp_settings', 'address'),
+                                port=('default', 'email_delivery', 'smtp_settings', 'port'),
+                                user=('default', 'email_delivery', 'smtp_settings', 'user_name'),
+                                password=('default', 'email_delivery', 'smtp_settings', 'password'),
+                                method=('default', 'email_delivery', 'delivery_method'))),
+        expect=lambda port: dict(expected_values(port, int), method=':smtp'),
+        owned=('default', ('email_delivery',)),
+        tokens=('email_delivery', 'delivery_method', 'smtp_settings', 'address', 'port', 'authentication',
+                'user_name', 'password', 'enable_starttls_auto')))],
+    'discourse': [('*.yml', dict(
+        app='discourse', parser='yaml', params=dict(from_email=FROM),
+        values=path_values(dict(host=('env', 'DISCOURSE_SMTP_ADDRESS'), port=('env', 'DISCOURSE_SMTP_PORT'),
+                                user=('env', 'DISCOURSE_SMTP_USER_NAME'), password=('env', 'DISCOURSE_SMTP_PASSWORD'),
+                                from_email=('env', 'DISCOURSE_NOTIFICATION_EMAIL'))),
+        expect=lambda port: dict(expected_values(port), from_email=FROM),
+        owned=('env', ('DISCOURSE_SMTP_ADDRESS', 'DISCOURSE_SMTP_PORT', 'DISCOURSE_SMTP_USER_NAME',
+                       'DISCOURSE_SMTP_PASSWORD', 'DISCOURSE_SMTP_ENABLE_START_TLS', 'DISCOURSE_SMTP_FORCE_TLS',
+                       'DISCOURSE_SMTP_OPENSSL_VERIFY_MODE', 'DISCOURSE_NOTIFICATION_EMAIL')),
+        tokens=('DISCOURSE_SMTP', 'DISCOURSE_NOTIFICATION')))],
+    'django': [('.env*', dict(
+        app='dotenv', parser='env', params=dict(from_email=FROM),
+        values=path_values(dict(host=('EMAIL_HOST',), port=('EMAIL_PORT',), user=('EMAIL_HOST_USER',),
+                                password=('EMAIL_HOST_PASSWORD',), from_email=('DEFAULT_FROM_EMAIL',))),
+        expect=lambda port: dict(expected_values(port), from_email=FROM),
+        owned=(None, ('EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_HOST_USER', 'EMAIL_HOST_PASSWORD', 'EMAIL_USE_TLS',
+                      'EMAIL_USE_SSL', 'DEFAULT_FROM_EMAIL')),
+        tokens=('EMAIL_', 'DEFAULT_FROM_EMAIL')))],
+    'mastodon': [('.env*', dict(
+        app='dotenv', parser='env',
+        params=dict(from_email=FROM, keys=MASTODON_KEYS, values=dict(use_tls=RUBY_BOOLEANS, use_ssl=RUBY_BOOLEANS)),
+        values=path_values(dict(host=('SMTP_SERVER',), port=('SMTP_PORT',), user=('SMTP_LOGIN',),
+                                password=('SMTP_PASSWORD',), from_email=('SMTP_FROM_ADDRESS',))),
+        expect=lambda port: dict(expected_values(port), from_email=FROM),
+        owned=(None, tuple(MASTODON_KEYS.values())),
+        tokens=tuple(MASTODON_KEYS.values())))],
+}
+
+
+def parse(kind, path):
+    with open(path, encoding='utf-8') as handle:
+        text = handle.read()
+    if kind == 'ini':
+        return parse_ini(text)
+    if kind == 'json':
+        return parse_json(text)
+    if kind == 'yaml':
+        return parse_yaml(text)
+    if kind == 'env':
+        return parse_env(text)
+    return parse_php(path)
+
+
+def without_owned(kind, parsed, owned):
+    """``parsed`` minus the keys the profile owns (what must stay identical)."""
+    container, keys = owned
+    if kind == 'ini':
+        return {k: v for k, v in parsed.items() if not (k[0] == container and k[1] in keys)}
+    data = copy.deepcopy(parsed)
+    node = data if container is None else (data or {}).get(container)
+    if isinstance(node, dict):
+        for key in keys:
+            node.pop(key, None)
+    return data
+
+
+def discover(corpus):
+    """[(relative path, spec or None)] for every file under ``corpus``."""
+    found = []
+    for dirpath, _dirs, files in os.walk(corpus):
+        for name in sorted(files):
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, corpus)
+            app_dir = rel.split(os.sep)[0] if os.sep in rel else None
+            spec = None
+            for pattern, candidate in PROFILES.get(app_dir, []):
+                if fnmatch.fnmatch(name, pattern):
+                    spec = candidate
+                    break
+            found.append((rel, spec))
+    return sorted(found)
+
+
+def check_file(rel, spec, info, port):
+    """Return a list of problems (empty when the file passed)."""
+    problems = []
+    check, after_check, applied, again, failed, after_all = info['results']
+    original = info['original']
+    after_check, after_all = parse_file_state(after_check), parse_file_state(after_all)
+    if check.get('failed') or not check.get('changed'):
+        problems.append('check mode: %s' % (check.get('msg') or 'no change predicted'))
+    if after_check is None or after_check['sha1'] != original['sha1']:
+        problems.append('check mode changed the file')
+    if applied.get('failed') or not applied.get('changed'):
+        problems.append('apply: %s' % (applied.get('msg') or 'nothing changed'))
+        return problems
+    try:
+        before = parse(spec['parser'], info['original_path'])
+        after = parse(spec['parser'], info['path'])
+    except Exception as exc:  # the app's parser refused the result
+        problems.append('result does not parse as %s: %s' % (spec['parser'], exc))
+        return problems
+    values = spec['values'](after)
+    expected = spec['expect'](port)
+    for name, want in expected.items():
+        have = values.get(name)
+        if name == 'from_email' and isinstance(have, str) and have.endswith('<%s>' % want):
+            have = want
+        if have != want:
+            problems.append('%s is %r, expected %r' % (name, have if name != 'password' else '(other)',
+                                                         want if name != 'password' else '(the password)'))
+    if without_owned(spec['parser'], before, spec['owned']) != without_owned(spec['parser'], after, spec['owned']):
+        problems.append('keys the profile does not own changed')
+    if spec['tokens'] is not None:
+        with open(info['path'], encoding='utf-8') as handle:
+            new_text = handle.read()
+        removed, added = changed_lines(original['text'], new_text)
+        stray = [line for line in removed + added if not any(token in line for token in spec['tokens'])]
+        if stray:
+            problems.append('unrelated lines changed: %r' % stray[:3])
+    if again.get('failed') or again.get('changed'):
+        problems.append('second run: %s' % (again.get('msg') or 'changed=true'))
+    if not failed.get('failed') or (failed.get('diagnosis') or {}).get('category') != 'auth_failed':
+        problems.append('failing test: %s' % (failed.get('msg') or 'did not fail with auth_failed'))
+    if after_all is None or info['after_apply_sha1'] != after_all['sha1']:
+        problems.append('the second run or the failing test touched the file')
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('corpus', help='directory of real config files laid out by app (like shared/corpus)')
+    parser.add_argument('--keep', action='store_true', help='keep the temporary copies and print where they are')
+    args = parser.parse_args(argv)
+    corpus = os.path.abspath(args.corpus)
+    if not os.path.isdir(corpus):
+        parser.error('%s is not a directory' % corpus)
+    files = discover(corpus)
+    work = tempfile.mkdtemp(prefix='corpus-check-')
+    import pathlib
+    work_path = pathlib.Path(work)
+
+    sandbox = SmtpSandbox(security='starttls', users={USER: PASSWORD})
+    sandbox.start()
+    try:
+        hosts, infos = {}, {}
+        for index, (rel, spec) in enumerate(files):
+            if spec is None:
+                continue
+            name = 'file%02d' % index
+            source = os.path.join(corpus, rel)
+            path = os.path.join(work, '%s-%s' % (name, os.path.basename(rel).lstrip('.') or 'file'))
+            with open(source, 'rb') as src, open(path, 'wb') as dst:
+                data = src.read()
+                dst.write(data)
+            os.chmod(path, 0o640)
+            import hashlib
+            infos[rel] = dict(name=name, path=path, original_path=source,
+                              original=dict(sha1=hashlib.sha1(data).hexdigest(),
+                                            text=data.decode('utf-8', 'replace')))
+            task_args = dict(app=spec['app'], path=path, server=sandbox.server, ca_path=sandbox.ca_path,
+                             username=USER, password='{{ smtp_password }}', test='auth', timeout=5, deadline=10)
+            task_args.update(spec['params'])
+            hosts[name] = dict(case_path=path, case_args=task_args,
+                               case_bad_args=dict(task_args, password='{{ wrong_password }}'))
+        output = ''
+        if hosts:
+            results, output = run_hosts(work_path, hosts, [
+                {'mailops.smtp.outgoing_server': '{{ case_args }}', 'check_mode': True, 'diff': True},
+                {'file_state': True},
+                {'mailops.smtp.outgoing_server': '{{ case_args }}', 'diff': True},
+                {'mailops.smtp.outgoing_server': '{{ case_args }}'},
+                {'mailops.smtp.outgoing_server': '{{ case_bad_args }}'},
+                {'file_state': True},
+            ], extra_vars={'smtp_password': PASSWORD, 'wrong_password': 'not the password'})
+            for info in infos.values():
+                info['results'] = results[info['name']]
+                # after the apply, the file must equal what the second run and the failing test left
+                applied_state = info['results'][2]
+                import hashlib
+                with open(info['path'], 'rb') as handle:
+                    info['after_apply_sha1'] = hashlib.sha1(handle.read()).hexdigest()
+                info['applied'] = applied_state
+    finally:
+        sandbox.stop()
+
+    failures = 0
+    rows = []
+    for rel, spec in files:
+        if spec is None:
+            rows.append((rel, '-', 'not a profile file', ''))
+            continue
+        problems = check_file(rel, spec, infos[rel], sandbox.port)
+        if PASSWORD in output or PASSWORD in repr(infos[rel]['results']):
+            problems.append('the password appears in the output')
+        if problems:
+            failures += 1
+        rows.append((rel, spec['app'], 'FAIL' if problems else 'ok', '; '.join(problems)))
+    width = max(len(row[0]) for row in rows) if rows else 10
+    print('%-*s  %-10s  %-18s  %s' % (width, 'file', 'profile', 'result', 'notes'))
+    print('%s  %s  %s  %s' % ('-' * width, '-' * 10, '-' * 18, '-' * 5))
+    for rel, app, result, notes in rows:
+        print('%-*s  %-10s  %-18s  %s' % (width, rel, app, result, notes))
+    checked = sum(1 for row in rows if row[1] != '-')
+    print('\n%d profile file(s) checked, %d failed, %d not a profile file' % (checked, failures, len(rows) - checked))
+    if args.keep:
+        print('copies kept in %s' % work)
+    else:
+        import shutil
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failures or not checked else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
