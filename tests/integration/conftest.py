@@ -16,9 +16,10 @@ It returns a ``PlaybookRun`` with:
 
 - ``rc``, ``stdout``, ``stderr``, ``log`` (the ANSIBLE_LOG_PATH file), ``command`` (argv list);
 - ``records``: every task result, ``[{task, host, status ("ok"|"failed"|"skipped"|"unreachable"),
-  result}]`` (recorded by ``callback_plugins/mailops_results.py``);
+  result, seconds}]`` (recorded by ``callback_plugins/mailops_results.py``; ``seconds`` from the start of
+  the task on that host, module transfer and start-up included);
 - ``result(task_name)`` → the result dict of the last record of that task (KeyError if it never ran);
-  ``status(task_name)`` → its status;
+  ``status(task_name)`` → its status; ``seconds(task_name)`` → how long it ran;
 - ``all_output()`` → stdout + stderr + log + JSON of all records, for leak searches.
 
 Use ``ignore_errors: true`` (or ``failed_when``) in playbooks for tasks expected to fail, so later tasks run;
@@ -53,6 +54,12 @@ class PlaybookRun:
                 return record["result"]
         raise KeyError("task %r has no result; tasks run: %s\n%s" % (task, [r["task"] for r in self.records],
                                                                       self.stdout[-3000:] + self.stderr[-3000:]))
+
+    def seconds(self, task):
+        for record in reversed(self.records):
+            if record["task"] == task:
+                return record["seconds"]
+        raise KeyError(task)
 
     def status(self, task):
         for record in reversed(self.records):

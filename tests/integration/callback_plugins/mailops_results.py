@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from ansible.plugins.callback import CallbackBase
 
@@ -13,7 +14,8 @@ name: mailops_results
 type: aggregate
 short_description: Record task results as JSON for the mailops.smtp integration tests
 description:
-  - Writes one JSON list with C(task), C(host), C(status) and C(result) per task result.
+  - Writes one JSON list with C(task), C(host), C(status), C(result) and C(seconds) (from the start of the
+    task on that host) per task result.
 requirements:
   - enable in configuration
 """
@@ -28,6 +30,10 @@ class CallbackModule(CallbackBase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._records = []
+        self._started = {}
+
+    def v2_runner_on_start(self, host, task):
+        self._started[(host.get_name(), task._uuid)] = time.monotonic()
 
     def _record(self, status, result):
         self._records.append(
@@ -36,9 +42,14 @@ class CallbackModule(CallbackBase):
                 host=result._host.get_name(),
                 status=status,
                 result=result._result,
+                seconds=self._seconds(result),
             )
         )
         self._flush()
+
+    def _seconds(self, result):
+        started = self._started.get((result._host.get_name(), result._task._uuid))
+        return None if started is None else round(time.monotonic() - started, 3)
 
     def _flush(self):
         path = os.environ.get("MAILOPS_RESULTS_FILE")
