@@ -16,9 +16,9 @@ def fleet_host_summary(result, mode="apply", app="", server="", probe=None, chec
         raise AnsibleFilterError("fleet_host_summary: %s" % exc) from None
 
 
-def fleet_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=False, secrets=None):
+def fleet_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=False, secrets=None, apps=None):
     return build_report(summaries, hosts, active_hosts=active_hosts, mode=mode, check_mode=check_mode,
-                        secrets=secrets)
+                        secrets=secrets, apps=apps)
 
 
 def fleet_report_render(report, format="json"):

@@ -150,14 +150,16 @@ def _scrub(value, forms):
     return value
 
 
-def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=False, secrets=None, now=None):
+def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=False, secrets=None, apps=None,
+                 now=None):
     """Aggregate per-host summaries into the report (a JSON-ready dict).
 
     ``summaries`` maps host name to its summary, or to ``None`` when the host never got one; such a host is
     ``unreachable`` when it has left the play (``ansible_play_hosts``), else ``not_run`` (a later ``serial``
-    batch that the play did not reach).
+    batch that the play did not reach). ``apps`` (host to app, from the inventory) names their app.
     """
     summaries = _plain(summaries or {})
+    apps = _plain(apps or {})
     active = set(_plain(active_hosts)) if active_hosts is not None else set(hosts or [])
     rows = []
     for host in _plain(hosts or []):
@@ -165,7 +167,8 @@ def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=F
         if isinstance(summary, dict) and summary.get("status") in STATUSES:
             row = dict(summary)
         else:
-            row = {"app": "", "server": "", "mode": mode, "status": "not_run" if host in active else "unreachable",
+            row = {"app": str(apps.get(host) or ""), "server": "", "mode": mode,
+                   "status": "not_run" if host in active else "unreachable",
                    "changed": False, "drift": [], "diagnosis": {}, "message": ""}
         row = dict([("host", host)] + [(k, v) for k, v in row.items() if k != "host"])
         rows.append(row)

@@ -105,6 +105,7 @@ def test_apply_stops_at_the_batch_of_the_failing_host(fleet):
         "nextcloud-1": "not_run", "redmine-1": "not_run", "django-1": "not_run",
     }
     assert report["totals"]["changed"] == 2
+    assert [row["app"] for row in report["hosts"] if row["status"] == "not_run"] == ["nextcloud", "redmine", "dotenv"]
     assert report["totals"]["by_category"] == {"auth_failed": 1}
     assert "PLAY RECAP" in fleet["output"]
     assert re.search(r"mattermost-1\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=1", fleet["output"])

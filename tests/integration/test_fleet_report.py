@@ -129,6 +129,8 @@ def test_audit_report_statuses(audited):
         "up-to-date": "compliant", "drifted": "drifted", "cannot-send": "test_failed", "gone": "unreachable",
     }
     assert report["totals"]["by_category"] == {"auth_failed": 1}
+    gone = [row for row in report["hosts"] if row["host"] == "gone"][0]
+    assert gone["app"] == "grafana" and gone["diagnosis"] == {} and gone["drift"] == []
     for path in audited["reports"].iterdir():
         text = path.read_text()
         assert PASSWORD not in text

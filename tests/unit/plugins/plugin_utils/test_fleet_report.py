@@ -88,7 +88,7 @@ def _fleet():
     }
     hosts = ["web1", "web2", "web3", "gone", "later"]
     return build_report(summaries, hosts, active_hosts=["web1", "web3", "later"], mode="apply",
-                        secrets=[SECRET], now=NOW)
+                        secrets=[SECRET], apps={"gone": "redmine", "later": "discourse"}, now=NOW)
 
 
 def test_totals_count_every_status_and_failed_categories():
@@ -103,6 +103,7 @@ def test_totals_count_every_status_and_failed_categories():
     assert [row["host"] for row in report["hosts"]] == ["web1", "web2", "web3", "gone", "later"]
     assert report["hosts"][3]["status"] == "unreachable"
     assert report["hosts"][4]["status"] == "not_run"
+    assert [row["app"] for row in report["hosts"]] == ["grafana", "gitea", "nextcloud", "redmine", "discourse"]
     assert report["generated_at"] == "2026-01-02T03:04:05Z"
 
 
