@@ -22,18 +22,24 @@ description:
     unless O(security=none).
   - The password never appears in the result, the transcript, or logs, in clear or base64.
 author:
-  - mailops.smtp maintainers
+  - mailops.smtp maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.smtp.connection
   - mailops.smtp.smtp_test
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
       - The test runs in check mode too, but O(test=send) stops at V(envelope) and says so in a warning.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
+    details:
+      - The module never changes anything.
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 options:
   server:
