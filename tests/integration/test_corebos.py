@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import venv
 
 import pytest
@@ -20,55 +19,43 @@ import yaml
 pytest_plugins = ['mariadb.pytest_plugin']
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VENV_PYTHON = sys.executable
 USER = 'crm@example.test'
 PASSWORD = 'S3cret&amp; pa$$'  # '&' is escaped for coreBOS's html_entity_decode; the rest is plain text
 OTHER_PASSWORD = 'N3w-secret!'
 
 
-def run_playbook(tmp_path, tasks, python=VENV_PYTHON, verbosity=0):
-    """Run ``tasks`` (module task dicts) in one play on localhost; return (results, output).
+@pytest.fixture
+def play(run_playbook, tmp_path):
+    """``play(tasks, python=None, verbosity=0)`` runs module tasks in one play through the ``run_playbook``
+    helper of conftest.py and returns (results, all output). Every task may fail (ignore_errors), and
+    ``results[i]`` is task i's result. ``python`` sets the target's interpreter (play vars win over the
+    helper's inventory)."""
+    counter = [0]
 
-    Each task is registered and may fail (ignore_errors); ``results[i]`` is its registered result.
-    """
-    play_tasks = []
-    for index, task in enumerate(tasks):
-        task = dict(task)
-        task.setdefault('name', 'step %d' % index)
-        task['register'] = 'step_%d' % index
-        task['ignore_errors'] = True
-        play_tasks.append(task)
-    out_file = str(tmp_path / 'results.json')
-    collect = ', '.join("'%d': step_%d" % (index, index) for index in range(len(tasks)))
-    play_tasks.append({'name': 'collect', 'ansible.builtin.copy': {
-        'content': '{{ {%s} | to_json }}' % collect, 'dest': out_file, 'mode': '0600'}})
-    playbook = tmp_path / 'play.yml'
-    playbook.write_text(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': play_tasks}]))
-    inventory = tmp_path / 'inventory.yml'
-    inventory.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {
-        'ansible_connection': 'local', 'ansible_python_interpreter': python}}}}))
-    env = dict(os.environ)
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': os.path.join(ROOT, '.collections'),
-        'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
-        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-local'),
-        'ANSIBLE_REMOTE_TEMP': str(tmp_path / 'ansible-remote'),
-        'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
-        'ANSIBLE_DEPRECATION_WARNINGS': 'false',
-        'ANSIBLE_PIPELINING': 'true',
-    })
-    command = [os.path.join(os.path.dirname(VENV_PYTHON), 'ansible-playbook'), '-i', str(inventory), str(playbook)]
-    if verbosity:
-        command.append('-' + 'v' * verbosity)
-    proc = subprocess.run(command, cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          timeout=180, check=False)
-    output = proc.stdout.decode('utf-8', 'replace')
-    assert proc.returncode == 0, output
-    with open(out_file, encoding='utf-8') as handle:
-        results = json.load(handle)
-    return [results[str(index)] for index in range(len(tasks))], output
+    def run(tasks, python=None, verbosity=0):
+        counter[0] += 1
+        play_tasks = []
+        for index, task in enumerate(tasks):
+            task = dict(task)
+            task['name'] = 'step %d' % index
+            task['ignore_errors'] = True
+            play_tasks.append(task)
+        spec = {'hosts': 'localhost', 'gather_facts': False, 'tasks': play_tasks}
+        if python:
+            spec['vars'] = {'ansible_python_interpreter': python}
+        playbook = tmp_path / ('corebos-%d.yml' % counter[0])
+        playbook.write_text(yaml.safe_dump([spec]))
+        os.chmod(str(playbook), 0o600)
+        outcome = run_playbook(str(playbook), verbosity=verbosity, env={'ANSIBLE_PIPELINING': 'true'})
+        assert outcome.rc == 0, outcome.all_output()[-6000:]
+        results = []
+        for index in range(len(tasks)):
+            result = dict(outcome.result('step %d' % index))
+            result['failed'] = outcome.status('step %d' % index) == 'failed'
+            results.append(result)
+        return results, outcome.all_output()
+
+    return run
 
 
 def corebos_task(db, sandbox=None, **options):
@@ -113,8 +100,8 @@ def as_tuple(row):
 
 # ------------------------------------------------------------------------------------------------ writing
 
-def test_insert_into_an_empty_table_takes_the_id_from_the_sequence(tmp_path, corebos_db, starttls_sandbox):
-    results, output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox)])
+def test_insert_into_an_empty_table_takes_the_id_from_the_sequence(play, corebos_db, starttls_sandbox):
+    results, output = play([corebos_task(corebos_db, starttls_sandbox)])
     result = results[0]
     assert result['changed'] is True, result
     assert corebos_db.email_rows() == [{
@@ -127,12 +114,12 @@ def test_insert_into_an_empty_table_takes_the_id_from_the_sequence(tmp_path, cor
     assert not leaks(output + json.dumps(results), PASSWORD, corebos_db.password)
 
 
-def test_update_in_place_keeps_the_id_and_the_sequence(tmp_path, corebos_db, starttls_sandbox):
+def test_update_in_place_keeps_the_id_and_the_sequence(play, corebos_db, starttls_sandbox):
     corebos_db.insert(id=7, server='old.example.com', server_port=0, server_username='old',
                       server_password='old-secret-1', server_type='email', smtp_auth='true', server_path='',
                       from_email_field='old@example.com')
     corebos_db.execute('UPDATE vtiger_systems_seq SET id = 7')
-    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox, diff=True)])
+    results, _output = play([corebos_task(corebos_db, starttls_sandbox, diff=True)])
     assert results[0]['changed'] is True
     rows = corebos_db.email_rows()
     assert [(row['id'], row['server'], row['smtp_auth'], row['server_username'], row['from_email_field'])
@@ -143,31 +130,31 @@ def test_update_in_place_keeps_the_id_and_the_sequence(tmp_path, corebos_db, sta
     assert diff['after']['smtp_auth'] == 'tls' and diff['after']['server_password'] == '********'
 
 
-def test_second_run_is_idempotent_and_leaves_the_row_alone(tmp_path, corebos_db, starttls_sandbox):
+def test_second_run_is_idempotent_and_leaves_the_row_alone(play, corebos_db, starttls_sandbox):
     task = corebos_task(corebos_db, starttls_sandbox)
-    results, _output = run_playbook(tmp_path, [task])
+    results, _output = play([task])
     assert results[0]['changed'] is True
     before = [as_tuple(row) for row in corebos_db.rows()]
-    results, _output = run_playbook(tmp_path, [task, dict(task, check_mode=True)])
+    results, _output = play([task, dict(task, check_mode=True)])
     assert [result['changed'] for result in results] == [False, False]
     assert [as_tuple(row) for row in corebos_db.rows()] == before
     assert corebos_db.seq() == 1
 
 
-def test_a_row_written_by_the_ui_is_not_rewritten_when_it_already_says_the_same(tmp_path, corebos_db,
+def test_a_row_written_by_the_ui_is_not_rewritten_when_it_already_says_the_same(play, corebos_db,
                                                                                 starttls_sandbox):
     # The UI's spelling: no tls:// prefix (smtp_auth says tls), '&' HTML-encoded, server_port 0.
     corebos_db.insert(id=1, server='127.0.0.1:%d' % starttls_sandbox.port, server_port=0, server_username=USER,
                       server_password=PASSWORD.replace('&', '&amp;'), server_type='email', smtp_auth='tls',
                       server_path='', from_email_field=USER)
     before = corebos_db.rows()
-    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox)])
+    results, _output = play([corebos_task(corebos_db, starttls_sandbox)])
     assert results[0]['changed'] is False, results[0]
     assert corebos_db.rows() == before
 
 
-def test_check_mode_tests_and_predicts_but_writes_nothing(tmp_path, corebos_db, starttls_sandbox):
-    results, output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox, check_mode=True,
+def test_check_mode_tests_and_predicts_but_writes_nothing(play, corebos_db, starttls_sandbox):
+    results, output = play([corebos_task(corebos_db, starttls_sandbox, check_mode=True,
                                                            diff=True)])
     result = results[0]
     assert result['changed'] is True and not result.get('failed'), result
@@ -178,12 +165,12 @@ def test_check_mode_tests_and_predicts_but_writes_nothing(tmp_path, corebos_db, 
     assert not leaks(output + json.dumps(results), PASSWORD)
 
 
-def test_a_failing_smtp_test_leaves_the_row_untouched(tmp_path, corebos_db, starttls_sandbox):
+def test_a_failing_smtp_test_leaves_the_row_untouched(play, corebos_db, starttls_sandbox):
     corebos_db.insert(id=1, server='tls://127.0.0.1:%d' % starttls_sandbox.port, server_port=0, server_username=USER,
                       server_password='old-secret-1', server_type='email', smtp_auth='tls', server_path='',
                       from_email_field=USER)
     before = corebos_db.rows()
-    results, output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox, password=OTHER_PASSWORD)])
+    results, output = play([corebos_task(corebos_db, starttls_sandbox, password=OTHER_PASSWORD)])
     result = results[0]
     assert result.get('failed') is True and result['changed'] is False
     assert result['diagnosis']['category'] == 'auth_failed'
@@ -192,9 +179,9 @@ def test_a_failing_smtp_test_leaves_the_row_untouched(tmp_path, corebos_db, star
     assert not leaks(output + json.dumps(results), OTHER_PASSWORD)
 
 
-def test_backup_rows_sharing_the_table_and_sequence_are_never_touched(tmp_path, corebos_db, starttls_sandbox):
+def test_backup_rows_sharing_the_table_and_sequence_are_never_touched(play, corebos_db, starttls_sandbox):
     backups = corebos_db.add_backup_rows()
-    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, starttls_sandbox),
+    results, _output = play([corebos_task(corebos_db, starttls_sandbox),
                                                corebos_task(corebos_db, state='absent')])
     assert [result['changed'] for result in results] == [True, True]
     assert corebos_db.rows("server_type <> 'email'") == backups
@@ -202,12 +189,12 @@ def test_backup_rows_sharing_the_table_and_sequence_are_never_touched(tmp_path, 
     assert corebos_db.seq() == 3  # GenID gave the email row id 3 after the backup rows' 1 and 2
 
 
-def test_absent_deletes_the_email_row_only_and_is_idempotent(tmp_path, corebos_db):
+def test_absent_deletes_the_email_row_only_and_is_idempotent(play, corebos_db):
     backups = corebos_db.add_backup_rows()
     corebos_db.insert(id=3, server='mail.example.com', server_port=0, server_username='u',
                       server_password='stored-secret-1', server_type='email', smtp_auth='true', server_path='',
                       from_email_field='')
-    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, state='absent', check_mode=True),
+    results, _output = play([corebos_task(corebos_db, state='absent', check_mode=True),
                                                corebos_task(corebos_db, state='absent', diff=True),
                                                corebos_task(corebos_db, state='absent')])
     assert [result['changed'] for result in results] == [True, True, False]
@@ -217,19 +204,19 @@ def test_absent_deletes_the_email_row_only_and_is_idempotent(tmp_path, corebos_d
     assert corebos_db.rows("server_type <> 'email'") == backups
 
 
-def test_missing_sequence_table_is_created_as_adodb_does(tmp_path, corebos_db_without_seq, starttls_sandbox):
+def test_missing_sequence_table_is_created_as_adodb_does(play, corebos_db_without_seq, starttls_sandbox):
     db = corebos_db_without_seq
-    results, _output = run_playbook(tmp_path, [corebos_task(db, starttls_sandbox)])
+    results, _output = play([corebos_task(db, starttls_sandbox)])
     assert results[0]['changed'] is True
     assert [row['id'] for row in db.email_rows()] == [1]
     assert db.seq() == 1
 
 
-def test_tls_without_auth_and_backup_servers(tmp_path, corebos_db, smtp_sandbox):
+def test_tls_without_auth_and_backup_servers(play, corebos_db, smtp_sandbox):
     main = smtp_sandbox(security='tls')
     backup = smtp_sandbox(security='starttls')
     server = '%s;%s' % (main.server, backup.server)
-    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, server=server, ca_path=main.ca_path,
+    results, _output = play([corebos_task(corebos_db, server=server, ca_path=main.ca_path,
                                                             test='tls', timeout=5, deadline=10)])
     assert results[0]['changed'] is True, results[0]
     row = corebos_db.email_rows()[0]
@@ -248,7 +235,7 @@ REFUSED = [
 ]
 
 
-def test_settings_corebos_cannot_store_fail_clearly_and_change_nothing(tmp_path, corebos_db, starttls_sandbox):
+def test_settings_corebos_cannot_store_fail_clearly_and_change_nothing(play, corebos_db, starttls_sandbox):
     corebos_db.insert(id=1, server='mail.example.com', server_port=0, server_username='u',
                       server_password='stored-secret-1', server_type='email', smtp_auth='true', server_path='',
                       from_email_field='')
@@ -263,7 +250,7 @@ def test_settings_corebos_cannot_store_fail_clearly_and_change_nothing(tmp_path,
             else:
                 args[key] = value
         tasks.append(task)
-    results, _output = run_playbook(tmp_path, tasks)
+    results, _output = play(tasks)
     for result, (_options, option, words) in zip(results, REFUSED):
         assert result.get('failed') is True
         assert words in result['msg'] and result.get('option') == option, result
@@ -271,23 +258,23 @@ def test_settings_corebos_cannot_store_fail_clearly_and_change_nothing(tmp_path,
     assert corebos_db.rows() == before
 
 
-def test_missing_pymysql_is_reported_with_missing_required_lib(tmp_path, corebos_db):
+def test_missing_pymysql_is_reported_with_missing_required_lib(play, tmp_path, corebos_db):
     # A real Python without PyMySQL: a bare venv of the interpreter running the tests.
     bare = tmp_path / 'bare-venv'
     venv.create(str(bare), with_pip=False, symlinks=True)
     python = str(bare / 'bin' / 'python')
     probe = subprocess.run([python, '-c', 'import pymysql'], capture_output=True, check=False)
     assert probe.returncode != 0
-    results, _output = run_playbook(tmp_path, [corebos_task(corebos_db, server='smtp://127.0.0.1:25', test='none')],
+    results, _output = play([corebos_task(corebos_db, server='smtp://127.0.0.1:25', test='none')],
                                     python=python)
     assert results[0].get('failed') is True
     assert 'PyMySQL' in results[0]['msg'] and 'Failed to import the required Python library' in results[0]['msg']
     assert corebos_db.rows() == []
 
 
-def test_unreachable_database_is_a_clear_error_without_the_password(tmp_path, corebos_db):
+def test_unreachable_database_is_a_clear_error_without_the_password(play, corebos_db):
     task = corebos_task(corebos_db, server='smtp://127.0.0.1:25', test='none', login_password='wrong-db-pass')
-    results, output = run_playbook(tmp_path, [task])
+    results, output = play([task])
     assert results[0].get('failed') is True
     assert 'cannot connect to the database' in results[0]['msg'] and corebos_db.name in results[0]['msg']
     assert 'wrong-db-pass' not in output + json.dumps(results)
@@ -295,7 +282,7 @@ def test_unreachable_database_is_a_clear_error_without_the_password(tmp_path, co
 
 # ------------------------------------------------------------------------------------------------ reading
 
-def test_info_reads_a_row_written_by_the_corebos_ui(tmp_path, corebos_db):
+def test_info_reads_a_row_written_by_the_corebos_ui(play, corebos_db):
     # As Settings > Outgoing Server saves it: no port (port 0), HTML-encoded password, smtp_auth 'true'.
     corebos_db.insert(id=4, server='Mail.Example.com', server_port=0, server_username='crm@example.com',
                       server_password='p&amp;ss&lt;w&quot;', server_type='email', smtp_auth='true', server_path='',
@@ -303,7 +290,7 @@ def test_info_reads_a_row_written_by_the_corebos_ui(tmp_path, corebos_db):
     desired = {'server': 'smtp://mail.example.com:25', 'username': 'crm@example.com', 'password': 'p&ss<w"',
                'from_email': 'crm@example.com'}
     wrong = dict(desired, password='other', server='tls://mail.example.com:587')
-    results, output = run_playbook(tmp_path, [info_task(corebos_db), info_task(corebos_db, **desired),
+    results, output = play([info_task(corebos_db), info_task(corebos_db, **desired),
                                               info_task(corebos_db, **wrong)])
     settings = results[0]['settings']
     assert {key: settings[key] for key in ('server', 'host', 'port', 'security', 'validate_certs', 'auth',
@@ -326,13 +313,13 @@ DECODED = [
 ]
 
 
-def test_info_decodes_smtp_auth_and_prefixes(tmp_path, mariadb_server):
+def test_info_decodes_smtp_auth_and_prefixes(play, mariadb_server):
     databases = [mariadb_server.create_corebos_database() for _case in DECODED]
     try:
         for db, (smtp_auth, server, _expected) in zip(databases, DECODED):
             db.insert(id=1, server=server, server_port=0, server_username='u', server_password='stored-secret-1',
                       server_type='email', smtp_auth=smtp_auth, server_path='', from_email_field='')
-        results, _output = run_playbook(tmp_path, [info_task(db) for db in databases])
+        results, _output = play([info_task(db) for db in databases])
     finally:
         for db in databases:
             mariadb_server.drop_database(db.name)
@@ -341,20 +328,20 @@ def test_info_decodes_smtp_auth_and_prefixes(tmp_path, mariadb_server):
     assert decoded == [expected for _smtp_auth, _server, expected in DECODED]
 
 
-def test_info_on_a_fresh_install_says_nothing_is_configured(tmp_path, corebos_db):
-    results, _output = run_playbook(tmp_path, [info_task(corebos_db)])
+def test_info_on_a_fresh_install_says_nothing_is_configured(play, corebos_db):
+    results, _output = play([info_task(corebos_db)])
     assert results[0]['configured'] is False and results[0]['settings'] is None
 
 
 # ------------------------------------------------------------------------------------------------ config.inc.php
 
-def test_corebos_root_with_config_inc_php(tmp_path, corebos_db, starttls_sandbox):
+def test_corebos_root_with_config_inc_php(play, tmp_path, corebos_db, starttls_sandbox):
     root = corebos_db.write_config_inc(str(tmp_path / 'corebos'), env_overrides=True)
     task = {'mailops.smtp.outgoing_server': {
         'app': 'corebos', 'path': root, 'server': starttls_sandbox.server, 'ca_path': starttls_sandbox.ca_path,
         'username': USER, 'password': PASSWORD, 'from_email': USER, 'test': 'auth', 'timeout': 5, 'deadline': 10}}
     info = {'mailops.smtp.outgoing_server_info': {'app': 'corebos', 'path': root}}
-    results, output = run_playbook(tmp_path, [task, info, task], verbosity=4)
+    results, output = play([task, info, task], verbosity=4)
     assert [result['changed'] for result in results] == [True, False, False], results
     assert corebos_db.email_rows()[0]['server'] == 'tls://127.0.0.1:%d' % starttls_sandbox.port
     assert results[1]['settings']['username'] == USER
