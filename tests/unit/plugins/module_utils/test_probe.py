@@ -663,3 +663,24 @@ def test_secret_forms_cover_the_wire_encodings():
 ])
 def test_parse_reply(lines, expected):
     assert parse_reply(lines) == expected
+
+
+def test_certificate_expiring_soon_gives_a_warning(scripted, tmp_path):
+    import datetime
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=5)
+    leaf = ca.issue_cert("127.0.0.1", not_after=soon)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    leaf.configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    plain = dialogue(ehlo_then(["PIPELINING"], lambda line: b"502 no\r\n"))
+    server = scripted(lambda conn, srv: plain(context.wrap_socket(conn, server_side=True), srv))
+    result = probe_smtp("ssl://127.0.0.1:%d" % server.port, level="tls", ca_path=str(ca_file), **FAST)
+    assert result["ok"] is True, result["msg"]
+    assert result["probe"]["tls"]["certificate"]["days_left"] in (4, 5)
+    assert any("expires in" in w for w in result["warnings"])
