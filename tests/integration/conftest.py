@@ -52,8 +52,9 @@ class PlaybookRun:
         for record in reversed(self.records):
             if record["task"] == task:
                 return record["result"]
-        raise KeyError("task %r has no result; tasks run: %s\n%s" % (task, [r["task"] for r in self.records],
-                                                                      self.stdout[-3000:] + self.stderr[-3000:]))
+        tasks = [r["task"] for r in self.records]
+        tail = self.stdout[-3000:] + self.stderr[-3000:]
+        raise KeyError("task %r has no result; tasks run: %s\n%s" % (task, tasks, tail))
 
     def seconds(self, task):
         for record in reversed(self.records):

@@ -156,8 +156,8 @@ def test_passing_probe_returns_evidence_and_changes_nothing(run_playbook, smtp_s
 
 def test_fail_on_error_false_returns_the_diagnosis_without_failing(run_playbook, smtp_sandbox):
     sb = smtp_sandbox(security="starttls", failure="recipient_unknown")
-    run = run_playbook("smtp_probe.yml", dict(probe=item(sb, "audit", test_sender="a@example.test",
-                                                          fail_on_error=False)))
+    options = item(sb, "audit", test_sender="a@example.test", fail_on_error=False)
+    run = run_playbook("smtp_probe.yml", dict(probe=options))
     assert run.status("Probe") == "ok"
     result = run.result("Probe")
     assert result["ok"] is False

@@ -118,8 +118,8 @@ CASES = [
     ("bad-sender-domain", reply("mail", 553, "5.1.8", "<x@nowhere.invalid>: Sender address rejected: Domain not found"),
      "sender_not_permitted", ["sender"], False, False),
     # TLS mode and certificates
-    ("implicit-tls-on-starttls-port", error("connect", ssl_error("WRONG_VERSION_NUMBER"), "handshake",
-                                           security="tls", port=587),
+    ("implicit-tls-on-starttls-port",
+     error("connect", ssl_error("WRONG_VERSION_NUMBER"), "handshake", security="tls", port=587),
      "tls_handshake_failure", ["starttls"], False, True),
     ("plaintext-on-465-silence", error("greeting", socket.timeout("timed out"), security="starttls", port=465),
      "greeting_failure", ["465", "security=tls"], False, True),
@@ -194,8 +194,8 @@ CASES = [
      "recipient_rejected", ["test_recipient"], False, False),
     ("relay-enhanced-only", reply("rcpt", 550, "5.7.1", "Unable to deliver"),
      "relay_denied", ["relay"], False, False),
-    ("o365-non-accepted-domain", reply("rcpt", 550, "5.7.54", "SMTP; Unable to relay recipient in non-accepted "
-                                                               "domain"),
+    ("o365-non-accepted-domain",
+     reply("rcpt", 550, "5.7.54", "SMTP; Unable to relay recipient in non-accepted domain"),
      "relay_denied", ["relay"], False, False),
     ("greylisted", reply("rcpt", 451, "4.7.1", "Greylisted, please try again later"),
      "temporary_failure", ["later"], False, False),
