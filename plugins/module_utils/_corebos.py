@@ -829,9 +829,12 @@ class CorebosProfile(AppProfile):
     def check(self, settings, state):
         super(CorebosProfile, self).check(settings, state)
         params = self.params
-        if not params.get('path') and not params.get('login_db'):
-            raise SettingsError('path', 'path: app corebos needs path (the coreBOS root holding config.inc.php) '
-                                        'or the login_* options with login_db')
+        if not params.get('path'):
+            if not params.get('login_db'):
+                raise SettingsError('path', 'path: app corebos needs path (the coreBOS root holding config.inc.php) '
+                                            'or the login_* options with login_db')
+            if not params.get('login_user'):
+                raise SettingsError('login_user', 'login_user: app corebos needs it when path is not given')
         if settings is not None:
             encode_from_settings(settings)  # raises SettingsError for what coreBOS cannot store
 
@@ -844,7 +847,10 @@ class CorebosProfile(AppProfile):
             from ansible.module_utils.basic import missing_required_lib
             self.module.fail_json(msg=missing_required_lib('PyMySQL') + ' (app corebos keeps its settings in '
                                   'MySQL/MariaDB)', exception=import_tb)
-        self.conn_params, warnings = connection_params(self.params)
+        try:
+            self.conn_params, warnings = connection_params(self.params)
+        except SettingsError as exc:
+            self.module.fail_json(msg='%s; nothing was changed' % exc, option=exc.option, changed=False)
         if self.conn_params.get('password'):
             self.module.no_log_values.add(self.conn_params['password'])
         for warning in warnings:

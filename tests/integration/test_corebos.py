@@ -135,8 +135,11 @@ def test_second_run_is_idempotent_and_leaves_the_row_alone(play, corebos_db, sta
     results, _output = play([task])
     assert results[0]['changed'] is True
     before = [as_tuple(row) for row in corebos_db.rows()]
-    results, _output = play([task, dict(task, check_mode=True)])
-    assert [result['changed'] for result in results] == [False, False]
+    keep = corebos_task(corebos_db, starttls_sandbox, password=OTHER_PASSWORD, update_password='on_create')
+    results, _output = play([task, dict(task, check_mode=True), keep])
+    # on_create: the stored password is kept, and it is the one the SMTP test logs in with.
+    assert [result['changed'] for result in results] == [False, False, False]
+    assert not results[2]['failed'], results[2]
     assert [as_tuple(row) for row in corebos_db.rows()] == before
     assert corebos_db.seq() == 1
 
@@ -272,12 +275,18 @@ def test_missing_pymysql_is_reported_with_missing_required_lib(play, tmp_path, c
     assert corebos_db.rows() == []
 
 
-def test_unreachable_database_is_a_clear_error_without_the_password(play, corebos_db):
+def test_unreachable_database_or_missing_store_options_are_clear_errors(play, corebos_db):
     task = corebos_task(corebos_db, server='smtp://127.0.0.1:25', test='none', login_password='wrong-db-pass')
-    results, output = play([task])
-    assert results[0].get('failed') is True
+    no_store = {'mailops.smtp.outgoing_server': {'app': 'corebos', 'server': 'smtp://127.0.0.1:25', 'test': 'none'}}
+    no_user = {'mailops.smtp.outgoing_server': {'app': 'corebos', 'server': 'smtp://127.0.0.1:25', 'test': 'none',
+                                                'login_db': corebos_db.name}}
+    results, output = play([task, no_store, no_user])
+    assert [result['failed'] for result in results] == [True, True, True]
     assert 'cannot connect to the database' in results[0]['msg'] and corebos_db.name in results[0]['msg']
-    assert 'wrong-db-pass' not in output + json.dumps(results)
+    assert 'wrong-db-pass' not in output
+    assert results[1]['option'] == 'path' and 'config.inc.php' in results[1]['msg']
+    assert results[2]['option'] == 'login_user'
+    assert corebos_db.rows() == []
 
 
 # ------------------------------------------------------------------------------------------------ reading
