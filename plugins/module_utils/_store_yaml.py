@@ -187,7 +187,13 @@ def encode_scalar(value, style=None):
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise StoreError("YAML store: NaN and infinite numbers are not supported")
-        return repr(value)
+        text = repr(value)
+        mantissa, _sep, exponent = text.partition("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        if exponent and exponent[0] not in "+-":
+            exponent = "+" + exponent
+        return mantissa + ("e" + exponent if exponent else "")   # YAML 1.1 floats need a dot and a signed exponent
     if not isinstance(value, str):
         raise StoreError("YAML store: unsupported value type %s" % type(value).__name__)
     if "\n" in value or "\r" in value or "\x00" in value:
@@ -394,7 +400,7 @@ class YamlStore(object):
                 raise StoreError("YAML line %d: flow collections are not supported" % (index + 1))
             if kind != "key":
                 raise StoreError("YAML line %d: expected a mapping key here" % (index + 1))
-            if key == "<<":
+            if key == "<<" and text[indent] not in "\"'":
                 raise StoreError("YAML line %d: merge keys (<<) are not supported" % (index + 1))
             entry = _Entry(index, indent, key)
             entry.colon = len(text) - len(rest)

@@ -168,6 +168,18 @@ def test_encoded_strings_read_back_as_the_same_string(value):
     assert yaml.safe_load("key: " + encoded + "\n") == {"key": value}
 
 
+@pytest.mark.parametrize("value", [1e-05, 1e20, 0.5, -2.0, 123456789.125])
+def test_floats_are_written_as_yaml_1_1_floats(value):
+    assert load("key: " + encode_scalar(value) + "\n") == {"key": value}
+
+
+def test_quoted_merge_like_key_is_an_ordinary_key():
+    store = YamlStore.parse('a:\n  "<<": 1\n')
+    assert store.get(("a", "<<")) == 1
+    store.set(("a", "<<"), 2)
+    assert load(store.render()) == {"a": {"<<": 2}}
+
+
 @pytest.mark.parametrize("value, encoded", [
     (":smtp", ":smtp"), (":login", ":login"), ("smtp.example.com", "smtp.example.com"), (587, "587"),
     (True, "true"), (False, "false"), (None, ""), ("587", '"587"'), ("true", '"true"'),
