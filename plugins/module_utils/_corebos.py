@@ -534,7 +534,8 @@ def decode_row(row):
     security = main['security'] if main else None
     validate_certs = certificates_checked(smtp_auth) if security in ('starttls', 'tls') else True
     return {
-        'server': ';'.join(_entry_url(entry) for entry in entries) or None,
+        # PHPMailer skips entries it cannot parse: the model holds the servers coreBOS will really try.
+        'server': ';'.join(_entry_url(entry) for entry in entries if entry['valid']) or None,
         'host': main['host'] if main else None,
         'port': main['port'] if main else None,
         'security': security,
@@ -876,7 +877,9 @@ class CorebosProfile(AppProfile):
             secrets = [row.get('server_password'), decoded.get('password')]
         if self.conn_params.get('password'):
             secrets.append(self.conn_params['password'])
-        return Snapshot(True, _model_only(decoded), secrets=secrets,
+        # A row without a usable server is "not configured" for coreBOS (mail.php sends nothing).
+        stored = _model_only(decoded) if decoded is not None and decoded['host'] else None
+        return Snapshot(True, stored, secrets=secrets,
                         handle={'row': row, 'decoded': decoded, 'limits': limits})
 
     # -- planning (no I/O)

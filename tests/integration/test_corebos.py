@@ -337,9 +337,16 @@ def test_info_decodes_smtp_auth_and_prefixes(play, mariadb_server):
     assert decoded == [expected for _smtp_auth, _server, expected in DECODED]
 
 
-def test_info_on_a_fresh_install_says_nothing_is_configured(play, corebos_db):
-    results, _output = play([info_task(corebos_db)])
-    assert results[0]['configured'] is False and results[0]['settings'] is None
+def test_info_on_a_fresh_install_or_an_empty_server_says_nothing_is_configured(play, corebos_db, mariadb_server):
+    emptied = mariadb_server.create_corebos_database()
+    try:
+        # What the page leaves when the admin clears Server Name: mail.php then sends nothing.
+        emptied.insert(id=1, server='', server_port=0, server_username='', server_password='', server_type='email',
+                       smtp_auth='false', server_path='', from_email_field='')
+        results, _output = play([info_task(corebos_db), info_task(emptied)])
+    finally:
+        mariadb_server.drop_database(emptied.name)
+    assert [(result['configured'], result['settings']) for result in results] == [(False, None), (False, None)]
 
 
 # ------------------------------------------------------------------------------------------------ config.inc.php

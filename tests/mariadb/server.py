@@ -9,6 +9,7 @@ schema.VTIGER_SYSTEMS_DDL) and, optionally, ``vtiger_systems_seq``, reachable by
 a password.
 """
 
+import atexit
 import itertools
 import os
 import shutil
@@ -64,6 +65,7 @@ class MariaDBServer:
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self, timeout=30.0):
         self.directory = tempfile.mkdtemp(prefix='mailops-mariadb-', dir=self.base_dir)
+        atexit.register(self.stop)  # also when the session dies before the fixture's teardown
         datadir = os.path.join(self.directory, 'data')
         self.socket = os.path.join(self.directory, 'mysqld.sock')
         log = os.path.join(self.directory, 'error.log')
