@@ -123,7 +123,7 @@ def run_playbook(tmp_path):
         if env:
             environment.update(env)
         proc = subprocess.run(command, cwd=str(work), env=environment, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=timeout, universal_newlines=True)
+                              stderr=subprocess.PIPE, timeout=timeout, universal_newlines=True, check=False)
         records = json.loads(results_file.read_text()) if results_file.exists() else []
         log = log_file.read_text() if log_file.exists() else ""
         return PlaybookRun(command, proc.returncode, proc.stdout, proc.stderr, log, records)
