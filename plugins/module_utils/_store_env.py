@@ -21,6 +21,9 @@ import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 
+# Lines end at LF only (CRLF kept whole): str.splitlines() would also split on VT, FF, NEL, U+2028 ...
+_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
 _ASSIGN = re.compile(r"^([ \t]*(?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)=([ \t]*)(.*)$")
 _COMMENTED = re.compile(r"^([ \t]*)#[ \t]*((?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)=([ \t]*)(.*)$")
 _SAFE = re.compile(r"^[A-Za-z0-9_@%+=:,./-]*$")
@@ -121,7 +124,7 @@ class EnvStore(object):
             raise StoreError("dotenv content must be text")
         if "\x00" in text:
             raise StoreError("dotenv content contains a NUL character")
-        raw_lines = text.splitlines(True)
+        raw_lines = _LINES.findall(text)
         newline = "\r\n" if raw_lines and raw_lines[0].endswith("\r\n") else "\n"
         store = cls([_Line(*_split_eol(raw)) for raw in raw_lines], newline)
         for lineno, line in enumerate(store._lines, 1):

@@ -14,6 +14,9 @@ import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 
+# Lines end at LF only (CRLF kept whole): str.splitlines() would also split on VT, FF, NEL, U+2028 ...
+_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
 _HEADER = re.compile(r"^[ \t]*\[([^\]\r\n]*)\][ \t]*(?:[;#].*)?$")
 _COMMENTED_HEADER = re.compile(r"^[ \t]*[;#][ \t]*\[([^\]\r\n]+)\][ \t]*$")
 _KEY = re.compile(r"^([ \t]*)([^=;#\[\s][^=]*?)([ \t]*)=([ \t]*)(.*)$")
@@ -88,7 +91,7 @@ class IniStore(object):
             raise StoreError("INI content must be text")
         if "\x00" in text:
             raise StoreError("INI content contains a NUL character")
-        raw_lines = text.splitlines(True)
+        raw_lines = _LINES.findall(text)
         newline = "\r\n" if raw_lines and raw_lines[0].endswith("\r\n") else "\n"
         store = cls([_Line(raw) for raw in raw_lines], newline)
         store._classify()

@@ -32,6 +32,9 @@ from collections import OrderedDict
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 
+# Lines end at LF only (CRLF kept whole): str.splitlines() would also split on VT, FF, NEL, U+2028 ...
+_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
 _BOOL_TRUE = ("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")
 _BOOL_FALSE = ("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")
 _NULL = ("", "~", "null", "Null", "NULL")
@@ -327,7 +330,7 @@ class YamlStore(object):
             raise StoreError("YAML content must be text")
         if "\x00" in text:
             raise StoreError("YAML content contains a NUL character")
-        raw = text.splitlines(True)
+        raw = _LINES.findall(text)
         newline = "\r\n" if raw and raw[0].endswith("\r\n") else "\n"
         store = cls([list(_split_eol(line)) for line in raw], newline)
         store._document()
