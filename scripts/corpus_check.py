@@ -219,8 +219,9 @@ def check_file(rel, spec, info, port):
         if name == 'from_email' and isinstance(have, str) and have.endswith('<%s>' % want):
             have = want
         if have != want:
-            problems.append('%s is %r, expected %r' % (name, have if name != 'password' else '(other)',
-                                                         want if name != 'password' else '(the password)'))
+            shown_have = have if name != 'password' else '(another value)'
+            shown_want = want if name != 'password' else '(the password)'
+            problems.append('%s is %r, expected %r' % (name, shown_have, shown_want))
     if without_owned(spec['parser'], before, spec['owned']) != without_owned(spec['parser'], after, spec['owned']):
         problems.append('keys the profile does not own changed')
     if spec['tokens'] is not None:
@@ -240,7 +241,7 @@ def check_file(rel, spec, info, port):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('corpus', help='directory of real config files laid out by app (like shared/corpus)')
     parser.add_argument('--keep', action='store_true', help='keep the temporary copies and print where they are')
     args = parser.parse_args(argv)

@@ -25,7 +25,7 @@ description:
   - Writes are atomic (temporary file in the same directory, then rename) and keep the file's mode, owner
     and SELinux context. A new file is created with mode C(0600) because it holds a password.
 author:
-  - mailops.smtp maintainers
+  - mailops.smtp maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.smtp.connection
   - mailops.smtp.app_store
@@ -47,6 +47,8 @@ attributes:
   platform:
     platforms: posix
   safe_file_operations:
+    description: Uses Ansible's strict file operation functions to ensure proper permissions and avoid data
+      corruption.
     support: full
 options:
   server:

@@ -19,7 +19,7 @@ description:
     whose stored value differs.
   - Never changes anything.
 author:
-  - mailops.smtp maintainers
+  - mailops.smtp maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.smtp.connection
   - mailops.smtp.app_store

@@ -105,8 +105,10 @@ def run(tmp_path_factory):
 
 
 def steps(run, name):
+    """The results of one scenario: first call, file state, second call, info call, final file state."""
     first, state1, second, info, state2 = run['results'][name]
-    return first, parse_file_state(state1), second, info, parse_file_state(state2)
+    return dict(first=first, state=parse_file_state(state1), second=second, info=info,
+                final=parse_file_state(state2))
 
 
 def untouched(run, name, state):
@@ -121,7 +123,11 @@ def test_no_password_in_verbose_output(run):
 
 
 def test_create_makes_a_0600_file_then_is_idempotent_and_info_tests_it(run):
-    first, state, second, info, _ = steps(run, 'create')
+    step = steps(run, 'create')
+    first = step['first']
+    state = step['state']
+    second = step['second']
+    info = step['info']
     assert first['changed'] is True, first.get('msg')
     assert state['mode'] == '600'
     ini = parse_ini(open(run['paths']['create']).read())
@@ -132,20 +138,24 @@ def test_create_makes_a_0600_file_then_is_idempotent_and_info_tests_it(run):
 
 
 def test_missing_file_without_create_fails_and_creates_nothing(run):
-    first, state, _, _, _ = steps(run, 'missing')
+    step = steps(run, 'missing')
+    first = step['first']
+    state = step['state']
     assert first['failed'] is True and 'create' in first['msg']
     assert state is None and not os.listdir(os.path.dirname(run['paths']['missing']))
 
 
 def test_backup_keeps_the_old_file(run):
-    first, _, _, _, _ = steps(run, 'backup')
+    step = steps(run, 'backup')
+    first = step['first']
     assert first['changed'] is True
     with open(first['backup_file'], 'rb') as handle:
         assert handle.read() == run['states']['backup']['data']
 
 
 def test_update_password_on_create_keeps_and_tests_the_stored_password(run):
-    first, _, _, _, _ = steps(run, 'on_create')
+    step = steps(run, 'on_create')
+    first = step['first']
     assert first.get('failed') is not True, first.get('msg')
     assert first['changed'] is True  # the legacy keys were migrated
     mailer = {k: v for (s, k), v in parse_ini(open(run['paths']['on_create']).read()).items() if s == 'mailer'}
@@ -160,7 +170,9 @@ def test_update_password_on_create_keeps_and_tests_the_stored_password(run):
     ('unsupported_grafana', 'security', ('grafana', 'security', '465')),
 ])
 def test_refused_input_names_the_option_and_leaves_the_file(run, name, option, words):
-    first, state, _, _, _ = steps(run, name)
+    step = steps(run, name)
+    first = step['first']
+    state = step['state']
     assert first['failed'] is True
     assert first.get('option') == option
     for word in words:
@@ -170,14 +182,18 @@ def test_refused_input_names_the_option_and_leaves_the_file(run, name, option, w
 
 
 def test_malformed_store_fails_untouched(run):
-    first, state, _, _, _ = steps(run, 'malformed')
+    step = steps(run, 'malformed')
+    first = step['first']
+    state = step['state']
     assert first['failed'] is True and 'nothing was changed' in first['msg']
     assert 'Traceback' not in first['msg']
     assert untouched(run, 'malformed', state)
 
 
 def test_state_absent_removes_the_settings(run):
-    first, _, _, info, _ = steps(run, 'absent')
+    step = steps(run, 'absent')
+    first = step['first']
+    info = step['info']
     assert first['changed'] is True
     mailer = {k for (s, k), v in parse_ini(open(run['paths']['absent']).read()).items() if s == 'mailer'}
     assert not mailer & {'HOST', 'PASSWD', 'USER', 'SMTP_ADDR', 'FROM', 'MAILER_TYPE'}
@@ -185,7 +201,10 @@ def test_state_absent_removes_the_settings(run):
 
 
 def test_nextcloud_certificate_check_and_stream_options(run):
-    first, state, second, _, _ = steps(run, 'nextcloud_tls')
+    step = steps(run, 'nextcloud_tls')
+    first = step['first']
+    state = step['state']
+    second = step['second']
     assert first['failed'] is True
     assert first['diagnosis']['category'] == 'tls_certificate_invalid'
     assert untouched(run, 'nextcloud_tls', state)
@@ -198,7 +217,9 @@ def test_nextcloud_certificate_check_and_stream_options(run):
 
 
 def test_info_reports_drift_in_model_terms_without_writing(run):
-    _, _, _, info, state = steps(run, 'info_drift')
+    step = steps(run, 'info_drift')
+    info = step['info']
+    state = step['final']
     assert info['changed'] is False
     assert untouched(run, 'info_drift', state)
     settings = info['settings']

@@ -95,8 +95,8 @@ def test_grafana_reads_implicit_tls_from_port_465_and_policy():
     profile = make('grafana')
     text = '[smtp]\nhost = mail.example.com:465\nuser = u\npassword = """p#w"""\nstartTLS_policy = NoStartTLS\n'
     model = profile.extract(profile.parse(text))
-    assert (model['host'], model['port'], model['security'], model['password']) == ('mail.example.com', 465, 'tls',
-                                                                                     'p#w')
+    expected = ('mail.example.com', 465, 'tls', 'p#w')
+    assert (model['host'], model['port'], model['security'], model['password']) == expected
     model = profile.extract(profile.parse('[smtp]\nhost = [2001:db8::1]:25\nstartTLS_policy = NoStartTLS\n'))
     assert (model['host'], model['port'], model['security'], model['auth']) == ('2001:db8::1', 25, 'none', False)
 
