@@ -62,7 +62,7 @@ def anchor(kind: str, path) -> str:
 
 def module_link(fqcn: str, text: str | None = None) -> str:
     label = code(text or fqcn)
-    namespace_name, _, short = fqcn.rpartition(".")
+    namespace_name, short = fqcn.rsplit(".", 1)
     if namespace_name == COLLECTION:
         return "[%s](%s.md)" % (label, short)
     if namespace_name == "ansible.builtin":
@@ -131,8 +131,7 @@ class Renderer:
             if self._own(part.plugin):
                 return "[%s](#%s)" % (text, anchor(prefix, part.link))
             if part.plugin.type == "module":
-                _, _, short = part.plugin.fqcn.rpartition(".")
-                target = "%s.md#%s" % (short, anchor(prefix, part.link))
+                target = "%s.md#%s" % (part.plugin.fqcn.rsplit(".", 1)[-1], anchor(prefix, part.link))
                 if part.plugin.fqcn.startswith(COLLECTION + "."):
                     return "[%s](%s) of %s" % (text, target, module_link(part.plugin.fqcn))
             return "%s of %s" % (text, code(part.plugin.fqcn))
@@ -248,8 +247,8 @@ def attribute_rows(render: Renderer, attributes: dict) -> list:
         comments = [render.cell(spec.get("description"))]
         if spec.get("details"):
             comments.append(render.cell(spec["details"]))
-        rows.append("| **%s** | %s | %s |" % (escape_text(name), escape_text(support),
-                                             "<br><br>".join(c for c in comments if c)))
+        description = "<br><br>".join(c for c in comments if c)
+        rows.append("| **%s** | %s | %s |" % (escape_text(name), escape_text(support), description))
     return rows
 
 
