@@ -61,7 +61,7 @@ def chromium(*args, timeout=90):
                    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
                    "--user-data-dir=%s" % profile] + list(args)
         return subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                              timeout=timeout)
+                              timeout=timeout, check=False)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
@@ -111,7 +111,7 @@ def audited(tmp_path_factory):
             [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(work / "inventory.yml"),
              str(work / "playbook.yml")],
             cwd=str(work), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-            timeout=300)
+            timeout=300, check=False)
     finally:
         relay.stop()
         m365.stop()
