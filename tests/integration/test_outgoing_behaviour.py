@@ -10,7 +10,6 @@ import os
 import pytest
 
 from outgoing_helpers import (
-    FIXTURES,
     file_state,
     fixture_copy,
     parse_file_state,
@@ -86,6 +85,9 @@ def run(tmp_path_factory):
                                              server=implicit.server, ca_path=None),
                                   second=dict(good, app='nextcloud', path=paths['nextcloud_tls'],
                                               server=implicit.server, ca_path=None, validate_certs=False)),
+            'attributes': dict(case_path=copy('attributes', 'mattermost', 'config.json'),
+                               first=dict(good, app='mattermost', path=paths['attributes'], mode='0600'),
+                               second=dict(good, app='mattermost', path=paths['attributes'], mode='0600')),
             'info_drift': dict(case_path=copy('info_drift', 'nextcloud', 'config.php'),
                                info=dict(app='nextcloud', path=paths['info_drift'], server='tls://mail.example.com',
                                          username='noreply@banditlair.com', password='{{ smtp_password }}')),
@@ -234,5 +236,8 @@ def test_info_reports_drift_in_model_terms_without_writing(run):
     assert info['in_sync'] is False
 
 
-def test_fixtures_exist():
-    assert os.path.isdir(FIXTURES)
+def test_file_attributes_are_applied_and_idempotent(run):
+    step = steps(run, 'attributes')
+    assert step['first']['changed'] is True, step['first'].get('msg')
+    assert step['state']['mode'] == '600'
+    assert step['second']['changed'] is False
