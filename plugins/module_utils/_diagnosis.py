@@ -380,8 +380,15 @@ class Failure(object):
         if self.code is not None:
             return ' '.join(str(p) for p in (self.code, self.enhanced, self.text) if p)
         if self.exc is not None:
-            if isinstance(self.exc, ssl.SSLCertVerificationError):
-                return 'certificate verify failed: %s' % (self.exc.verify_message or self.exc.reason)
+            kind = exception_kind(self.exc)
+            if kind == 'certificate':
+                return 'certificate verify failed: %s' % (getattr(self.exc, 'verify_message', None) or self.exc.reason)
+            if kind == 'deadline':
+                return 'no answer before the deadline ran out (%s)' % (self.exc,)
+            if kind == 'timeout':
+                return 'no answer within the timeout (%s)' % (self.exc,)
+            if isinstance(self.exc, ConnectionClosed):
+                return 'the server closed the connection'
             text = str(self.exc) or type(self.exc).__name__
             return '%s: %s' % (type(self.exc).__name__, text)
         return self.condition or 'unknown failure'
