@@ -126,8 +126,8 @@ CATALOG = (
     dict(category='greeting_failure', stages=('greeting',), exc=('timeout', 'deadline'), facts=dict(security='tls'),
          hint='Connected but no greeting arrived inside TLS. The server may be slow or broken.'),
     dict(category='greeting_failure', stages=('greeting',), exc=('timeout', 'deadline'), suggest=True,
-         hint='Connected but the server sent no greeting. On port 465 it waits for a TLS handshake: use '
-              'security=tls (implicit TLS).'),
+         hint='Connected but the server sent no greeting in time. A port that expects implicit TLS (usually 465) '
+              'stays silent for a plaintext client: try security=tls.'),
     dict(category='greeting_failure', stages=('greeting',), codes=(421, 554),
          hint='The server refused the session at the greeting: it is overloaded or blocks this client\'s '
               'address. Check its logs or allow-lists.'),

@@ -849,6 +849,9 @@ def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, aut
         reply = diagnosis['server_message'] or ''
         if diagnosis['smtp_code'] is not None:
             reply = ' '.join(str(p) for p in (diagnosis['smtp_code'], diagnosis['enhanced_status'], reply) if p)
+        reply = reply.strip()
+        if reply and not reply.endswith(('.', '!', '?')):
+            reply += '.'
         msg = 'SMTP test failed at stage %s on %s (%s): %s %s' % (
             diagnosis['stage'], spec.url(), diagnosis['category'], reply, diagnosis['hint'])
         if diagnosis.get('suggestion'):
