@@ -41,8 +41,8 @@ def _run(tmp_path, playbook, inventory, extra_vars, verbosity):
     return output
 
 
-# A controller-side snapshot of a file (no module run): inode, mtime (ns), mode, sha1.
-FILE_STATE = ("{{ lookup('ansible.builtin.pipe', '(stat -c \"%i %y %a\" ' ~ (case_path | quote) ~ ' && sha1sum ' "
+# A controller-side snapshot of a file (no module run): inode, mode, owner uid, mtime (ns), sha1.
+FILE_STATE = ("{{ lookup('ansible.builtin.pipe', '(stat -c \"%i %a %u %y\" ' ~ (case_path | quote) ~ ' && sha1sum ' "
               "~ (case_path | quote) ~ ') 2>/dev/null || echo missing') }}")
 
 
@@ -93,7 +93,7 @@ def parse_file_state(text):
     if text.strip() == 'missing':
         return None
     parts = text.split()
-    return dict(inode=int(parts[0]), mtime=' '.join(parts[1:4]), mode=parts[4], sha1=parts[5])
+    return dict(inode=int(parts[0]), mode=parts[1], uid=int(parts[2]), mtime=' '.join(parts[3:6]), sha1=parts[6])
 
 
 def fixture_copy(tmp_path, app, name, prefix=None):

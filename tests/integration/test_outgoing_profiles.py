@@ -8,6 +8,8 @@ a second run reports changed=false and does not touch the file; a failing SMTP t
 with diagnosis category auth_failed and leaves the file identical. No password (new or old) is shown.
 """
 
+import os
+
 import pytest
 
 from outgoing_helpers import (
@@ -27,6 +29,7 @@ from smtp_sandbox import SmtpSandbox
 USER = 'mailer@example.com'
 PASSWORD = 'S3cr3t #;\'"\\x'
 FROM = 'noreply@example.com'
+OTHER_UID = 65534  # nobody
 
 
 def grafana_check(before, after, ctx):
@@ -300,6 +303,8 @@ def cycle(tmp_path_factory):
         hosts, before = {}, {}
         for name, spec in CASES.items():
             path = fixture_copy(tmp_path, spec['app'], spec['fixture'])
+            if os.geteuid() == 0:
+                os.chown(path, OTHER_UID, OTHER_UID)  # the owner must survive the atomic replace
             before[name] = dict(path=path, state=file_state(path), parsed=parse(spec['parser'], path))
             args = dict(app=spec['app'], path=path, server=sandbox.server, ca_path=sandbox.ca_path,
                         username=USER, password='{{ smtp_password }}', test='auth', timeout=5, deadline=10)
@@ -347,7 +352,8 @@ def test_profile_edit_cycle(case, cycle):
     if spec['tokens'] is not None:
         assert_only_lines_about(original['data'].decode('utf-8'), new_text, spec['tokens'])
     spec['check'](cycle['before'][case]['parsed'], parse(spec['parser'], path), {'port': cycle['port']})
-    assert after_apply['mode'] == '640'  # mode kept by the atomic replace
+    assert after_apply['mode'] == '640'  # mode and owner kept by the atomic replace
+    assert after_apply['uid'] == (OTHER_UID if os.geteuid() == 0 else os.geteuid())
 
     # second run: nothing to do; failing test: fails with the diagnosis. The file is untouched by both.
     assert again.get('failed') is not True, again.get('msg')
