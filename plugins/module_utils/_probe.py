@@ -189,7 +189,10 @@ def make_ssl_context(validate_certs, ca_path):
     """TLS 1.2+; with ``validate_certs`` the system trust store (plus ``ca_path``) and a host name check."""
     if validate_certs:
         try:
-            context = ssl.create_default_context(cafile=ca_path)
+            # The system trust store, plus the private CA (create_default_context(cafile=...) would drop the former).
+            context = ssl.create_default_context()
+            if ca_path:
+                context.load_verify_locations(cafile=ca_path)
         except (OSError, ssl.SSLError, ValueError) as exc:
             raise SettingsError('ca_path', 'ca_path: cannot load CA certificates from %s: %s' % (ca_path, exc)) \
                 from None
