@@ -1,0 +1,40 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""corpus_check maps a corpus laid out by app to profiles, and lists everything else as not a profile file."""
+
+import importlib.util
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def load():
+    spec = importlib.util.spec_from_file_location('corpus_check', os.path.join(ROOT, 'scripts', 'corpus_check.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_discover_maps_files_by_app_directory(tmp_path):
+    layout = {
+        'grafana/sample.ini': 'grafana', 'gitea/app.example.ini': 'gitea', 'nextcloud/config.php': 'nextcloud',
+        'mattermost/config.json': 'mattermost', 'redmine/configuration.yml.example': 'redmine',
+        'discourse/standalone.yml': 'discourse', 'django/.env.example': 'dotenv',
+        'mastodon/.env.production.sample': 'dotenv', 'corebos/DatabaseSchema.xml': None, 'SOURCES.md': None,
+        'grafana/README.md': None, 'unknown/app.ini': None,
+    }
+    for rel in layout:
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('x\n')
+    found = dict(load().discover(str(tmp_path)))
+    assert set(found) == set(layout)
+    for rel, app in layout.items():
+        assert (found[rel]['app'] if found[rel] else None) == app, rel
+
+
+def test_mastodon_files_use_mastodon_key_names(tmp_path):
+    path = tmp_path / 'mastodon' / '.env.production.sample'
+    path.parent.mkdir()
+    path.write_text('SMTP_SERVER=x\n')
+    spec = dict(load().discover(str(tmp_path)))['mastodon/.env.production.sample']
+    assert spec['params']['keys']['host'] == 'SMTP_SERVER'
