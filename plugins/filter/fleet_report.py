@@ -9,9 +9,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import build_report, host_summary, render
 
 
-def fleet_host_summary(result, mode="apply", app="", server="", probe=None, check_mode=False):
+def fleet_host_summary(result, mode="apply", app="", server="", probe=None, check_mode=False, info=None):
     try:
-        return host_summary(result, mode=mode, app=app, server=server, probe=probe, check_mode=check_mode)
+        return host_summary(result, mode=mode, app=app, server=server, probe=probe, check_mode=check_mode,
+                            info=info)
     except ValueError as exc:
         raise AnsibleFilterError("fleet_host_summary: %s" % exc) from None
 

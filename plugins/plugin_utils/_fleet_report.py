@@ -62,20 +62,6 @@ def _drift_settings(drift):
     return names
 
 
-def _diff_settings(diff):
-    """Names of the settings that differ between a diff's before and after mappings (check-mode apply)."""
-    names = []
-    for one in diff if isinstance(diff, list) else [diff]:
-        if not isinstance(one, dict):
-            continue
-        before, after = one.get("before"), one.get("after")
-        if isinstance(before, dict) and isinstance(after, dict):
-            for key in list(before) + [k for k in after if k not in before]:
-                if before.get(key) != after.get(key) and str(key) not in names:
-                    names.append(str(key))
-    return names
-
-
 def _failed(result):
     return bool(result) and (bool(result.get("failed")) or result.get("ok") is False)
 
@@ -85,10 +71,11 @@ def _message(result):
     return str(msg).splitlines()[0] if msg else ""
 
 
-def host_summary(result, mode="apply", app="", server="", probe=None, check_mode=False):
+def host_summary(result, mode="apply", app="", server="", probe=None, check_mode=False, info=None):
     """Summarise one host's role results for the fleet report.
 
-    ``mode: apply``: ``result`` is the registered ``outgoing_server`` result.
+    ``mode: apply``: ``result`` is the registered ``outgoing_server`` result; in check mode ``info`` may be an
+    ``outgoing_server_info`` result whose ``drift`` names the settings that would change.
     ``mode: audit``: ``result`` is the ``outgoing_server_info`` result and ``probe`` the ``smtp_probe`` one.
     """
     if mode not in ("apply", "audit"):
@@ -104,7 +91,7 @@ def host_summary(result, mode="apply", app="", server="", probe=None, check_mode
             summary["message"] = _message(result)
         elif result.get("changed"):
             summary["changed"] = not check_mode
-            summary["drift"] = _diff_settings(result.get("diff"))
+            summary["drift"] = _drift_settings((info or {}).get("drift")) if check_mode else []
             summary["status"] = "drifted" if check_mode else "compliant"
         else:
             summary["status"] = "compliant"

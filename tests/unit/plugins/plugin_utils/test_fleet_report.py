@@ -55,10 +55,11 @@ def test_apply_statuses(result, check_mode, status, changed):
     assert (summary["status"], summary["changed"]) == (status, changed)
 
 
-def test_apply_check_mode_names_drifted_settings_from_the_diff():
-    result = {"changed": True, "diff": {"before": {"server": "old:25", "username": "a", "password_set": True},
-                                        "after": {"server": "new:587", "username": "a", "password_set": True}}}
-    assert host_summary(result, check_mode=True)["drift"] == ["server"]
+def test_apply_check_mode_names_the_settings_that_would_change():
+    info = {"drift": [{"setting": "host", "before": "old", "after": "new"}, {"setting": "password"}]}
+    summary = host_summary({"changed": True}, check_mode=True, info=info)
+    assert (summary["status"], summary["drift"], summary["changed"]) == ("drifted", ["host", "password"], False)
+    assert host_summary({"changed": True}, check_mode=False, info=info)["drift"] == []
 
 
 def test_audit_drift_and_probe():
