@@ -151,7 +151,8 @@ def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=F
     rows = []
     for host in _plain(hosts or []):
         summary = summaries.get(host)
-        if isinstance(summary, dict) and summary.get("status") in STATUSES:
+        # A summary left by an earlier play in the other mode (audit, then apply) is not this play's result.
+        if isinstance(summary, dict) and summary.get("status") in STATUSES and summary.get("mode") == mode:
             row = dict(summary)
         else:
             row = {"app": str(apps.get(host) or ""), "server": "", "mode": mode,

@@ -150,3 +150,10 @@ def test_html_is_self_contained_escaped_and_exposes_totals():
 def test_render_rejects_unknown_format():
     with pytest.raises(ValueError, match="format"):
         render(_fleet(), "pdf")
+
+
+def test_a_summary_from_an_earlier_play_in_the_other_mode_is_ignored():
+    audit_summary = host_summary({"drift": []}, mode="audit", app="gitea", probe={"ok": True})
+    report = build_report({"h": audit_summary}, ["h"], active_hosts=[], mode="apply", apps={"h": "gitea"}, now=NOW)
+    assert report["hosts"][0]["status"] == "unreachable"
+    assert report["hosts"][0]["app"] == "gitea"
