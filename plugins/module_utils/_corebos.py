@@ -905,6 +905,9 @@ class CorebosProfile(AppProfile):
         desired = decode_row(row)
         changed = current is None or decoded_key(snapshot.handle['decoded']) != decoded_key(desired)
         after = masked_row(row) if changed else masked_row(current)
+        if changed and current is not None and after.get('server_password') and (
+                (snapshot.handle['decoded'] or {}).get('password') != desired.get('password')):
+            after['server_password'] = MASK + ' (changed)'  # both sides are masked: say that it differs
         return Plan(changed, before=masked_row(current), after=after,
                     stored_after=_model_only(desired) if changed else snapshot.stored, payload=row,
                     before_header=header, after_header=header)

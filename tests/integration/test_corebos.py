@@ -127,7 +127,7 @@ def test_update_in_place_keeps_the_id_and_the_sequence(play, corebos_db, starttl
     assert corebos_db.seq() == 7
     diff = results[0]['diff']
     assert diff['before']['server'] == 'old.example.com' and diff['before']['server_password'] == '********'
-    assert diff['after']['smtp_auth'] == 'tls' and diff['after']['server_password'] == '********'
+    assert diff['after']['smtp_auth'] == 'tls' and diff['after']['server_password'] == '******** (changed)'
 
 
 def test_second_run_is_idempotent_and_leaves_the_row_alone(play, corebos_db, starttls_sandbox):
