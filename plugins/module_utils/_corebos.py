@@ -626,16 +626,45 @@ def encode_from_settings(settings):
                            settings.password, settings.from_email, settings.from_name)
 
 
+# MySQL character sets -> the characters they hold (others are not checked here; the read-back after the
+# write still catches any conversion).
+_CHARSET_CHECKS = {
+    'utf8': lambda text: all(ord(char) <= 0xFFFF for char in text),
+    'utf8mb3': lambda text: all(ord(char) <= 0xFFFF for char in text),
+    'utf8mb4': lambda text: True,
+    'latin1': lambda text: _encodable(text, 'cp1252'),
+    'ascii': lambda text: _encodable(text, 'ascii'),
+}
+
+
+def _encodable(text, codec):
+    try:
+        text.encode(codec)
+    except UnicodeError:
+        return False
+    return True
+
+
 def check_lengths(row, limits):
-    """Raise SettingsError naming the option when a value is longer than its column (``limits``: column ->
-    size). Non-strict MySQL would cut it silently; coreBOS requires a non-strict sql_mode."""
+    """Raise SettingsError naming the option when a value does not fit its column: longer than its size, or
+    with characters its character set cannot hold. ``limits``: column -> size, or column -> ``{'size',
+    'charset'}``. Non-strict MySQL (coreBOS requires a non-strict sql_mode) would cut or mangle it silently.
+    """
     for column, option in COLUMN_OPTIONS:
-        size = limits.get(column)
+        limit = limits.get(column)
+        if isinstance(limit, dict):
+            size, charset = limit.get('size'), (limit.get('charset') or '').lower()
+        else:
+            size, charset = limit, ''
         value = row.get(column) or ''
+        shown = ('%d characters' % len(value)) if option == 'password' else repr(value)
         if size and len(value) > size:
-            shown = ('%d characters' % len(value)) if option == 'password' else repr(value)
             raise SettingsError(option, '%s: app corebos stores it in %s.%s, which holds at most %d characters '
                                         '(%s given)' % (option, TABLE, column, size, shown))
+        fits = _CHARSET_CHECKS.get(charset)
+        if fits is not None and not fits(value):
+            raise SettingsError(option, '%s: app corebos stores it in %s.%s, whose character set %s cannot hold '
+                                        'some of its characters' % (option, TABLE, column, charset))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -699,9 +728,10 @@ class CoreBOSStore(object):
     def column_limits(self):
         cursor = self.connection.cursor()
         try:
-            cursor.execute('SELECT COLUMN_NAME, CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS '
-                           'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', (TABLE,))
-            return dict((name, size) for name, size in cursor.fetchall() if size)
+            cursor.execute('SELECT COLUMN_NAME, CHARACTER_MAXIMUM_LENGTH, CHARACTER_SET_NAME FROM '
+                           'information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', (TABLE,))
+            return dict((name, {'size': size, 'charset': charset}) for name, size, charset in cursor.fetchall()
+                        if size)
         finally:
             cursor.close()
 
@@ -754,6 +784,7 @@ class CoreBOSStore(object):
                                    (row_id, row['server'], row['server_port'], row['server_username'],
                                     row['server_password'], EMAIL_TYPE, row['smtp_auth'], row['server_path'],
                                     row['from_email_field']))
+                self._verify(cursor, row_id, row)
             finally:
                 cursor.close()
             self.connection.commit()
@@ -764,6 +795,18 @@ class CoreBOSStore(object):
         except BaseException:
             self._rollback()
             raise
+
+    def _verify(self, cursor, row_id, row):
+        """Read the row back inside the transaction: a non-strict server may have cut or converted a value."""
+        cursor.execute('SELECT server, server_username, server_password, smtp_auth, from_email_field '
+                       'FROM vtiger_systems WHERE id=%s', (row_id,))
+        stored = cursor.fetchone()
+        for (column, option), value in zip((('server', 'server'), ('server_username', 'username'),
+                                            ('server_password', 'password'), ('smtp_auth', 'smtp_auth'),
+                                            ('from_email_field', 'from_email')), stored or ()):
+            if (value or '') != (row[column] or ''):
+                raise StoreError('coreBOS: the database did not store %s as given (%s.%s cut or converted it); '
+                                 'the change was rolled back' % (option, TABLE, column))
 
     def delete(self):
         """Delete the email row(s) in one transaction; returns how many went."""

@@ -235,6 +235,8 @@ REFUSED = [
     ({'from_email': 'a' * 45 + '@example.test'}, 'from_email', 'at most 50'),
     ({'auth': False, 'username': None, 'password': None, 'ca_path': None, 'validate_certs': False},
      'validate_certs', 'corebos'),
+    # coreBOS's tables are utf8 (3 bytes): a 4-byte character would be cut silently by a non-strict server.
+    ({'password': 'key\U0001F511'}, 'password', 'character set utf8mb3'),
 ]
 
 

@@ -302,6 +302,19 @@ def test_lengths_are_checked_against_the_columns_without_quoting_the_password():
     assert info.value.option == 'password' and secret not in str(info.value)
 
 
+@pytest.mark.parametrize('charset, fits', [('utf8mb3', False), ('utf8', False), ('utf8mb4', True)])
+def test_characters_the_column_charset_cannot_hold_are_refused(charset, fits):
+    limits = {'server_password': {'size': 100, 'charset': charset}}
+    row = encode('mail.example.com', username='u', password='key\U0001F511')
+    if fits:
+        cb.check_lengths(row, limits)
+    else:
+        with pytest.raises(SettingsError) as info:
+            cb.check_lengths(row, limits)
+        assert info.value.option == 'password' and charset in str(info.value)
+        assert '\U0001F511' not in str(info.value)
+
+
 def test_decoded_key_ignores_what_corebos_ignores():
     ui_row = row('mail.example.com:587', 'tls', 'u', 'a&amp;b')
     ours = row('tls://mail.example.com:587', 'tls', 'u', 'a&amp;b')
