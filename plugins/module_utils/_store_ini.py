@@ -6,6 +6,11 @@ Text in, text out; no file I/O. ``path`` is ``(section, key)``; section ``None``
 before the first section header (which ``configparser`` cannot read). Lines that are not touched keep their
 bytes. Commented samples (``;host = localhost:25``, or a commented ``;[mailer]`` header with its commented keys)
 are replaced in place instead of being duplicated. A commented key is only matched inside its own section.
+
+Values: reading strips ``"..."``, backticks and triple double quotes and an unquoted value's inline comment starting
+at `` #`` or `` ;``. go-ini's default (Grafana) cuts at any ``#``/``;`` while Gitea ignores inline comments, so an
+existing unquoted value with ``#``/``;`` inside is ambiguous; written values that contain ``#``, ``;``, quotes or
+edge spaces are always quoted (backticks, else triple quotes), which every go-ini configuration reads back exactly.
 """
 
 from __future__ import annotations
