@@ -383,3 +383,23 @@ def test_html_entity_decode_agrees_with_php(tmp_path):
             "echo json_encode($out);")
     proc = subprocess.run([php, '-r', code, str(source)], capture_output=True, check=True)
     assert json.loads(proc.stdout) == [html_entity_decode(value) for value in samples]
+
+
+def test_php_reads_back_exactly_the_password_we_wrote(play, tmp_path, corebos_db):
+    """What mail.php does with the row: mysqli (SET NAMES utf8, as coreBOS connects) and html_entity_decode."""
+    password = 'p\u00e4ss&lt;w\u00f6rd & "q\' \u20ac'
+    results, _output = play([corebos_task(corebos_db, server='tls://smtp.example.com:587', username=USER,
+                                          password=password, test='none')])
+    assert results[0]['changed'] is True, results[0]
+    code = (
+        "$db = mysqli_connect(getenv('DB_HOST'), getenv('DB_USER'), getenv('DB_PASS'), getenv('DB_NAME'),"
+        " (int)getenv('DB_PORT')); mysqli_set_charset($db, 'utf8');"
+        "$res = mysqli_query($db, \"select * from vtiger_systems where server_type='email'\");"
+        "$row = mysqli_fetch_assoc($res);"
+        "echo json_encode(array('password' => html_entity_decode($row['server_password'], ENT_QUOTES, 'UTF-8'),"
+        " 'server' => $row['server'], 'smtp_auth' => $row['smtp_auth']));")
+    env = dict(os.environ, DB_HOST=corebos_db.host, DB_PORT=str(corebos_db.port), DB_USER=corebos_db.user,
+               DB_PASS=corebos_db.password, DB_NAME=corebos_db.name)
+    proc = subprocess.run([shutil.which('php'), '-r', code], capture_output=True, env=env, check=True)
+    assert json.loads(proc.stdout) == {'password': password, 'server': 'tls://smtp.example.com:587',
+                                       'smtp_auth': 'tls'}
