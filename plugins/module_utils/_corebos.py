@@ -504,8 +504,6 @@ def certificates_checked(smtp_auth):
 
 
 def _entry_url(entry):
-    if not entry['valid']:
-        return entry['raw']
     scheme = {'none': 'smtp', 'starttls': 'tls', 'tls': 'ssl'}[entry['security']]
     return '%s://%s:%d' % (scheme, entry['host'], entry['port'])
 
@@ -734,14 +732,6 @@ class CoreBOSStore(object):
                         if size)
         finally:
             cursor.close()
-
-    def check_lengths(self, row):
-        """Raise SettingsError naming the option when a value is longer than its column."""
-        try:
-            limits = self.column_limits()
-        except self._errors() as exc:
-            raise self._error('reading the %s columns' % TABLE, exc) from None
-        check_lengths(row, limits)
 
     def next_id(self, cursor):
         """ADOdb ``GenID('vtiger_systems_seq')``: bump the sequence inside the current transaction."""
