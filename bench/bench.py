@@ -467,8 +467,10 @@ def bench_dialogue(inp, reps):
         server=inp.server, level="envelope", ca_path=inp.ca, username=SMTP_USER, password=SMTP_PASSWORD,
         test_sender=SMTP_USER, timeout=TIMEOUT, deadline=DEADLINE, transcript="never"))
     ping_args = module_args_file("ping", {})
-    samples = {"ours_process": [], "engine_process": [], "swaks_process": [], "mail_process": [], "ping_process": []}
+    samples = {"ours_process": [], "engine_process": [], "swaks_process": [], "mail_process": [], "ping_process": [],
+               "python_process": []}
     for _ in range(reps):
+        samples["python_process"].append(run_process([BV_PYTHON, "-c", "pass"], cwd=WORK).wall)
         r = run_module("ansible.modules.ping", ping_args)
         if r.rc != 0:
             raise BenchError("ping module process failed: %s" % r.stdout[-300:])
@@ -778,6 +780,8 @@ def report(machine, results):
                      "start-up, %.1f ms) vs swaks process | %.1f ms | %s | %.2fx | - |" % (
                          d["ping_process"].median * 1000, above * 1000, ms(d["swaks_process"]).fmt(1),
                          above / d["swaks_process"].median))
+        lines.append("| 2 | reference: an empty Python process (`python -c pass`) | %s | - | - | - |"
+                     % ms(d["python_process"]).fmt(1))
     lg = results.get("large")
     if lg:
         for label, a, b, goal in (("task time", "ours_task", "ini_task", 1.0),
