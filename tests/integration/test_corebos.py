@@ -101,7 +101,7 @@ def as_tuple(row):
 # ------------------------------------------------------------------------------------------------ writing
 
 def test_insert_into_an_empty_table_takes_the_id_from_the_sequence(play, corebos_db, starttls_sandbox):
-    results, output = play([corebos_task(corebos_db, starttls_sandbox)])
+    results, output = play([corebos_task(corebos_db, starttls_sandbox)], verbosity=4)
     result = results[0]
     assert result['changed'] is True, result
     assert corebos_db.email_rows() == [{
