@@ -18,9 +18,10 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.mailops.smtp.plugins.module_utils._apps import APPS, KEEP_STORED, get_profile
+from ansible_collections.mailops.smtp.plugins.module_utils._apps import APPS, KEEP_STORED, FileProfile, get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._files import apply_file_attributes
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
     check_address,
     check_all_control_characters,
@@ -180,10 +181,8 @@ def run_outgoing_server(module):
     result['changed'] = plan.changed
 
     path = params.get('path')
-    if getattr(profile, 'store_format', None) is not None or params['app'] != 'corebos':
-        from ansible_collections.mailops.smtp.plugins.module_utils._files import apply_file_attributes
-        if path and (snapshot.exists or plan.changed):
-            result['changed'] = apply_file_attributes(module, path, result['changed'])
+    if isinstance(profile, FileProfile) and path and (snapshot.exists or plan.changed) and state == 'present':
+        result['changed'] = apply_file_attributes(module, path, result['changed'])
 
     if module._diff:
         result['diff'] = dict(before=plan.before or '', after=plan.after or '',
