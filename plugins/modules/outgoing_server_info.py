@@ -97,6 +97,40 @@ settings:
       masked (C(********)) with C(password_set). V(null) when nothing is stored.
   returned: always
   type: dict
+  contains:
+    server:
+      description: V(scheme://host:port) of the stored main server.
+      type: str
+    host:
+      description: The server host name (the C(xn--) form of an international name).
+      type: str
+    port:
+      description: The port.
+      type: int
+    security:
+      description: V(none), V(starttls) or V(tls).
+      type: str
+    validate_certs:
+      description: Whether the application verifies the server certificate.
+      type: bool
+    auth:
+      description: Whether the application authenticates.
+      type: bool
+    username:
+      description: The SMTP user name.
+      type: str
+    password:
+      description: C(********) when a password is stored, else V(null).
+      type: str
+    password_set:
+      description: Whether a password is stored.
+      type: bool
+    from_email:
+      description: The From address.
+      type: str
+    from_name:
+      description: The sender name.
+      type: str
   sample:
     server: tls://smtp.example.com:587
     host: smtp.example.com
