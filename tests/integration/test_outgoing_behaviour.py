@@ -30,8 +30,10 @@ def run(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp('behaviour')
     starttls = SmtpSandbox(security='starttls', users={USER: PASSWORD, GIT_USER: GIT_OLD_PASSWORD})
     implicit = SmtpSandbox(security='tls', cert='self_signed', users={USER: PASSWORD})
+    ipv6 = SmtpSandbox(security='starttls', host='::1', users={USER: PASSWORD})
     starttls.start()
     implicit.start()
+    ipv6.start()
     try:
         good = dict(server=starttls.server, ca_path=starttls.ca_path, username=USER, password='{{ smtp_password }}',
                     test='auth', timeout=5, deadline=10)
@@ -88,6 +90,10 @@ def run(tmp_path_factory):
             'attributes': dict(case_path=copy('attributes', 'mattermost', 'config.json'),
                                first=dict(good, app='mattermost', path=paths['attributes'], mode='0600'),
                                second=dict(good, app='mattermost', path=paths['attributes'], mode='0600')),
+            'ipv6': dict(case_path=copy('ipv6', 'grafana', 'grafana.ini'),
+                         first=dict(good, app='grafana', path=paths['ipv6'], server='[::1]:%d' % ipv6.port,
+                                    ca_path=ipv6.ca_path),
+                         info=dict(app='grafana', path=paths['ipv6'], test='auth', ca_path=ipv6.ca_path)),
             'info_drift': dict(case_path=copy('info_drift', 'nextcloud', 'config.php'),
                                info=dict(app='nextcloud', path=paths['info_drift'], server='tls://mail.example.com',
                                          username='noreply@banditlair.com', password='{{ smtp_password }}')),
@@ -104,6 +110,7 @@ def run(tmp_path_factory):
     finally:
         starttls.stop()
         implicit.stop()
+        ipv6.stop()
 
 
 def steps(run, name):
@@ -245,3 +252,11 @@ def test_file_attributes_are_applied_and_idempotent(run):
     assert step['first']['changed'] is True, step['first'].get('msg')
     assert step['state']['mode'] == '600'
     assert step['second']['changed'] is False
+
+
+def test_ipv6_literal_is_tested_and_stored_in_grafanas_bracket_form(run):
+    step = steps(run, 'ipv6')
+    assert step['first']['changed'] is True, step['first'].get('msg')
+    ini = parse_ini(open(run['paths']['ipv6']).read())
+    assert ini[('smtp', 'host')] == '[::1]:%d' % step['first']['settings']['port']
+    assert step['info']['settings']['host'] == '::1' and step['info']['test_ok'] is True
