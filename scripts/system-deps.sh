@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive as real peers: swaks (independent SMTP client),
-# php-cli (checks the PHP configs we write), mariadb-server (the coreBOS store), chromium (report rendering).
+# php-cli + php-mysql (checks the PHP configs we write; reads coreBOS rows as mysqli does), mariadb-server (the coreBOS store), chromium (report rendering).
 set -euo pipefail
 need=()
 command -v swaks >/dev/null || need+=(swaks)
 command -v php >/dev/null || need+=(php-cli)
+# Nextcloud's real config.sample.php uses PDO::MYSQL_ATTR_* constants: php can only load it with pdo_mysql.
+{ command -v php >/dev/null && php -m 2>/dev/null | grep -qi '^pdo_mysql$'; } || need+=(php-mysql)
 command -v mariadbd >/dev/null || command -v mysqld >/dev/null || need+=(mariadb-server)
 command -v chromium >/dev/null || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
