@@ -158,7 +158,7 @@ def test_a_row_written_by_the_ui_is_not_rewritten_when_it_already_says_the_same(
 
 def test_check_mode_tests_and_predicts_but_writes_nothing(play, corebos_db, starttls_sandbox):
     results, output = play([corebos_task(corebos_db, starttls_sandbox, check_mode=True,
-                                                           diff=True)])
+                                         diff=True)])
     result = results[0]
     assert result['changed'] is True and not result.get('failed'), result
     assert corebos_db.rows() == []
@@ -185,7 +185,7 @@ def test_a_failing_smtp_test_leaves_the_row_untouched(play, corebos_db, starttls
 def test_backup_rows_sharing_the_table_and_sequence_are_never_touched(play, corebos_db, starttls_sandbox):
     backups = corebos_db.add_backup_rows()
     results, _output = play([corebos_task(corebos_db, starttls_sandbox),
-                                               corebos_task(corebos_db, state='absent')])
+                             corebos_task(corebos_db, state='absent')])
     assert [result['changed'] for result in results] == [True, True]
     assert corebos_db.rows("server_type <> 'email'") == backups
     assert corebos_db.email_rows() == []
@@ -198,8 +198,8 @@ def test_absent_deletes_the_email_row_only_and_is_idempotent(play, corebos_db):
                       server_password='stored-secret-1', server_type='email', smtp_auth='true', server_path='',
                       from_email_field='')
     results, _output = play([corebos_task(corebos_db, state='absent', check_mode=True),
-                                               corebos_task(corebos_db, state='absent', diff=True),
-                                               corebos_task(corebos_db, state='absent')])
+                             corebos_task(corebos_db, state='absent', diff=True),
+                             corebos_task(corebos_db, state='absent')])
     assert [result['changed'] for result in results] == [True, True, False]
     assert results[1]['diff']['before']['server'] == 'mail.example.com'
     assert not results[1]['diff']['after']
@@ -220,7 +220,7 @@ def test_tls_without_auth_and_backup_servers(play, corebos_db, smtp_sandbox):
     backup = smtp_sandbox(security='starttls')
     server = '%s;%s' % (main.server, backup.server)
     results, _output = play([corebos_task(corebos_db, server=server, ca_path=main.ca_path,
-                                                            test='tls', timeout=5, deadline=10)])
+                                          test='tls', timeout=5, deadline=10)])
     assert results[0]['changed'] is True, results[0]
     row = corebos_db.email_rows()[0]
     assert row['server'] == 'ssl://127.0.0.1:%d;tls://127.0.0.1:%d' % (main.port, backup.port)
@@ -271,7 +271,7 @@ def test_missing_pymysql_is_reported_with_missing_required_lib(play, tmp_path, c
     probe = subprocess.run([python, '-c', 'import pymysql'], capture_output=True, check=False)
     assert probe.returncode != 0
     results, _output = play([corebos_task(corebos_db, server='smtp://127.0.0.1:25', test='none')],
-                                    python=python)
+                            python=python)
     assert results[0].get('failed') is True
     assert 'PyMySQL' in results[0]['msg'] and 'Failed to import the required Python library' in results[0]['msg']
     assert corebos_db.rows() == []
@@ -300,9 +300,9 @@ def test_info_reads_a_row_written_by_the_corebos_ui(play, corebos_db):
                       from_email_field='crm@example.com')
     desired = {'server': 'smtp://mail.example.com:25', 'username': 'crm@example.com', 'password': 'p&ss<w"',
                'from_email': 'crm@example.com'}
-    wrong = dict(desired, password='other', server='tls://mail.example.com:587')
+    wrong = {**desired, 'password': 'other', 'server': 'tls://mail.example.com:587'}
     results, output = play([info_task(corebos_db), info_task(corebos_db, **desired),
-                                              info_task(corebos_db, **wrong)])
+                            info_task(corebos_db, **wrong)])
     settings = results[0]['settings']
     assert {key: settings[key] for key in ('server', 'host', 'port', 'security', 'validate_certs', 'auth',
                                            'username', 'password', 'password_set', 'from_email', 'from_name')} == {

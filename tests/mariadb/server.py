@@ -32,7 +32,7 @@ COREBOS_SQL_MODE = 'NO_ENGINE_SUBSTITUTION'
 
 def _find_binary(*names):
     dirs = os.environ.get('PATH', '').split(os.pathsep) + ['/usr/sbin', '/usr/libexec', '/usr/local/sbin',
-                                                             '/usr/local/bin', '/usr/bin']
+                                                           '/usr/local/bin', '/usr/bin']
     for name in names:
         for directory in dirs:
             candidate = os.path.join(directory, name)

@@ -322,7 +322,7 @@ def test_decoded_key_ignores_what_corebos_ignores():
     assert cb.decoded_key(cb.decode_row(row('mail.example.com', 'false', 'stale-user', 'stale'))) == \
         cb.decoded_key(cb.decode_row(row('mail.example.com:25', 'false')))
     assert cb.decoded_key(cb.decode_row(ours)) != cb.decoded_key(cb.decode_row(row('tls://mail.example.com:587',
-                                                                                    'tlsnc', 'u', 'a&amp;b')))
+                                                                                   'tlsnc', 'u', 'a&amp;b')))
 
 
 # ---------------------------------------------------------------------------------------- test schema
@@ -348,9 +348,11 @@ _servers = st.lists(st.tuples(st.lists(_labels, min_size=2, max_size=3).map('.'.
                               st.sampled_from(['none', 'starttls', 'tls'])), min_size=1, max_size=3)
 
 
-@given(_servers, st.booleans(), st.booleans(), st.text(min_size=1, max_size=20).filter(lambda t: '\r' not in t
-                                                                                      and '\n' not in t
-                                                                                      and '\x00' not in t))
+_storable_passwords = st.text(min_size=1, max_size=20).filter(
+    lambda t: '\r' not in t and '\n' not in t and '\x00' not in t)
+
+
+@given(_servers, st.booleans(), st.booleans(), _storable_passwords)
 def test_any_storable_settings_round_trip_through_the_row(servers, auth, validate_certs, password):
     server = ';'.join('%s://%s:%d' % ({'none': 'smtp', 'starttls': 'tls', 'tls': 'ssl'}[sec], host, port)
                       for host, port, sec in servers)
