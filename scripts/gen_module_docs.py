@@ -180,14 +180,18 @@ def as_list(value) -> list:
 
 # --- page sections -----------------------------------------------------------------------------------------------
 
+def key_label(kind: str, path: list) -> str:
+    """The anchored, indented (by nesting depth) name of an option or return value."""
+    indent = "&nbsp;" * 4 * (len(path) - 1) + ("↳ " if len(path) > 1 else "")
+    return '<a id="%s"></a>%s**%s**' % (anchor(kind, path), indent, escape_text(path[-1]))
+
+
 def option_rows(render: Renderer, options: dict, module_version: str, path=()) -> list:
     rows = []
     for name in sorted(options):
         spec = options[name] or {}
         here = list(path) + [name]
-        depth = len(path)
-        indent = "&nbsp;" * 4 * depth + ("↳ " if depth else "")
-        label = '<a id="%s"></a>%s**%s**' % (anchor("parameter", here), indent, escape_text(name))
+        label = key_label("parameter", here)
         facts = [escape_text(type_text(spec))]
         if spec.get("required"):
             facts.append("**required**")
@@ -222,10 +226,7 @@ def return_rows(render: Renderer, returns: dict, path=()) -> list:
     for name in sorted(returns):
         spec = returns[name] or {}
         here = list(path) + [name]
-        depth = len(path)
-        indent = "&nbsp;" * 4 * depth + ("↳ " if depth else "")
-        label = '<a id="%s"></a>%s**%s**<br>%s' % (
-            anchor("return", here), indent, escape_text(name), escape_text(type_text(spec)))
+        label = "%s<br>%s" % (key_label("return", here), escape_text(type_text(spec)))
         comments = [render.cell(spec.get("description"))]
         if spec.get("returned"):
             comments.append("Returned: %s" % render.cell(spec["returned"]))
