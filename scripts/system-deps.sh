@@ -6,7 +6,8 @@ need=()
 command -v swaks >/dev/null || need+=(swaks)
 command -v php >/dev/null || need+=(php-cli)
 # Nextcloud's real config.sample.php uses PDO::MYSQL_ATTR_* constants: php can only load it with pdo_mysql.
-{ command -v php >/dev/null && php -m 2>/dev/null | grep -qi '^pdo_mysql$'; } || need+=(php-mysql)
+php_modules=$(php -m 2>/dev/null || true)
+grep -qix 'pdo_mysql' <<<"$php_modules" || need+=(php-mysql)
 command -v mariadbd >/dev/null || command -v mysqld >/dev/null || need+=(mariadb-server)
 command -v chromium >/dev/null || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
