@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: smtp_probe
 short_description: Test an SMTP server with a real SMTP dialogue and diagnose failures
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Runs the SMTP test that M(mailops.smtp.outgoing_server) runs before it writes settings, for any server,
     without touching any application.
