@@ -510,6 +510,12 @@ def bench_dialogue(inp, reps):
         smtplib_envelope(inp.host, inp.port, inp.ca)
         inproc["smtplib_inprocess"].append(time.perf_counter() - t)
     samples.update(inproc)
+    # what loading the system trust store costs (probe_smtp() does it for every test, ca_path or not)
+    samples["trust_store_inprocess"] = []
+    for _ in range(reps * 3):
+        t = time.perf_counter()
+        ssl.create_default_context()
+        samples["trust_store_inprocess"].append(time.perf_counter() - t)
     return {k: Sample(v) for k, v in samples.items()}
 
 
@@ -782,6 +788,8 @@ def report(machine, results):
                          above / d["swaks_process"].median))
         lines.append("| 2 | reference: an empty Python process (`python -c pass`) | %s | - | - | - |"
                      % ms(d["python_process"]).fmt(1))
+        lines.append("| 2 | reference: `ssl.create_default_context()` in-process (loads the system trust store) | %s "
+                     "| - | - | - |" % ms(d["trust_store_inprocess"]).fmt(1))
     lg = results.get("large")
     if lg:
         for label, a, b, goal in (("task time", "ours_task", "ini_task", 1.0),
