@@ -42,7 +42,7 @@ system-deps:
 	scripts/system-deps.sh
 
 test: venv collection system-deps
-	$(MAKE) --no-print-directory lint sanity units integration molecule docs-check
+	$(MAKE) --no-print-directory lint docs-check sanity units integration molecule
 	@echo "make test: all stages passed"
 
 lint: ruff ansible-lint

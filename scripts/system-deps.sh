@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive as real peers: swaks (independent SMTP client),
-# php-cli + php-mysql (checks the PHP configs we write; reads coreBOS rows as mysqli does), mariadb-server (the coreBOS store), chromium (report rendering).
+# shellcheck (ansible-test sanity), php-cli + php-mysql (checks the PHP configs we write; reads coreBOS rows as mysqli does), mariadb-server (the coreBOS store), chromium (report rendering).
 set -euo pipefail
 need=()
 command -v swaks >/dev/null || need+=(swaks)
@@ -10,6 +10,7 @@ php_modules=$(php -m 2>/dev/null || true)
 grep -qix 'pdo_mysql' <<<"$php_modules" || need+=(php-mysql)
 command -v mariadbd >/dev/null || command -v mysqld >/dev/null || need+=(mariadb-server)
 command -v chromium >/dev/null || need+=(chromium)
+command -v shellcheck >/dev/null || need+=(shellcheck)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 echo "system-deps: installing ${need[*]}"
