@@ -20,23 +20,13 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-
-# Lines end at LF only (CRLF kept whole): str.splitlines() would also split on VT, FF, NEL, U+2028 ...
-_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
+from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_document, split_eol
 
 _ASSIGN = re.compile(r"^([ \t]*(?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)=([ \t]*)(.*)$")
 _COMMENTED = re.compile(r"^([ \t]*)#[ \t]*((?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)=([ \t]*)(.*)$")
 _SAFE = re.compile(r"^[A-Za-z0-9_@%+=:,./-]*$")
 _DQ_ESCAPES = {"\\": "\\", '"': '"', "$": "$", "`": "`", "'": "'", "n": "\n", "t": "\t", "r": "\r"}
 _KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-
-
-def _split_eol(line):
-    if line.endswith("\r\n"):
-        return line[:-2], "\r\n"
-    if line.endswith("\n") or line.endswith("\r"):
-        return line[:-1], line[-1]
-    return line, ""
 
 
 def parse_value(raw, lineno=0):
@@ -120,13 +110,8 @@ class EnvStore(object):
 
     @classmethod
     def parse(cls, text, **options):
-        if not isinstance(text, str):
-            raise StoreError("dotenv content must be text")
-        if "\x00" in text:
-            raise StoreError("dotenv content contains a NUL character")
-        raw_lines = _LINES.findall(text)
-        newline = "\r\n" if raw_lines and raw_lines[0].endswith("\r\n") else "\n"
-        store = cls([_Line(*_split_eol(raw)) for raw in raw_lines], newline)
+        raw_lines, newline = split_document(text, "dotenv")
+        store = cls([_Line(*split_eol(raw)) for raw in raw_lines], newline)
         for lineno, line in enumerate(store._lines, 1):
             match = _ASSIGN.match(line.text)
             if match:

@@ -18,23 +18,13 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-
-# Lines end at LF only (CRLF kept whole): str.splitlines() would also split on VT, FF, NEL, U+2028 ...
-_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
+from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_document, split_eol
 
 _HEADER = re.compile(r"^[ \t]*\[([^\]\r\n]*)\][ \t]*(?:[;#].*)?$")
 _COMMENTED_HEADER = re.compile(r"^[ \t]*[;#][ \t]*\[([^\]\r\n]+)\][ \t]*$")
 _KEY = re.compile(r"^([ \t]*)([^=;#\[\s][^=]*?)([ \t]*)=([ \t]*)(.*)$")
 _COMMENTED_KEY = re.compile(r"^([ \t]*)[;#][ \t]?([^=;#\[\s][^=]*?)([ \t]*)=([ \t]*)(.*)$")
 _UNSAFE = re.compile(r"[#;\"'`]")
-
-
-def _split_eol(line):
-    if line.endswith("\r\n"):
-        return line[:-2], "\r\n"
-    if line.endswith("\n") or line.endswith("\r"):
-        return line[:-1], line[-1]
-    return line, ""
 
 
 def decode_value(raw):
@@ -80,7 +70,7 @@ class _Line(object):
     __slots__ = ("text", "eol", "kind", "name", "key", "section", "region", "region_commented", "match")
 
     def __init__(self, raw):
-        self.text, self.eol = _split_eol(raw)
+        self.text, self.eol = split_eol(raw)
 
 
 class IniStore(object):
@@ -92,12 +82,7 @@ class IniStore(object):
 
     @classmethod
     def parse(cls, text, **options):
-        if not isinstance(text, str):
-            raise StoreError("INI content must be text")
-        if "\x00" in text:
-            raise StoreError("INI content contains a NUL character")
-        raw_lines = _LINES.findall(text)
-        newline = "\r\n" if raw_lines and raw_lines[0].endswith("\r\n") else "\n"
+        raw_lines, newline = split_document(text, "INI")
         store = cls([_Line(raw) for raw in raw_lines], newline)
         store._classify()
         return store

@@ -23,6 +23,7 @@ import re
 from collections import OrderedDict
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import check_text
 
 _NUMBER = re.compile(r"0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|"
                      r"(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*|[0-9][0-9_]*)(?:[eE][-+]?[0-9_]+)?")
@@ -344,10 +345,7 @@ class PhpStore(object):
 
     @classmethod
     def parse(cls, text, **options):
-        if not isinstance(text, str):
-            raise StoreError("PHP content must be text")
-        if "\x00" in text:
-            raise StoreError("PHP content contains a NUL character")
+        check_text(text, "PHP")
         store = cls(text)
         if text.strip():
             tokenize(text)

@@ -31,9 +31,7 @@ import re
 from collections import OrderedDict
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-
-# Lines end at LF only (CRLF kept whole): str.splitlines() would also split on VT, FF, NEL, U+2028 ...
-_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
+from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_document, split_eol
 
 _BOOL_TRUE = ("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")
 _BOOL_FALSE = ("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")
@@ -210,14 +208,6 @@ def encode_scalar(value, style=None):
     return _double_quote(value)
 
 
-def _split_eol(line):
-    if line.endswith("\r\n"):
-        return line[:-2], "\r\n"
-    if line.endswith("\n") or line.endswith("\r"):
-        return line[:-1], line[-1]
-    return line, ""
-
-
 class _Entry(object):
     """One ``key: value`` line of a block mapping."""
 
@@ -326,13 +316,8 @@ class YamlStore(object):
     # ------------------------------------------------------------------ parsing
     @classmethod
     def parse(cls, text, **options):
-        if not isinstance(text, str):
-            raise StoreError("YAML content must be text")
-        if "\x00" in text:
-            raise StoreError("YAML content contains a NUL character")
-        raw = _LINES.findall(text)
-        newline = "\r\n" if raw and raw[0].endswith("\r\n") else "\n"
-        store = cls([list(_split_eol(line)) for line in raw], newline)
+        raw, newline = split_document(text, "YAML")
+        store = cls([list(split_eol(line)) for line in raw], newline)
         store._document()
         return store
 
