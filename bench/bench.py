@@ -103,7 +103,7 @@ def machine_description():
 
     def out(cmd):
         try:
-            return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return "unavailable"
 
@@ -258,8 +258,8 @@ def run_playbook(playbook, inventory, varsfile, forks=10, extra=()):
     try:
         doc = json.loads(run.stdout[run.stdout.index("{"):])
     except ValueError:
-        raise BenchError("%s: no JSON result (rc=%s)\n%s\n%s" % (playbook, run.rc, run.stdout[-3000:],
-                                                                  run.stderr[-3000:])) from None
+        raise BenchError("%s: no JSON result (rc=%s)\n%s\n%s"
+                         % (playbook, run.rc, run.stdout[-3000:], run.stderr[-3000:])) from None
     stats = doc.get("stats", {})
     bad = {h: s for h, s in stats.items() if s.get("failures") or s.get("unreachable")}
     if run.rc != 0 or bad:
@@ -469,7 +469,7 @@ def bench_dialogue(inp, reps):
     ping_args = module_args_file("ping", {})
     samples = {"ours_process": [], "engine_process": [], "swaks_process": [], "mail_process": [], "ping_process": [],
                "python_process": []}
-    for _ in range(reps):
+    for _rep in range(reps):
         samples["python_process"].append(run_process([BV_PYTHON, "-c", "pass"], cwd=WORK).wall)
         r = run_module("ansible.modules.ping", ping_args)
         if r.rc != 0:
@@ -497,7 +497,7 @@ def bench_dialogue(inp, reps):
 
     servers = inprocess_servers(inp.server)
     inproc = {"ours_inprocess": [], "smtplib_inprocess": []}
-    for _ in range(reps * 3):
+    for _rep in range(reps * 3):
         t = time.perf_counter()
         res = probe_smtp(servers, level="envelope", validate_certs=True, ca_path=inp.ca, auth=True,
                          username=SMTP_USER, password=SMTP_PASSWORD, test_sender=SMTP_USER, test_recipient=None,
@@ -512,7 +512,7 @@ def bench_dialogue(inp, reps):
     samples.update(inproc)
     # what loading the system trust store costs (probe_smtp() does it for every test, ca_path or not)
     samples["trust_store_inprocess"] = []
-    for _ in range(reps * 3):
+    for _rep in range(reps * 3):
         t = time.perf_counter()
         ssl.create_default_context()
         samples["trust_store_inprocess"].append(time.perf_counter() - t)
@@ -533,7 +533,7 @@ def smtplib_envelope(host, port, ca):
         s.starttls(context=ctx)
         s.ehlo()
         s.user, s.password = SMTP_USER, SMTP_PASSWORD
-        code, _ = s.auth("PLAIN", s.auth_plain)
+        code = s.auth("PLAIN", s.auth_plain)[0]
         assert code == 235, code
         assert s.mail(SMTP_USER)[0] == 250
         assert s.rcpt(SMTP_USER)[0] == 250
@@ -574,7 +574,7 @@ def bench_hostile(inp, reps):
         times = {"ours": [], "engine": [], "swaks": [], "mail": []}
         from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
 
-        for _ in range(reps):
+        for _rep in range(reps):
             t = time.perf_counter()
             res = probe_smtp(sb["server"], level="envelope", ca_path=sb["ca_path"], username=SMTP_USER,
                              password=SMTP_PASSWORD, test_sender=SMTP_USER, timeout=HOSTILE_TIMEOUT,
@@ -624,7 +624,7 @@ def bench_large(inp, reps):
         % (reps, len(inp.ini_items)))
     res = {"ours_task": [], "ours_play": [], "ini_task": [], "ini_play": []}
     same_bytes = None
-    for _ in range(reps):
+    for _rep in range(reps):
         for who, playbook, task in LARGE_PLAYS:
             shutil.copyfile(inp.large_seed, inp.large_path)
             r = run_playbook(playbook, "localhost,", inp.varsfile,
@@ -709,8 +709,8 @@ class Fleet:
         shutil.rmtree(root, ignore_errors=True)
         self.inventory = gen.make_fleet(root, hosts, BV_PYTHON, inp.compliant_ini, inp.drifted_ini)
         self.drifted = hosts // 4
-        self.wall = {k: [] for k, _ in self.VARIANTS}
-        self.cpu = {k: [] for k, _ in self.VARIANTS}
+        self.wall = {v[0]: [] for v in self.VARIANTS}
+        self.cpu = {v[0]: [] for v in self.VARIANTS}
         self.rep_seconds = []
 
     def run_once(self):
@@ -746,8 +746,11 @@ def goal_cell(value, goal):
     return "%s %s" % ("<=%.1fx" % goal, "met" if value <= goal else "**missed**")
 
 
+def ms(sample):
+    return sample.scaled(1000.0, "ms")
+
+
 def report(machine, results):
-    ms = lambda s: s.scaled(1000.0, "ms")  # noqa: E731
     lines = []
     lines.append("Machine: %s x%s, %s GiB RAM, %s, kernel %s" % (
         machine["cpu_model"], machine["nproc"], machine["ram_gib"], machine["os"], machine["kernel"]))
@@ -830,8 +833,8 @@ def report(machine, results):
         lines.append("|---|---|---|---|")
         for f in results["fleet"]:
             c = f["cpu"]
-            lines.append("| %d | %s | %s | %s |" % (f["hosts"], ms(c["ping"]).fmt(0), ms(c["ours"]).fmt(0),
-                                                     ms(c["template_mail"]).fmt(0)))
+            lines.append("| %d | %s | %s | %s |"
+                         % (f["hosts"], ms(c["ping"]).fmt(0), ms(c["ours"]).fmt(0), ms(c["template_mail"]).fmt(0)))
     if mem:
         lines.append("")
         lines.append("Peak RSS per module run: " + ", ".join(

@@ -54,7 +54,7 @@ def run_process(cmd, env=None, cwd=None, kill_after=None, stdin_data=None):
 
             timer = threading.Timer(kill_after, _kill)
             timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        dummy, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         if timer is not None:
@@ -104,10 +104,10 @@ class Sample:
         return Sample([v * factor for v in self.values], unit or self.unit, self.note)
 
     def fmt(self, digits=3):
+        num = "%%.%df" % digits
         if len(self.values) == 1:
-            return "%.*f %s (n=1)" % (digits, self.values[0], self.unit)
-        return "%.*f %s [%.*f-%.*f, n=%d]" % (
-            digits, self.median, self.unit, digits, self.lo, digits, self.hi, len(self.values))
+            return "%s %s (n=1)" % (num % self.values[0], self.unit)
+        return "%s %s [%s-%s, n=%d]" % (num % self.median, self.unit, num % self.lo, num % self.hi, len(self.values))
 
 
 def ratio(ours, base):
