@@ -42,8 +42,7 @@ system-deps:
 	scripts/system-deps.sh
 
 test: venv collection system-deps
-	$(MAKE) --no-print-directory lint docs-check sanity units integration molecule
-	@echo "make test: all stages passed"
+	scripts/test-stages.sh ruff ansible-lint docs-check sanity units integration molecule
 
 lint: ruff ansible-lint
 
