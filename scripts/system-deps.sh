@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive as real peers: swaks (independent SMTP client),
-# shellcheck (ansible-test sanity), php-cli + php-mysql (checks the PHP configs we write; reads coreBOS rows as mysqli does), mariadb-server (the coreBOS store), chromium (report rendering).
+# php-cli + php-mysql (checks the PHP configs we write; reads coreBOS rows as mysqli does),
+# mariadb-server (the coreBOS store), chromium (report rendering), and the ShellCheck linter that
+# ansible-test sanity runs on our shell scripts.
 set -euo pipefail
 need=()
 command -v swaks >/dev/null || need+=(swaks)
