@@ -244,6 +244,7 @@ class FileProfile(AppProfile):
     def __init__(self, module, params):
         super(FileProfile, self).__init__(module, params)
         self.path = params.get('path')
+        self._parsed = {}
 
     def check(self, settings, state):
         super(FileProfile, self).check(settings, state)
@@ -255,6 +256,15 @@ class FileProfile(AppProfile):
 
     def parse(self, text):
         return store_class(self.fmt()).parse(text, **self.store_options)
+
+    def _keep(self, text, store):
+        """Remember an unmodified ``store`` parsed from ``text`` so that one later ``_take(text)`` reuses it."""
+        self._parsed[text] = store
+
+    def _take(self, text):
+        """A store parsed from ``text`` that nobody else holds: a kept one (used once), else a fresh parse."""
+        store = self._parsed.pop(text, None)
+        return store if store is not None else self.parse(text)
 
     # -- reading
     def read(self):
@@ -272,12 +282,13 @@ class FileProfile(AppProfile):
             value = store_get(store, path)
             if isinstance(value, str) and value:
                 secrets.append(value)
+        self._keep(text, store)  # read-only use so far: plan() or masked() takes it instead of parsing again
         return Snapshot(True, stored, secrets=secrets, handle=text)
 
     # -- planning
     def plan(self, snapshot, settings, state, update_password):
         old_text = snapshot.handle if snapshot.exists else ''
-        store = self.parse(old_text)
+        store = self._take(old_text)
         self._changes = []
         if state == 'absent':
             if snapshot.exists:
@@ -289,8 +300,12 @@ class FileProfile(AppProfile):
         if not snapshot.exists and state == 'absent':
             changed = False
             new_text = old_text
-        stored_after = self.extract(self.parse(new_text)) if (state != 'absent' and changed) else (
-            snapshot.stored if state != 'absent' else self.extract(self.parse(new_text)))
+        if state != 'absent' and not changed:
+            stored_after = snapshot.stored
+        else:
+            after_store = self.parse(new_text)
+            stored_after = self.extract(after_store)
+            self._keep(new_text, after_store)  # only read by extract(): masked(new_text) below takes it
         secrets = list(snapshot.secrets)
         if settings is not None and settings.password:
             secrets.append(settings.password)
@@ -304,7 +319,7 @@ class FileProfile(AppProfile):
         """``text`` with every password replaced by ``********`` (through the store, then literally)."""
         if not text:
             return text
-        store = self.parse(text)
+        store = self._take(text)
         for path in self.secret_paths_for(store):
             value = store_get(store, path)
             if value:

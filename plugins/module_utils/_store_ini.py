@@ -25,6 +25,7 @@ _COMMENTED_HEADER = re.compile(r"^[ \t]*[;#][ \t]*\[([^\]\r\n]+)\][ \t]*$")
 _KEY = re.compile(r"^([ \t]*)([^=;#\[\s][^=]*?)([ \t]*)=([ \t]*)(.*)$")
 _COMMENTED_KEY = re.compile(r"^([ \t]*)[;#][ \t]?([^=;#\[\s][^=]*?)([ \t]*)=([ \t]*)(.*)$")
 _UNSAFE = re.compile(r"[#;\"'`]")
+_HEADER_KINDS = ("header", "commented_header")
 
 
 def decode_value(raw):
@@ -88,11 +89,21 @@ class IniStore(object):
         return store
 
     # ----------------------------------------------------------------- scanning
-    def _classify(self):
-        section = None
-        region = None
-        region_commented = False
-        for line in self._lines:
+    def _classify(self, start=0, stop=None):
+        """Classify ``self._lines[start:stop]``, continuing from the state after line ``start - 1``.
+
+        A line's section and region depend only on the header lines above it, so after changing or inserting a
+        line that is not (and was not) a header, classifying that line alone gives the same result as a full pass.
+        """
+        if start > 0:
+            previous = self._lines[start - 1]
+            section, region, region_commented = previous.section, previous.region, previous.region_commented
+        else:
+            section = region = None
+            region_commented = False
+        lines = self._lines
+        for index in range(start, len(lines) if stop is None else stop):
+            line = lines[index]
             line.key = line.name = line.match = None
             match = _HEADER.match(line.text)
             if match:
@@ -124,6 +135,12 @@ class IniStore(object):
             line.section = section
             line.region = region
             line.region_commented = region_commented
+
+    def _reclassify(self, index, old_kind=None):
+        """Re-classify line ``index`` after its text changed (or it was inserted); the rest only past a header."""
+        self._classify(index, index + 1)
+        if self._lines[index].kind in _HEADER_KINDS or old_kind in _HEADER_KINDS:
+            self._classify(index)
 
     @staticmethod
     def _norm(section):
@@ -168,29 +185,30 @@ class IniStore(object):
             if decode_value(line.match.group(5)) == value:
                 return
             line.text = self._format(line.match, key, encoded)
-            self._classify()
+            self._reclassify(found[-1], line.kind)
             return
         sample = self._find_sample(section, key)
         if sample is not None:
             line = self._lines[sample]
             line.text = self._format(line.match, key, encoded, indent=line.match.group(1))
-            self._classify()
+            self._reclassify(sample, line.kind)
             return
         new_text = key + self._style(section) + encoded if encoded else key + self._style(section).rstrip()
         anchor = self._insertion_point(section)
         if anchor is None:
+            first_new = len(self._lines)
             self._append_section(section, new_text)
+            self._classify(first_new)
         else:
             self._insert(anchor, new_text)
-        self._classify()
+            self._reclassify(anchor + 1)
 
     def delete(self, path):
         section, key = self._check_path(path)
         found = self._active(section, key)
         for index in reversed(found):
+            # only "key" lines go, and a line that is not a header changes nothing about the lines below it
             del self._lines[index]
-        if found:
-            self._classify()
 
     def render(self):
         return "".join(line.text + line.eol for line in self._lines)
