@@ -296,6 +296,7 @@ class FileProfile(AppProfile):
         else:
             self.apply(store, settings, snapshot.stored or {}, update_password)
         new_text = store.render()
+        del store  # at most two parsed documents alive at a time (peak memory on large files)
         changed = (new_text != old_text) or (state != 'absent' and not snapshot.exists)
         if not snapshot.exists and state == 'absent':
             changed = False
@@ -309,8 +310,10 @@ class FileProfile(AppProfile):
         secrets = list(snapshot.secrets)
         if settings is not None and settings.password:
             secrets.append(settings.password)
-        before = self.masked(old_text, secrets) if snapshot.exists else ''
+        # "after" first: it takes (and frees) the store kept above before "before" parses the old text again
         after = self.masked(new_text, secrets) if (changed or snapshot.exists) else ''
+        before = self.masked(old_text, secrets) if snapshot.exists else ''
+        self._parsed.clear()
         return Plan(changed, before=before, after=after, stored_after=stored_after, payload=new_text,
                     before_header='%s (before)' % self.path if snapshot.exists else '%s (absent)' % self.path,
                     after_header='%s (after)' % self.path)
