@@ -36,14 +36,14 @@ def _check_value(value):
     raise StoreError("unsupported value type for JSON: %s" % type(value).__name__)
 
 
-def _same(left, right):
-    """Equality that tells booleans from numbers and ignores dict subclasses."""
+def same_value(left, right):
+    """Equality that tells booleans from numbers and ignores dict subclasses (shared with the PHP store)."""
     if isinstance(left, bool) or isinstance(right, bool):
         return isinstance(left, bool) and isinstance(right, bool) and left == right
     if isinstance(left, dict) and isinstance(right, dict):
-        return list(left) == list(right) and all(_same(left[k], right[k]) for k in left)
+        return list(left) == list(right) and all(same_value(left[k], right[k]) for k in left)
     if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
-        return len(left) == len(right) and all(_same(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(same_value(a, b) for a, b in zip(left, right))
     if isinstance(left, (dict, list, tuple)) or isinstance(right, (dict, list, tuple)):
         return False
     return type(left) is type(right) and left == right
@@ -119,7 +119,7 @@ class JsonStore(object):
             if not isinstance(node, dict):
                 raise StoreError("JSON path %s: %s is not an object" % (".".join(path), ".".join(path[:depth + 1])))
         last = path[-1]
-        if last in node and _same(node[last], value):
+        if last in node and same_value(node[last], value):
             return
         node[last] = value
         self._dirty = True

@@ -23,6 +23,7 @@ import re
 from collections import OrderedDict
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._store_json import same_value
 from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import check_text
 
 _NUMBER = re.compile(r"0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|"
@@ -319,18 +320,6 @@ class _Parser(object):
         return node
 
 
-def _same(left, right):
-    if isinstance(left, bool) or isinstance(right, bool):
-        return isinstance(left, bool) and isinstance(right, bool) and left == right
-    if isinstance(left, dict) and isinstance(right, dict):
-        return list(left) == list(right) and all(_same(left[k], right[k]) for k in left)
-    if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
-        return len(left) == len(right) and all(_same(a, b) for a, b in zip(left, right))
-    if isinstance(left, (dict, list, tuple)) or isinstance(right, (dict, list, tuple)):
-        return False
-    return type(left) is type(right) and left == right
-
-
 def php_string(value):
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -470,7 +459,7 @@ class PhpStore(object):
                     current = self._to_python(item.value, "")
                 except StoreError:
                     current = _EXPRESSION
-                if current is not _EXPRESSION and _same(current, value):
+                if current is not _EXPRESSION and same_value(current, value):
                     return
                 if current == [] and isinstance(value, dict) and not value:
                     return
