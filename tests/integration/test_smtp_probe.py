@@ -4,6 +4,7 @@ import base64
 import json
 
 import pytest
+from probe_failure_matrix import sandbox_failure_matrix
 
 USER = "alice@example.test"
 PASSWORD = "Pr0be-secret wörd"
@@ -53,63 +54,19 @@ def item(sb, name, **options):
     return options
 
 
-# Every failure the sandbox can produce, each item -> (category, stage), in a single ansible-playbook run.
-MATRIX = [
-    # name, sandbox config, probe options (server may be a template), category, stage
-    ("auth_failed", dict(security="starttls", users=USERS), dict(username=USER, password="wrong-Pass-1"),
-     "auth_failed", "auth"),
-    ("auth_failed_gmail", dict(security="starttls", failure="auth_failed_gmail"),
-     dict(username=USER, password=PASSWORD), "auth_failed", "auth"),
-    ("auth_failed_o365", dict(security="tls", failure="auth_failed_o365"), dict(username=USER, password=PASSWORD),
-     "auth_failed", "auth"),
-    ("app_password_required", dict(security="starttls", failure="app_password_required"),
-     dict(username=USER, password=PASSWORD), "auth_failed", "auth"),
-    ("sender_not_owned", dict(security="starttls", users=USERS, failure="sender_not_owned"),
-     dict(username=USER, password=PASSWORD, test_sender="ceo@example.test"), "sender_not_permitted", "mail"),
-    ("send_as_denied", dict(security="starttls", users=USERS, failure="send_as_denied"),
-     dict(username=USER, password=PASSWORD, test="send", test_sender="ceo@example.test"),
-     "sender_not_permitted", "message"),
-    ("unverified_sender", dict(security="tls", users=USERS, failure="unverified_sender"),
-     dict(username=USER, password=PASSWORD, test="send", test_sender="news@example.test"),
-     "sender_not_permitted", "message"),
-    ("relay_denied", dict(security="starttls", failure="relay_denied"), dict(test_sender="a@example.test"),
-     "relay_denied", "rcpt"),
-    ("relay_denied_temp", dict(security="starttls", failure="relay_denied_temp"), dict(test_sender="a@example.test"),
-     "relay_denied", "rcpt"),
-    ("rcpt_temp_451", dict(security="starttls", failure="rcpt_temp_451"), dict(test_sender="a@example.test"),
-     "temporary_failure", "rcpt"),
-    ("recipient_unknown", dict(security="starttls", failure="recipient_unknown"),
-     dict(test_sender="a@example.test"), "recipient_rejected", "rcpt"),
-    ("data_refused", dict(security="starttls", failure="data_refused"), dict(test_sender="a@example.test"),
-     "message_rejected", "data"),
-    ("message_rejected", dict(security="starttls", failure="message_rejected"),
-     dict(test="send", test_sender="a@example.test"), "message_rejected", "message"),
-    ("greeting_421", dict(security="starttls", failure="greeting_421"), dict(test="connect"),
-     "greeting_failure", "greeting"),
-    ("disconnect_after_ehlo", dict(security="starttls", failure="disconnect_after_ehlo"), dict(test="tls"),
-     "protocol_error", "starttls"),
-    ("stall_after_ehlo", dict(security="starttls", failure="stall_after_ehlo"), dict(test="tls", timeout=0.5),
-     "timeout", "starttls"),
-    ("no_banner", dict(security="plain", failure="no_banner"), dict(test="connect", timeout=0.5, suggest=False),
-     "greeting_failure", "greeting"),
-    ("auth_required", dict(security="starttls", auth_required=True, users=USERS), dict(test_sender=USER),
-     "auth_required", "mail"),
-    ("tls_required", dict(security="starttls_required"),
-     dict(server="{host}:{port}", security="none", test_sender="a@example.test"), "tls_required", "mail"),
-    ("starttls_not_offered", dict(security="plain"), dict(server="{host}:{port}", security="starttls", test="tls"),
-     "starttls_not_offered", "starttls"),
-    ("implicit_tls_on_starttls_port", dict(security="starttls"), dict(server="ssl://{host}:{port}", test="connect"),
-     "tls_handshake_failure", "connect"),
-    ("plaintext_on_implicit_tls_port", dict(security="tls"),
-     dict(server="tls://{host}:{port}", test="connect", timeout=0.5), "greeting_failure", "greeting"),
-    ("auth_not_offered", dict(security="starttls"), dict(username=USER, password=PASSWORD, test="auth"),
-     "auth_not_offered", "auth"),
-    ("self_signed", dict(security="starttls", cert="self_signed"), dict(test="tls"),
-     "tls_certificate_invalid", "starttls"),
-    ("expired", dict(security="tls", cert="expired"), dict(test="tls"), "tls_certificate_invalid", "connect"),
-    ("wrong_host", dict(security="starttls", cert="wrong_host"), dict(test="tls"),
-     "tls_certificate_invalid", "starttls"),
-]
+# Every failure the sandbox can produce (the table the engine's unit tests use), each -> (category, stage),
+# all in a single ansible-playbook run.
+MATRIX = sandbox_failure_matrix(USER, PASSWORD)
+
+
+def module_options(sb, options):
+    """The matrix's engine options as smtp_probe options for this sandbox."""
+    options = dict(options)
+    if "level" in options:
+        options["test"] = options.pop("level")
+    if "security" in options:  # a deliberately wrong TLS mode for this sandbox's port
+        options["server"] = "%s:%d" % (sb.host, sb.port)
+    return options
 
 
 def test_every_failure_mode_maps_to_its_category_and_stage(run_playbook, smtp_sandbox, tmp_path):
@@ -118,10 +75,10 @@ def test_every_failure_mode_maps_to_its_category_and_stage(run_playbook, smtp_sa
     for name, config, options, _category, _stage in MATRIX:
         sb = smtp_sandbox(**config)
         sandboxes[name] = sb
-        options = dict(options)
-        if "{" in options.get("server", ""):
-            options["server"] = options["server"].format(host=sb.host, port=sb.port)
-        probes.append(item(sb, name, **options))
+        probe = item(sb, name, **module_options(sb, options))
+        if probe["ca_path"] is None:  # "unknown CA": verify against the system trust store only
+            del probe["ca_path"]
+        probes.append(probe)
     run = run_playbook(probes_playbook(tmp_path, probes), dict(probes=probes))
     results = [run.result(m[0]) for m in MATRIX]
     got = {m[0]: (r.get("diagnosis", {}).get("category"), r.get("diagnosis", {}).get("stage"))
