@@ -23,6 +23,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry i
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._files import apply_file_attributes
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import DIALECTS
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
     check_address,
     check_all_control_characters,
@@ -38,6 +39,7 @@ STORE_ARGS = dict(
     keys=dict(type='dict', no_log=False),
     values=dict(type='dict'),
     environment=dict(type='str', default='default'),
+    dialect=dict(type='str', choices=list(DIALECTS)),
     login_host=dict(type='str'),
     login_port=dict(type='int'),
     login_user=dict(type='str'),
