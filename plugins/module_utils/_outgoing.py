@@ -18,6 +18,8 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import os
+
 from ansible_collections.mailops.smtp.plugins.module_utils._apps import APPS, KEEP_STORED, FileProfile, get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
@@ -127,14 +129,17 @@ def _read(module, profile):
     return snapshot
 
 
-def _lock(module, profile, exclusive):
-    """The store lock of a file profile (None for other stores), held until the module exits.
+def _lock(module, profile, exclusive, only_if_exists=False):
+    """The store lock of a file profile (None for other stores), released by the caller.
 
     Writers hold it exclusively from read to write, so concurrent runs on one file serialise and no update
-    is lost; they also remove the temporary files of killed runs. Readers take it shared.
+    is lost; they also remove the temporary files of killed runs. Readers take it shared. With
+    ``only_if_exists`` a missing file is not locked (a run that will only report it must leave no lock file).
     """
     path = module.params.get('path')
     if not isinstance(profile, FileProfile) or not path:
+        return None
+    if only_if_exists and not os.path.exists(path):
         return None
     try:
         lock = StoreLock(path, exclusive=exclusive).acquire()
@@ -158,9 +163,15 @@ def run_outgoing_server(module):
     except SettingsError as exc:
         _fail(module, '%s; nothing was changed' % exc, option=exc.option)
 
-    lock = _lock(module, profile, exclusive=not module.check_mode)
+    exclusive = not module.check_mode
+    creating = state == 'present' and bool(params.get('create'))
+    lock = _lock(module, profile, exclusive, only_if_exists=not creating)
     try:
-        _apply(module, profile, settings)
+        snapshot = _read(module, profile)
+        if lock is None and exclusive and snapshot.exists and isinstance(profile, FileProfile):
+            lock = _lock(module, profile, exclusive)   # the file appeared meanwhile: lock, then read again
+            snapshot = _read(module, profile)
+        _apply(module, profile, settings, snapshot)
     finally:
         if lock is not None:
             lock.release()
@@ -178,12 +189,11 @@ def _password_warning(module, path, plan):
             '\'0640\' with the app\'s group)' % path)
 
 
-def _apply(module, profile, settings):
+def _apply(module, profile, settings, snapshot):
     params = module.params
     state = params['state']
     update_password = params['update_password']
     warnings = []
-    snapshot = _read(module, profile)
     if state == 'present' and not snapshot.exists and not params.get('create'):
         _fail(module, '%s does not exist (use create: true to create it); nothing was changed'
               % (params.get('path') or 'the store'))
