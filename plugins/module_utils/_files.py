@@ -206,8 +206,9 @@ class StoreLock(object):
         except OSError as exc:
             if not self.exclusive and exc.errno in (errno.ENOENT, errno.EACCES):
                 return self   # no writer has locked this file yet, or we may not read the lock: reads are atomic
-            raise StoreError('locking %s failed (lock file %s): %s; nothing was changed'
-                             % (_label(self.path, target), self.lock_path, _reason(exc))) from None
+            raise StoreError('%s %s failed: cannot open the lock file %s: %s; nothing was changed'
+                             % ('writing' if self.exclusive else 'reading', _label(self.path, target),
+                                self.lock_path, _reason(exc))) from None
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise StoreError('locking %s failed: the lock file %s is not a regular file; nothing was changed'
@@ -428,9 +429,15 @@ def write_text(module, path, text, backup=False):
     target = resolve(path)
     label = _label(path, target)
     directory = os.path.dirname(target)
-    if not os.path.isdir(directory):
-        raise StoreError('writing %s failed: the directory %s does not exist; nothing was changed'
-                         % (label, directory))
+    try:
+        if not stat.S_ISDIR(os.stat(directory).st_mode):
+            raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            raise StoreError('writing %s failed: the directory %s does not exist; nothing was changed'
+                             % (label, directory)) from None
+        raise StoreError('writing %s failed: %s: %s; nothing was changed' % (label, directory, _reason(exc))) \
+            from None
     st = regular_stat(target, label)
     result = {}
     if st is not None and backup:

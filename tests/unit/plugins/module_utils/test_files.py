@@ -5,6 +5,7 @@ store lock serialises writers across processes. The OS-error and kill -9 cases r
 tests/integration/test_file_reliability.py."""
 
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -284,3 +285,56 @@ def test_world_readable(tmp_path):
     assert _files.world_readable(str(target))
     os.chmod(str(target), 0o640)
     assert not _files.world_readable(str(target))
+
+
+@pytest.fixture
+def public_tmp():
+    import pathlib
+    import tempfile
+    path = tempfile.mkdtemp(prefix='mailops-eacces-')
+    os.chmod(path, 0o755)
+    yield pathlib.Path(path)
+    shutil.rmtree(path)
+
+
+def test_permission_denied_is_a_clear_message_for_an_unprivileged_user(public_tmp):
+    """EACCES needs a user that permission bits apply to: the child drops to nobody (root ignores them)."""
+    tmp_path = public_tmp
+    directory = tmp_path / 'etc'
+    directory.mkdir()
+    target = directory / 'app.ini'
+    target.write_text('x = 1\n')
+    os.chmod(str(directory), 0o755)
+    os.chmod(str(target), 0o644)
+    os.chmod(str(tmp_path), 0o755)
+    script = textwrap.dedent('''
+        import os, sys
+        sys.path.insert(0, %r)
+        import fcntl
+        from ansible_collections.mailops.smtp.plugins.module_utils import _files
+        from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+        os.setgid(65534)
+        os.setuid(65534)
+
+        class Module(object):
+            params = {}
+            def selinux_enabled(self):
+                return False
+
+        for call in (lambda: _files.StoreLock(sys.argv[1]).acquire(),
+                     lambda: _files.write_text(Module(), sys.argv[1], 'x = 2\\n')):
+            try:
+                call()
+            except StoreError as exc:
+                print(exc)
+    ''') % COLLECTIONS
+    if os.geteuid() != 0:
+        pytest.fail('this test drops privileges and must run as root (the project test machines do)')
+    proc = subprocess.run([sys.executable, '-c', script, str(target)], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=30, universal_newlines=True, check=False)
+    assert proc.stdout.splitlines() == [
+        'writing %s failed: cannot open the lock file %s: permission denied; nothing was changed'
+        % (target, directory / '.app.ini.mailops.lock'),
+        'writing %s failed: permission denied; nothing was changed' % target,
+    ], proc.stdout
+    assert target.read_text() == 'x = 1\n' and os.listdir(str(directory)) == ['app.ini']
