@@ -399,3 +399,17 @@ def test_corpus_files_edited_with_hostile_values_read_right_and_keep_everything_
                 email['FeedbackName']) == ('127.0.0.1', '2587', user, password, sender)
     # and the module reads what the app reads: a second run changes nothing
     assert plan_text(make(app), plan.payload, desired(**params)).changed is False
+
+
+def test_key_lines_and_sections_are_found_the_way_go_ini_finds_them():
+    """go-ini ends a key at the first "=" or ":" and keeps blanks inside [ ]: the module sees the same keys."""
+    text = ('[mailer]\nSMTP_ADDR = mail.example.com\nUSER = bob\nPASSWD: colon-secret\n'
+            '[ mailer ]\nPASSWD = not-the-mailer-section\n')
+    real = readers.gitea(text)
+    assert real['mailer']['PASSWD'] == 'colon-secret' and real[' mailer ']['PASSWD'] == 'not-the-mailer-section'
+    profile = make('gitea')
+    assert info(profile, text)['password'] == 'colon-secret'
+    plan = plan_text(profile, text, desired(username='bob', password='n:ew#1'))
+    assert 'PASSWD: `n:ew#1`\n' in plan.payload  # edited in place, its ":" kept
+    assert readers.gitea(plan.payload)['mailer']['PASSWD'] == 'n:ew#1'
+    assert readers.gitea(plan.payload)[' mailer ']['PASSWD'] == 'not-the-mailer-section'
