@@ -196,6 +196,11 @@ def _json_raw(value, style):
     return json.dumps(value, ensure_ascii=(style == 'ascii'))
 
 
+def _after_header(text, header, new_line):
+    lines = text.split('\n')
+    return '\n'.join(lines[:lines.index(header) + 1] + [new_line] + lines[lines.index(header) + 1:])
+
+
 def _replace_line(text, prefix, new_line):
     lines = text.split('\n')
     for index, line in enumerate(lines):
@@ -209,9 +214,9 @@ def _replace_line(text, prefix, new_line):
 # target -> (styles, builder(base text, raw) -> text, option read back)
 HAND = {
     'grafana': (['plain', 'double', 'backtick', 'triple'],
-                lambda base, raw: base.replace('[smtp]\n', '[smtp]\npassword = %s\n' % raw, 1)),
+                lambda base, raw: _after_header(base, '[smtp]', 'password = %s' % raw)),
     'gitea': (['plain', 'double', 'backtick', 'triple'],
-              lambda base, raw: base.replace('[mailer]\n', '[mailer]\nPASSWD = %s\n' % raw, 1)),
+              lambda base, raw: _after_header(base, '[mailer]', 'PASSWD = %s' % raw)),
     'nextcloud': (['single', 'double'],
                   lambda base, raw: _replace_line(base, "'mail_smtppassword' =>", "'mail_smtppassword' => %s," % raw)),
     'mattermost': (['ascii', 'utf8'],
@@ -234,10 +239,9 @@ HAND_VALUE = st.lists(st.one_of(st.sampled_from(SPECIAL), ANY_CHAR), min_size=0,
 def _hand_base(target):
     app, _params, fixture, _reader, _options = TARGETS[target]
     text = fixture_text(*fixture)
-    if app == 'grafana' and '[smtp]\n' not in text:
-        text += '\n[smtp]\n'
-    if app == 'gitea' and '[mailer]\n' not in text:
-        text += '\n[mailer]\n'
+    header = {'grafana': '[smtp]', 'gitea': '[mailer]'}.get(app)
+    if header and header not in text.split('\n'):
+        text += '\n%s\n' % header
     return text
 
 
