@@ -379,20 +379,26 @@ class RubyStore(object):
                 if not isinstance(current, RubyExpression) and current == value \
                         and type(current) is type(value):
                     continue
-                self._lines[index].text = self._render(match, value)
-            self._classify()
+                self._replace(index, self._render(match, value))
             return
         for line in self._lines:
             if line.kind == "template" and line.match.group(2) == hash_name and line.match.group(4) == key:
-                line.text = self._render(line.match, value)
-                self._classify()
+                self._replace(self._lines.index(line), self._render(line.match, value))
                 return
         new_line = _Line("%s['%s'] = %s" % (hash_name, key, encode_literal(value)), self._newline)
         position = self._insert_position(hash_name, key)
         if position == len(self._lines) and self._lines and not self._lines[-1].eol:
             self._lines[-1].eol = self._newline
         self._lines.insert(position, new_line)
-        self._classify()
+        self._replace(position, new_line.text)
+
+    def _replace(self, index, text):
+        """Put the one-line literal assignment ``text`` at ``index`` (it opens no bracket, string or heredoc, so
+        no other line's classification changes)."""
+        line = self._lines[index]
+        line.text = text
+        line.match = _ASSIGN.match(text)
+        line.kind = "nested" if line.match.group(1) else "assign"
 
     def _render(self, match, value):
         old = match.group(6)
@@ -422,8 +428,7 @@ class RubyStore(object):
     def delete(self, path):
         hash_name, key = self._key(path)
         for index, _match in reversed(self._assignments(hash_name, key)):
-            del self._lines[index]
-        self._classify()
+            del self._lines[index]  # a one-line literal: the lines after it keep their classification
 
     def render(self):
         return "".join(line.text + line.eol for line in self._lines)
