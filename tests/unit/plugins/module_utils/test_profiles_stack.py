@@ -1,11 +1,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The monitoring and developer stack profiles (alertmanager, gitlab, synapse), read back by each app's reader.
 
-* gitlab: real Ruby evaluates the written gitlab.rb (``tests/readers/gitlab_rb.rb``, as Omnibus does);
-* alertmanager: the real Debian Alertmanager 0.25 loads the written file (``amtool check-config`` and the server's
-  parsed configuration), and mails through the SMTP sandbox, which accepts only the exact password;
-* synapse: PyYAML ``safe_load`` of the whole file, then Synapse's EmailConfig/SendEmailHandler steps
-  (``tests/readers/synapse.py``), including the ``notif_from % {"app": app_name}`` rule.
+* gitlab: ``readers.gitlab``: real Ruby evaluates the written gitlab.rb as Omnibus does;
+* alertmanager: ``readers.alertmanager``: the real Debian Alertmanager 0.25 loads the written file
+  (``amtool check-config`` and the server's parsed configuration), and mails through the SMTP sandbox, which
+  accepts only the exact password;
+* synapse: ``readers.synapse``: PyYAML ``safe_load`` of the whole file, then Synapse's EmailConfig and
+  SendEmailHandler steps, including the ``notif_from % {"app": app_name}`` rule.
 
 Each starts from the app's own upstream sample (tests/integration/fixtures/<app>/, see SOURCES.md there).
 """
@@ -14,15 +15,14 @@ import email
 import email.header
 import email.policy
 import email.utils
-import json
 import os
-import subprocess
-import sys
-import tempfile
 
 import pytest
+import readers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from readers.alertmanager_server import Alertmanager, check_config
+from smtp_sandbox import SmtpSandbox
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
@@ -31,14 +31,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._settings import sett
 from ansible_collections.mailops.smtp.plugins.module_utils._store_yaml import YamlStore
 
 HERE = os.path.dirname(__file__)
-READERS = os.path.join(HERE, '..', '..', '..', 'readers')
 FIXTURES = os.path.join(HERE, '..', '..', '..', 'integration', 'fixtures')
-sys.path.insert(0, READERS)
-
-import alertmanager as am_reader  # noqa: E402  (tests/readers)
-import synapse as synapse_reader  # noqa: E402
-
-from smtp_sandbox import SmtpSandbox  # noqa: E402
 
 
 def fixture_text(app, name):
@@ -92,21 +85,6 @@ USERS = st.sampled_from(['u@example.com', 'mailer', 'ops+mail@example.org'])
 
 # --------------------------------------------------------------------------- gitlab (real Ruby)
 
-GITLAB_READER = os.path.join(READERS, 'gitlab_rb.rb')
-
-
-def ruby_gitlab_rails(text):
-    with tempfile.NamedTemporaryFile('w', suffix='.rb', encoding='utf-8', newline='', delete=False) as handle:
-        handle.write(text)
-    try:
-        result = subprocess.run(['ruby', GITLAB_READER, handle.name, 'gitlab_rails'], capture_output=True,
-                                timeout=60, check=False)
-    finally:
-        os.unlink(handle.name)
-    assert result.returncode == 0, result.stderr.decode('utf-8', 'replace')
-    return json.loads(result.stdout.decode('utf-8'))['gitlab_rails']
-
-
 @st.composite
 def gitlab_settings(draw):
     params = dict(server=draw(HOSTS), port=draw(st.integers(1, 65535)),
@@ -121,33 +99,35 @@ def gitlab_settings(draw):
     return desired(**params)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(settings_=gitlab_settings())
-def test_gitlab_ruby_reads_exactly_what_was_asked(settings_):
-    plan, again = write('gitlab', GITLAB_RB, settings_)
-    rails = ruby_gitlab_rails(plan.payload)
-    assert rails['smtp_enable'] is True
-    assert rails['smtp_address'] == settings_.host
-    assert rails['smtp_port'] == settings_.port
-    # the mail gem: tls/ssl -> implicit TLS; else enable_starttls_auto (default true) -> STARTTLS
-    assert rails['smtp_tls'] is (settings_.security == 'tls')
-    assert rails['smtp_enable_starttls_auto'] is (settings_.security == 'starttls')
-    assert 'smtp_ssl' not in rails
-    if settings_.auth:
-        assert rails['smtp_user_name'] == settings_.username
-        assert rails['smtp_password'] == settings_.password
-        assert rails['smtp_authentication'] == 'login'
-    else:
-        assert 'smtp_user_name' not in rails and 'smtp_password' not in rails
-    assert (rails.get('smtp_openssl_verify_mode') == 'none') is (not settings_.validate_certs)
-    assert rails['gitlab_email_from'] == settings_.from_email
-    if settings_.from_name is not None:
-        assert rails['gitlab_email_display_name'] == settings_.from_name
-    assert again.changed is False and again.payload == plan.payload
-    if settings_.password:
-        assert settings_.password not in plan.after
-    for line in changed_keys(GITLAB_RB, plan.payload):  # only our keys' lines, in place of their templates
-        assert "gitlab_rails['smtp_" in line or "gitlab_rails['gitlab_email_" in line, line
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=st.lists(gitlab_settings(), min_size=1, max_size=4))
+def test_gitlab_ruby_reads_exactly_what_was_asked(batch):
+    plans = [write('gitlab', GITLAB_RB, settings_) for settings_ in batch]
+    seen = readers.gitlab_many([plan.payload for plan, _again in plans])
+    for settings_, (plan, again), result in zip(batch, plans, seen):
+        rails = result['gitlab_rails']
+        assert rails['smtp_enable'] is True
+        assert rails['smtp_address'] == settings_.host
+        assert rails['smtp_port'] == settings_.port
+        # the mail gem: tls/ssl -> implicit TLS; else enable_starttls_auto (default true) -> STARTTLS
+        assert rails['smtp_tls'] is (settings_.security == 'tls')
+        assert rails['smtp_enable_starttls_auto'] is (settings_.security == 'starttls')
+        assert 'smtp_ssl' not in rails
+        if settings_.auth:
+            assert rails['smtp_user_name'] == settings_.username
+            assert rails['smtp_password'] == settings_.password
+            assert rails['smtp_authentication'] == 'login'
+        else:
+            assert 'smtp_user_name' not in rails and 'smtp_password' not in rails
+        assert (rails.get('smtp_openssl_verify_mode') == 'none') is (not settings_.validate_certs)
+        assert rails['gitlab_email_from'] == settings_.from_email
+        if settings_.from_name is not None:
+            assert rails['gitlab_email_display_name'] == settings_.from_name
+        assert again.changed is False and again.payload == plan.payload
+        if settings_.password:
+            assert settings_.password not in plan.after
+        for line in changed_keys(GITLAB_RB, plan.payload):  # only our keys' lines, in place of their templates
+            assert "gitlab_rails['smtp_" in line or "gitlab_rails['gitlab_email_" in line, line
 
 
 def test_gitlab_reads_ruby_truthiness_and_refuses_expressions():
@@ -166,16 +146,6 @@ def test_gitlab_reads_ruby_truthiness_and_refuses_expressions():
 # --------------------------------------------------------------------------- alertmanager (real Alertmanager 0.25)
 
 
-@pytest.fixture(scope='module')
-def alertmanager(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp('alertmanager') / 'alertmanager.yml')
-    with open(path, 'w', encoding='utf-8') as handle:
-        handle.write(ALERTMANAGER_YML)
-    server = am_reader.Alertmanager(path).start()
-    yield server
-    server.stop()
-
-
 @st.composite
 def alertmanager_settings(draw):
     security = draw(st.sampled_from(['none', 'starttls', 'tls']))
@@ -189,33 +159,30 @@ def alertmanager_settings(draw):
     return desired(**params)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
-@given(settings_=alertmanager_settings())
-def test_alertmanager_loads_exactly_what_was_asked(alertmanager, settings_):
-    plan, again = write('alertmanager', ALERTMANAGER_YML, settings_)
-    with open(alertmanager.config_path, 'w', encoding='utf-8') as handle:
-        handle.write(plan.payload)
-    ok, output = am_reader.check_config(alertmanager.config_path)
-    assert ok, output
-    alertmanager.reload()
-    parsed = alertmanager.globals()
-    assert parsed['smtp_smarthost'] == '%s:%d' % (settings_.host, settings_.port)
-    assert parsed['smtp_require_tls'] is (settings_.security == 'starttls')  # false on 465: see the profile
-    if settings_.auth:
-        assert parsed['smtp_auth_username'] == settings_.username
-        assert parsed['smtp_auth_password'] == '<secret>'  # shown masked; the password itself: see the e2e test
-    else:
-        assert 'smtp_auth_username' not in parsed and 'smtp_auth_password' not in parsed
-    name, address = email.utils.parseaddr(parsed['smtp_from'])
-    assert address == settings_.from_email
-    if settings_.from_name is not None:
-        assert name == settings_.from_name
-    assert again.changed is False and again.payload == plan.payload
-    if settings_.password:
-        assert settings_.password not in plan.after
-    for line in changed_keys(ALERTMANAGER_YML, plan.payload):
-        assert line.lstrip().startswith('smtp_'), line
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=st.lists(alertmanager_settings(), min_size=1, max_size=4))
+def test_alertmanager_loads_exactly_what_was_asked(batch):
+    plans = [write('alertmanager', ALERTMANAGER_YML, settings_) for settings_ in batch]
+    seen = readers.alertmanager_many([plan.payload for plan, _again in plans])
+    for settings_, (plan, again), result in zip(batch, plans, seen):
+        assert not isinstance(result, readers.Unreadable), result
+        parsed = result['global']
+        assert parsed['smtp_smarthost'] == '%s:%d' % (settings_.host, settings_.port)
+        assert parsed['smtp_require_tls'] is (settings_.security == 'starttls')  # false on 465: see the profile
+        if settings_.auth:
+            assert parsed['smtp_auth_username'] == settings_.username
+            assert parsed['smtp_auth_password'] == '<secret>'  # shown masked; the password: see the e2e test
+        else:
+            assert 'smtp_auth_username' not in parsed and 'smtp_auth_password' not in parsed
+        name, address = email.utils.parseaddr(parsed['smtp_from'])
+        assert address == settings_.from_email
+        if settings_.from_name is not None:
+            assert name == settings_.from_name
+        assert again.changed is False and again.payload == plan.payload
+        if settings_.password:
+            assert settings_.password not in plan.after
+        for line in changed_keys(ALERTMANAGER_YML, plan.payload):
+            assert line.lstrip().startswith('smtp_'), line
 
 
 @pytest.mark.parametrize('security', ['starttls', 'none'])
@@ -230,7 +197,7 @@ def test_alertmanager_logs_in_with_the_exact_password_and_sends_as_from(tmp_path
         path = str(tmp_path / 'alertmanager.yml')
         with open(path, 'w', encoding='utf-8') as handle:
             handle.write(plan.payload)
-        with am_reader.Alertmanager(path, ca_path=sandbox.ca_path) as server:
+        with Alertmanager(path, ca_path=sandbox.ca_path) as server:
             server.send_alert('MailopsTest')
             assert sandbox.wait_for(lambda sb: sb.messages, timeout=30), server.log()
         message = sandbox.messages[0]
@@ -255,7 +222,7 @@ def test_alertmanager_non_ascii_sender_is_refused_because_alertmanager_garbles_t
         path = str(tmp_path / 'alertmanager.yml')
         with open(path, 'w', encoding='utf-8') as handle:
             handle.write(store.render())
-        with am_reader.Alertmanager(path) as server:
+        with Alertmanager(path) as server:
             server.send_alert('MailopsTest')
             assert sandbox.wait_for(lambda sb: sb.messages, timeout=30), server.log()
         raw_from = email.message_from_bytes(sandbox.messages[0]['data'])['From']
@@ -277,8 +244,8 @@ def test_alertmanager_ipv6_smarthost_is_refused_because_alertmanager_cannot_dial
         path = str(tmp_path / 'alertmanager.yml')
         with open(path, 'w', encoding='utf-8') as handle:
             handle.write(store.render())
-        assert am_reader.check_config(path)[0]  # it loads ...
-        with am_reader.Alertmanager(path) as server:
+        assert check_config(path)[0]  # it loads ...
+        with Alertmanager(path) as server:
             server.send_alert('MailopsTest')
             failed = sandbox.wait_for(lambda sb: 'too many colons in address' in server.log(), timeout=30)
             assert failed, server.log()  # ... but cannot connect
@@ -317,33 +284,37 @@ def synapse_settings(draw):
     return desired(**params)
 
 
-@settings(max_examples=30, deadline=None)
-@given(settings_=synapse_settings(), app_name=st.sampled_from([None, 'Acme %(app)s Chat', 'Element']))
-def test_synapse_reads_exactly_what_was_asked(settings_, app_name):
+@settings(max_examples=15, deadline=None)
+@given(batch=st.lists(synapse_settings(), min_size=1, max_size=4),
+       app_name=st.sampled_from([None, 'Acme %(app)s Chat', 'Element']))
+def test_synapse_reads_exactly_what_was_asked(batch, app_name):
     text = HOMESERVER_YAML
     if app_name is not None:
         text = text.replace('  #app_name: my_branded_matrix_server', '  app_name: "%s"' % app_name)
         assert 'app_name: "%s"' % app_name in text
-    plan, again = write('synapse', text, settings_)
-    seen = synapse_reader.read_email(plan.payload)  # raises when Synapse would not start or not send
-    assert seen['smtp_host'] == settings_.host
-    assert seen['smtp_port'] == settings_.port and isinstance(seen['smtp_port'], int)
-    assert seen['force_tls'] is (settings_.security == 'tls')
-    assert seen['require_transport_security'] is (settings_.security == 'starttls')
-    assert seen['enable_tls'] is (settings_.security != 'none')
-    if settings_.auth:
-        assert seen['smtp_user'] == settings_.username and seen['smtp_pass'] == settings_.password
-        assert seen['require_auth'] is True
-    else:
-        assert seen['smtp_user'] is None and seen['smtp_pass'] is None
-    name, address = seen['from_parsed']
-    assert address == settings_.from_email
-    if settings_.from_name is not None:
-        assert name == settings_.from_name  # literal, % and %(app)s included
-    assert seen['rest'] == {k: v for k, v in synapse_reader.yaml.safe_load(text).items() if k != 'email'}
-    assert again.changed is False and again.payload == plan.payload
-    if settings_.password:
-        assert settings_.password not in plan.after
+    plans = [write('synapse', text, settings_) for settings_ in batch]
+    rest = {key: value for key, value in readers.synapse(text.replace('  #notif_from:', '  notif_from:'))
+            ['rest'].items()}
+    for settings_, (plan, again), seen in zip(batch, plans, readers.synapse_many([p.payload for p, _a in plans])):
+        assert not isinstance(seen, readers.Unreadable), seen  # Synapse would start and could send
+        assert seen['smtp_host'] == settings_.host
+        assert seen['smtp_port'] == settings_.port and isinstance(seen['smtp_port'], int)
+        assert seen['force_tls'] is (settings_.security == 'tls')
+        assert seen['require_transport_security'] is (settings_.security == 'starttls')
+        assert seen['enable_tls'] is (settings_.security != 'none')
+        if settings_.auth:
+            assert seen['smtp_user'] == settings_.username and seen['smtp_pass'] == settings_.password
+            assert seen['require_auth'] is True
+        else:
+            assert seen['smtp_user'] is None and seen['smtp_pass'] is None
+        name, address = seen['from_parsed']
+        assert address == settings_.from_email
+        if settings_.from_name is not None:
+            assert name == settings_.from_name  # literal, % and %(app)s included
+        assert seen['rest'] == rest  # nothing outside email: changed
+        assert again.changed is False and again.payload == plan.payload
+        if settings_.password:
+            assert settings_.password not in plan.after
 
 
 def test_synapse_keeps_an_app_name_template_that_already_gives_the_sender():
@@ -353,20 +324,20 @@ def test_synapse_keeps_an_app_name_template_that_already_gives_the_sender():
                         from_name='Your Friendly Matrix homeserver')
     plan, _again = write('synapse', text, settings_)
     assert '  notif_from: "Your Friendly %(app)s homeserver <noreply@example.com>"\n' in plan.payload
-    assert synapse_reader.read_email(plan.payload)['from_parsed'] == ('Your Friendly Matrix homeserver',
+    assert readers.synapse(plan.payload)['from_parsed'] == ('Your Friendly Matrix homeserver',
                                                                       'noreply@example.com')
 
 
 def test_synapse_reads_a_broken_percent_as_no_sender_and_rewrites_it():
     text = HOMESERVER_YAML.replace('  #notif_from: "Your Friendly %(app)s homeserver <noreply@example.com>"',
                                    '  notif_from: "100% Matrix <noreply@example.com>"')
-    with pytest.raises(synapse_reader.SynapseConfigError):
-        synapse_reader.read_email(text.replace('  #smtp_host: mail.server', '  smtp_host: mail.example.com'))
+    with pytest.raises(readers.Unreadable):
+        readers.synapse(text.replace('  #smtp_host: mail.server', '  smtp_host: mail.example.com'))
     profile = make('synapse')
     assert profile.extract(profile.parse(text))['from_email'] is None
     plan, _again = write('synapse', text, desired(server='mail.example.com:587', from_email='noreply@example.com',
                                                   from_name='100% Matrix'))
-    assert synapse_reader.read_email(plan.payload)['from_parsed'] == ('100% Matrix', 'noreply@example.com')
+    assert readers.synapse(plan.payload)['from_parsed'] == ('100% Matrix', 'noreply@example.com')
 
 
 @pytest.mark.parametrize('params, option, words', [

@@ -1,16 +1,14 @@
 """RubyStore: gitlab.rb edits on GitLab's own gitlab.rb.template, every value read back by real Ruby.
 
-The reader is ``tests/readers/gitlab_rb.rb``: Ruby evaluates the whole file the way Omnibus does (instance_eval
-with every top-level name a method), so a quoting mistake, an interpolation or a broken line shows up as a wrong
-value or a Ruby error, never as our own parser agreeing with our own writer.
+The reader is ``readers.gitlab`` (tests/readers/ruby/gitlab.rb): Ruby evaluates the whole file the way Omnibus
+does (instance_eval with every top-level name a method), so a quoting mistake, an interpolation or a broken line
+shows up as a wrong value or a Ruby error, never as our own parser agreeing with our own writer.
 """
 
-import json
 import os
-import subprocess
-import tempfile
 
 import pytest
+import readers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +17,6 @@ from ansible_collections.mailops.smtp.plugins.module_utils._store_ruby import Ru
 
 HERE = os.path.dirname(__file__)
 FIXTURES = os.path.join(HERE, "..", "..", "fixtures")
-READER = os.path.join(HERE, "..", "..", "..", "readers", "gitlab_rb.rb")
 
 with open(os.path.join(FIXTURES, "gitlab", "gitlab.rb.template"), encoding="utf-8", newline="") as _handle:
     TEMPLATE = _handle.read()
@@ -41,16 +38,8 @@ SMTP = {
 
 
 def ruby_read(text, *hashes):
-    """The hashes Ruby builds when it evaluates ``text`` as gitlab.rb (default: gitlab_rails)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".rb", encoding="utf-8", newline="", delete=False) as handle:
-        handle.write(text)
-    try:
-        result = subprocess.run(["ruby", READER, handle.name] + list(hashes or ("gitlab_rails",)),
-                                capture_output=True, check=False, timeout=60)
-    finally:
-        os.unlink(handle.name)
-    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
-    data = json.loads(result.stdout.decode("utf-8"))
+    """The hashes Ruby builds when it evaluates ``text`` as gitlab.rb (default: just gitlab_rails)."""
+    data = readers.gitlab(text, hashes=hashes or ("gitlab_rails",))
     return data if hashes else data["gitlab_rails"]
 
 
@@ -163,7 +152,8 @@ def test_an_assignment_inside_indented_code_is_refused():
 ])
 def test_literals_decode_as_ruby_reads_them(source, value):
     assert parse_literal(source) == value
-    assert ruby_read("gitlab_rails['k'] = %s\n" % source) == {"k": value if value != ":login" else ":login"}
+    expected = readers.Symbol("login") if value == ":login" else value
+    assert ruby_read("gitlab_rails['k'] = %s\n" % source) == {"k": expected}
 
 
 RUBY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"),

@@ -1,6 +1,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Alertmanager's own reader for the tests: the real Debian ``prometheus-alertmanager`` and ``amtool``.
 
+Used by ``readers.alertmanager_many`` and by tests that make Alertmanager send mail (``Alertmanager.send_alert``).
+
 * ``check_config(path)``: ``amtool check-config`` -- Alertmanager's loader (Go yaml.v2 ``UnmarshalStrict`` plus
   its validation: unknown keys, types, ``host:port`` smarthost) says whether the file is acceptable.
 * ``Alertmanager``: the real server on loopback (free port, own storage dir, clustering off). ``globals()``
@@ -29,7 +31,8 @@ AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
 
 def check_config(path):
     """``(ok, output)`` of ``amtool check-config PATH``."""
-    result = subprocess.run([AMTOOL, "check-config", path], capture_output=True, timeout=60, check=False)
+    result = subprocess.run([AMTOOL, "check-config", path], capture_output=True, timeout=60, check=False,
+                            env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"})
     return result.returncode == 0, (result.stdout + result.stderr).decode("utf-8", "replace")
 
 
@@ -50,7 +53,7 @@ class Alertmanager(object):
         self.process = None
 
     def start(self):
-        env = dict(os.environ)
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
         if self.ca_path:
             env["SSL_CERT_FILE"] = self.ca_path  # Go's x509 roots: trust the sandbox CA for STARTTLS/TLS
         for _attempt in range(3):

@@ -1,6 +1,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Synapse's reader of homeserver.yaml ``email:`` for the tests (Synapse is not packaged in Debian 12).
 
+Used by ``readers.synapse_many``.
+
 Synapse loads the file with PyYAML ``safe_load`` and then runs ``EmailConfig.read_config``
 (element-hq/synapse ``synapse/config/emailconfig.py``) and, when it sends, ``SendEmailHandler.send_email``
 (``synapse/handlers/send_email.py``). This module applies PyYAML to the WHOLE file and then the steps of those two
