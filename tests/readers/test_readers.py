@@ -174,7 +174,8 @@ def test_gitlab_ruby_last_assignment_wins_and_double_quotes_interpolate():
 
 
 ALERTMANAGER_MINIMAL = ("global:\n  smtp_smarthost: %s\n  smtp_from: 'am@example.com'\n%s"
-                        "route:\n  receiver: mail\nreceivers:\n- name: mail\n  email_configs:\n  - to: 'a@example.com'\n")
+                        "route:\n  receiver: mail\nreceivers:\n- name: mail\n  email_configs:\n"
+                        "  - to: 'a@example.com'\n")
 
 
 def test_alertmanager_0_25_rejects_keys_of_later_releases_and_a_smarthost_without_port():
