@@ -18,14 +18,22 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import os
+
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import KEEP_STORED, FileProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._files import apply_file_attributes
+from ansible_collections.mailops.smtp.plugins.module_utils._files import (
+    StoreLock,
+    apply_file_attributes,
+    remove_stale_temps,
+    world_readable,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
     check_address,
     check_all_control_characters,
+    check_durations,
     compute_drift,
     mask_model,
     settings_from_params,
@@ -122,13 +130,33 @@ def _read(module, profile):
     return snapshot
 
 
+def _lock(module, profile, exclusive, only_if_exists=False):
+    """The store lock of a file profile (None for other stores), released by the caller.
+
+    Writers hold it exclusively from read to write, so concurrent runs on one file serialise and no update
+    is lost; they also remove the temporary files of killed runs. Readers take it shared. With
+    ``only_if_exists`` a missing file is not locked (a run that will only report it must leave no lock file).
+    """
+    path = module.params.get('path')
+    if not isinstance(profile, FileProfile) or not path:
+        return None
+    if only_if_exists and not os.path.exists(path):
+        return None
+    try:
+        lock = StoreLock(path, exclusive=exclusive).acquire()
+    except StoreError as exc:
+        _fail(module, str(exc))
+    if exclusive:
+        remove_stale_temps(path)
+    return lock
+
+
 def run_outgoing_server(module):
     params = module.params
     state = params['state']
-    update_password = params['update_password']
-    warnings = []
     try:
         check_all_control_characters(params)
+        check_durations(params)
         _check_test_addresses(params)
         settings = settings_from_params(params) if state == 'present' else None
         profile = get_profile(params['app'])(module, params)
@@ -136,7 +164,37 @@ def run_outgoing_server(module):
     except SettingsError as exc:
         _fail(module, '%s; nothing was changed' % exc, option=exc.option)
 
-    snapshot = _read(module, profile)
+    exclusive = not module.check_mode
+    creating = state == 'present' and bool(params.get('create'))
+    lock = _lock(module, profile, exclusive, only_if_exists=not creating)
+    try:
+        snapshot = _read(module, profile)
+        if lock is None and exclusive and snapshot.exists and isinstance(profile, FileProfile):
+            lock = _lock(module, profile, exclusive)   # the file appeared meanwhile: lock, then read again
+            snapshot = _read(module, profile)
+        _apply(module, profile, settings, snapshot)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _password_warning(module, path, plan):
+    """A warning when the file now (or, in check mode, would) hold a password that every user may read."""
+    if not (plan.stored_after or {}).get('password'):
+        return None
+    if module.check_mode and module.params.get('mode') is not None:
+        return None
+    if not world_readable(path):
+        return None
+    return ('%s holds the SMTP password and every user on the host can read it; set mode: \'0600\' (or '
+            '\'0640\' with the app\'s group)' % path)
+
+
+def _apply(module, profile, settings, snapshot):
+    params = module.params
+    state = params['state']
+    update_password = params['update_password']
+    warnings = []
     if state == 'present' and not snapshot.exists and not params.get('create'):
         _fail(module, '%s does not exist (use create: true to create it); nothing was changed'
               % (params.get('path') or 'the store'))
@@ -178,12 +236,17 @@ def run_outgoing_server(module):
         try:
             result.update(profile.commit(plan) or {})
         except (StoreError, OSError) as exc:
-            _fail(module, 'writing the settings failed: %s' % exc)
+            msg = str(exc)
+            _fail(module, msg if 'nothing was changed' in msg else 'writing the settings failed: %s' % msg)
     result['changed'] = plan.changed
 
     path = params.get('path')
     if isinstance(profile, FileProfile) and path and (snapshot.exists or plan.changed) and state == 'present':
         result['changed'] = apply_file_attributes(module, path, result['changed'])
+        if plan.changed:
+            warning = _password_warning(module, path, plan)
+            if warning:
+                warnings.append(warning)
 
     if module._diff:
         result['diff'] = dict(before=plan.before or '', after=plan.after or '',
@@ -216,6 +279,7 @@ def run_outgoing_server_info(module):
     desired = None
     try:
         check_all_control_characters(params)
+        check_durations(params)
         _check_test_addresses(params)
         if params.get('server'):
             desired_params = dict(params)
@@ -227,7 +291,12 @@ def run_outgoing_server_info(module):
     except SettingsError as exc:
         _fail(module, str(exc), option=exc.option)
 
-    snapshot = _read(module, profile)
+    lock = _lock(module, profile, exclusive=False)
+    try:
+        snapshot = _read(module, profile)
+    finally:
+        if lock is not None:
+            lock.release()
     stored = snapshot.stored
     result = dict(changed=False, exists=snapshot.exists, configured=stored is not None,
                   settings=mask_model(stored))

@@ -38,6 +38,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import (
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._server import ServerSpec, _idna_encode, parse_servers
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import check_durations
 from ansible_collections.mailops.smtp.plugins.module_utils._transcript import (
     MASK,
     Transcript,
@@ -564,6 +565,38 @@ class Session(object):
         self.close()
 
 
+_HEADER_SAFE_RE = re.compile(r'^[\x20-\x7e]*$')
+
+
+def _encoded_from(name, address):
+    """The From value with ``name`` as RFC 2047 encoded words folded to 78 columns (RFC 5322), or None when
+    the name is printable ASCII that the email package may quote and fold itself.
+
+    Names with anything else (non-ASCII, U+2028 and other line separators, control characters) and names that
+    contain ``=?`` (a reader would decode a look-alike encoded word) are sent as base64 encoded words, each
+    holding whole characters and at most 75 columns, so every character reaches the reader literally. (The
+    ``email`` package's header objects would decode a look-alike, and ``email.header.Header`` turns line
+    separators into spaces.)
+    """
+    if not name or (_HEADER_SAFE_RE.match(name) and '=?' not in name):
+        return None
+    try:
+        address.encode('ascii')
+    except UnicodeError:
+        return None   # an SMTPUTF8 address: leave the whole header to the email package
+    words = []
+    chunk = b''
+    for char in name:
+        data = char.encode('utf-8', 'surrogatepass')
+        if chunk and len(chunk) + len(data) > 45:   # 45 bytes -> 60 base64 columns -> a 72-column word
+            words.append(chunk)
+            chunk = b''
+        chunk += data
+    words.append(chunk)
+    encoded = ['=?utf-8?b?%s?=' % base64.b64encode(word).decode('ascii') for word in words]
+    return '\r\n '.join(encoded + ['<%s>' % address])
+
+
 def build_message(sender, recipient, from_email, from_name, ehlo_name, server_url):
     """The test message: (bytes ready for DATA with dot-stuffing and terminator, Message-ID)."""
     from email.message import EmailMessage
@@ -577,7 +610,11 @@ def build_message(sender, recipient, from_email, from_name, ehlo_name, server_ur
         domain = _idna_encode(domain)
     author = from_email or sender
     msg = EmailMessage(policy=SMTP)
-    msg['From'] = formataddr((from_name, author)) if from_name else author
+    encoded_from = _encoded_from(from_name, author)
+    if encoded_from is not None:
+        msg.set_raw('From', encoded_from)
+    else:
+        msg['From'] = formataddr((from_name, author)) if from_name else author
     if from_email and sender != from_email:
         msg['Reply-To'] = sender
     msg['To'] = recipient
@@ -733,9 +770,7 @@ def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, aut
     if transcript not in TRANSCRIPT_MODES:
         raise SettingsError('transcript', 'transcript: %r is not one of %s'
                             % (transcript, ', '.join(TRANSCRIPT_MODES)))
-    for option, value in (('timeout', timeout), ('deadline', deadline)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise SettingsError(option, '%s: must be a number of seconds greater than 0' % option)
+    check_durations(dict(timeout=timeout, deadline=deadline))
     for option, value in (('username', username), ('from_name', from_name), ('ehlo_name', ehlo_name)):
         _check_text(option, value)
     _check_text('password', password, secret=True)

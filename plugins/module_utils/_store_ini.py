@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_document, split_eol
+from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_bom, split_document, split_eol
 
 _HEADER = re.compile(r"^[ \t]*\[([^\]\r\n]*)\][ \t]*(?:[;#].*)?$")
 _COMMENTED_HEADER = re.compile(r"^[ \t]*[;#][ \t]*\[([^\]\r\n]+)\][ \t]*$")
@@ -77,14 +77,16 @@ class _Line(object):
 class IniStore(object):
     """A parsed INI document that renders back byte-identical except for the keys changed."""
 
-    def __init__(self, lines, newline):
+    def __init__(self, lines, newline, bom=""):
         self._lines = lines
         self._newline = newline
+        self._bom = bom
 
     @classmethod
     def parse(cls, text, **options):
+        bom, text = split_bom(text)
         raw_lines, newline = split_document(text, "INI")
-        store = cls([_Line(raw) for raw in raw_lines], newline)
+        store = cls([_Line(raw) for raw in raw_lines], newline, bom)
         store._classify()
         return store
 
@@ -211,7 +213,7 @@ class IniStore(object):
             del self._lines[index]
 
     def render(self):
-        return "".join(line.text + line.eol for line in self._lines)
+        return self._bom + "".join(line.text + line.eol for line in self._lines)
 
     # ------------------------------------------------------------------ helpers
     def _format(self, match, key, encoded, indent=None):
