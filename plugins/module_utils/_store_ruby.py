@@ -413,8 +413,9 @@ class RubyStore(object):
             spacing = code[0][len(code[0].rstrip()):]
             if comment:
                 comment = spacing + comment
-        return "%s%s[%s%s%s]%s%s%s" % (match.group(1), match.group(2), match.group(3), match.group(4),
-                                      match.group(3), match.group(5), encode_literal(value, style), comment)
+        quote = match.group(3)
+        return "%s%s[%s%s%s]%s%s%s" % (match.group(1), match.group(2), quote, match.group(4), quote,
+                                       match.group(5), encode_literal(value, style), comment)
 
     def _insert_position(self, hash_name, key):
         family = key.split("_", 1)[0] + "_"

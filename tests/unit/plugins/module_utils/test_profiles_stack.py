@@ -293,8 +293,7 @@ def test_synapse_reads_exactly_what_was_asked(batch, app_name):
         text = text.replace('  #app_name: my_branded_matrix_server', '  app_name: "%s"' % app_name)
         assert 'app_name: "%s"' % app_name in text
     plans = [write('synapse', text, settings_) for settings_ in batch]
-    rest = {key: value for key, value in readers.synapse(text.replace('  #notif_from:', '  notif_from:'))
-            ['rest'].items()}
+    rest = readers.synapse(text.replace('  #notif_from:', '  notif_from:'))['rest']
     for settings_, (plan, again), seen in zip(batch, plans, readers.synapse_many([p.payload for p, _a in plans])):
         assert not isinstance(seen, readers.Unreadable), seen  # Synapse would start and could send
         assert seen['smtp_host'] == settings_.host
@@ -324,8 +323,8 @@ def test_synapse_keeps_an_app_name_template_that_already_gives_the_sender():
                         from_name='Your Friendly Matrix homeserver')
     plan, _again = write('synapse', text, settings_)
     assert '  notif_from: "Your Friendly %(app)s homeserver <noreply@example.com>"\n' in plan.payload
-    assert readers.synapse(plan.payload)['from_parsed'] == ('Your Friendly Matrix homeserver',
-                                                                      'noreply@example.com')
+    expected = ('Your Friendly Matrix homeserver', 'noreply@example.com')
+    assert readers.synapse(plan.payload)['from_parsed'] == expected
 
 
 def test_synapse_reads_a_broken_percent_as_no_sender_and_rewrites_it():
