@@ -88,7 +88,28 @@ def _check_test_addresses(params):
     check_address(params.get('test_recipient') or None, 'test_recipient')
 
 
-def _run_test(module, settings, params):
+def _test_senders(profile, snapshot, settings, params):
+    """``test_senders`` as given, else the profile's default (coreBOS: its users' addresses), else None."""
+    if params.get('test_senders') is not None or params.get('test') not in ('envelope', 'send'):
+        return params.get('test_senders'), False
+    default = getattr(profile, 'default_test_senders', None)
+    senders = default(snapshot, settings) if default is not None else None
+    return senders, bool(senders)
+
+
+def _explain_sender_refusal(profile, test, settings, defaults_used):
+    """Add the app's advice when the server refused one of the app's default test senders."""
+    diagnosis = test.get('diagnosis') or {}
+    advice = getattr(profile, 'sender_refusal_advice', None)
+    if not (defaults_used and advice and diagnosis.get('sender')
+            and diagnosis['sender'] in ((test.get('probe') or {}).get('test_senders') or ())):
+        return
+    extra = advice(diagnosis['sender'], settings.username)
+    diagnosis['hint'] = '%s %s' % (diagnosis['hint'], extra)
+    test['msg'] = '%s. %s' % ((test.get('msg') or '').rstrip('. '), extra)
+
+
+def _run_test(module, settings, params, test_senders=None):
     """Run the SMTP test of ``settings``; return the probe result dict (ok, probe, diagnosis, warnings, msg)."""
     from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
     return probe_smtp(
@@ -100,6 +121,7 @@ def _run_test(module, settings, params):
         username=settings.username,
         password=settings.password,
         test_sender=params.get('test_sender'),
+        test_senders=test_senders,
         test_recipient=params.get('test_recipient'),
         from_email=settings.from_email,
         from_name=settings.from_name,
@@ -218,12 +240,14 @@ def _apply(module, profile, settings, snapshot):
 
     result = dict(changed=False)
     if state == 'present' and params.get('test') != 'none':
+        test_senders, defaults_used = _test_senders(profile, snapshot, settings, params)
         try:
-            test = _run_test(module, settings, params)
+            test = _run_test(module, settings, params, test_senders)
         except SettingsError as exc:
             _fail(module, '%s; nothing was changed' % exc, option=exc.option)
         warnings.extend(test.get('warnings') or [])
         if not test.get('ok'):
+            _explain_sender_refusal(profile, test, settings, defaults_used)
             for warning in warnings:
                 module.warn(warning)
             msg = test.get('msg') or 'the SMTP test failed'
@@ -312,8 +336,11 @@ def run_outgoing_server_info(module):
             current = _stored_settings(stored, params)
         except SettingsError as exc:
             _fail(module, 'cannot test the stored settings: %s' % exc, **result)
+        test_senders, defaults_used = _test_senders(profile, snapshot, current, params)
         try:
-            test = _run_test(module, current, params)
+            test = _run_test(module, current, params, test_senders)
+            if not test.get('ok'):
+                _explain_sender_refusal(profile, test, current, defaults_used)
         except SettingsError as exc:
             _fail(module, 'cannot test the stored settings: %s' % exc, option=exc.option, **result)
         warnings.extend(test.get('warnings') or [])
