@@ -7,10 +7,10 @@ before the first section header (which ``configparser`` cannot read). Lines that
 bytes. Commented samples (``;host = localhost:25``, or a commented ``;[mailer]`` header with its commented keys)
 are replaced in place instead of being duplicated. A commented key is only matched inside its own section.
 
-Values: reading strips ``"..."``, backticks and triple double quotes and an unquoted value's inline comment starting
-at `` #`` or `` ;``. go-ini's default (Grafana) cuts at any ``#``/``;`` while Gitea ignores inline comments, so an
-existing unquoted value with ``#``/``;`` inside is ambiguous; written values that contain ``#``, ``;``, quotes or
-edge spaces are always quoted (backticks, else triple quotes), which every go-ini configuration reads back exactly.
+Values: ``get``/``set`` strip and add quotes the simple way (``"..."``, backticks, triple double quotes, an inline
+comment at `` #``/`` ;``). App profiles do not use them for values: they read and write the raw text after ``=``
+with ``get_raw``/``set_raw`` through a value codec that models the app's reader exactly
+(``_profiles/_goini.py``: go-ini with the app's LoadOptions).
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import sp
 
 _HEADER = re.compile(r"^[ \t]*\[([^\]\r\n]*)\][ \t]*(?:[;#].*)?$")
 _COMMENTED_HEADER = re.compile(r"^[ \t]*[;#][ \t]*\[([^\]\r\n]+)\][ \t]*$")
-_KEY = re.compile(r"^([ \t]*)([^=;#\[\s][^=]*?)([ \t]*)=([ \t]*)(.*)$")
-_COMMENTED_KEY = re.compile(r"^([ \t]*)[;#][ \t]?([^=;#\[\s][^=]*?)([ \t]*)=([ \t]*)(.*)$")
+# go-ini ends a key name at the first "=" or ":" (KeyValueDelimiters "=:"): "PASSWD: x" is key PASSWD.
+# Groups: 1 indent, 2 key, 3 blanks, 4 delimiter, 5 blanks, 6 value text.
+_KEY = re.compile(r"^([ \t]*)([^=:;#\[\s][^=:]*?)([ \t]*)([=:])([ \t]*)(.*)$")
+_COMMENTED_KEY = re.compile(r"^([ \t]*)[;#][ \t]?([^=:;#\[\s][^=:]*?)([ \t]*)([=:])([ \t]*)(.*)$")
 _UNSAFE = re.compile(r"[#;\"'`]")
 _HEADER_KINDS = ("header", "commented_header")
 
@@ -110,7 +112,7 @@ class IniStore(object):
             match = _HEADER.match(line.text)
             if match:
                 line.kind = "header"
-                section = region = match.group(1).strip()
+                section = region = match.group(1)  # go-ini keeps blanks inside the brackets: "[ smtp ]" is " smtp "
                 region_commented = False
                 line.name = section
             else:
@@ -157,7 +159,8 @@ class IniStore(object):
         if not isinstance(path, (tuple, list)) or len(path) != 2:
             raise StoreError("INI paths are (section, key)")
         section, key = path
-        if not isinstance(key, str) or not key or key != key.strip() or "=" in key or "\n" in key or "\r" in key:
+        if not isinstance(key, str) or not key or key != key.strip() or "=" in key or ":" in key or "\n" in key \
+                or "\r" in key:
             raise StoreError("invalid INI key name")
         if section and (not isinstance(section, str) or "]" in section or "\n" in section or "\r" in section):
             raise StoreError("invalid INI section name")
@@ -169,7 +172,30 @@ class IniStore(object):
         found = self._active(section, key)
         if not found:
             return None
-        return decode_value(self._lines[found[-1]].match.group(5))
+        return decode_value(self._lines[found[-1]].match.group(6))
+
+    def get_raw(self, path):
+        """The text after ``key =`` (blanks after ``=`` removed) of the last active line of the key, or None."""
+        section, key = self._check_path(path)
+        found = self._active(section, key)
+        if not found:
+            return None
+        return self._lines[found[-1]].match.group(6)
+
+    def lines_after(self, path):
+        """The texts (without line ends) of the lines after the key's last active line (multi-line values)."""
+        section, key = self._check_path(path)
+        found = self._active(section, key)
+        if not found:
+            return []
+        return [line.text for line in self._lines[found[-1] + 1:]]
+
+    def set_raw(self, path, raw):
+        """Write ``raw`` verbatim as the value text of the key (the last active line, a commented sample, or new)."""
+        section, key = self._check_path(path)
+        if "\r" in raw or "\n" in raw:
+            raise StoreError("INI values cannot contain line breaks")
+        self._write(section, key, raw, keep_comment=False)
 
     def sections(self):
         return [line.name for line in self._lines if line.kind == "header"]
@@ -182,11 +208,15 @@ class IniStore(object):
         elif not isinstance(value, str):
             value = str(value)
         found = self._active(section, key)
+        if found and decode_value(self._lines[found[-1]].match.group(6)) == value:
+            return
+        self._write(section, key, encoded)
+
+    def _write(self, section, key, encoded, keep_comment=True):
+        found = self._active(section, key)
         if found:
             line = self._lines[found[-1]]
-            if decode_value(line.match.group(5)) == value:
-                return
-            line.text = self._format(line.match, key, encoded)
+            line.text = self._format(line.match, key, encoded, keep_comment=keep_comment)
             self._reclassify(found[-1], line.kind)
             return
         sample = self._find_sample(section, key)
@@ -216,16 +246,16 @@ class IniStore(object):
         return self._bom + "".join(line.text + line.eol for line in self._lines)
 
     # ------------------------------------------------------------------ helpers
-    def _format(self, match, key, encoded, indent=None):
-        before, after = match.group(3), match.group(4)
+    def _format(self, match, key, encoded, indent=None, keep_comment=True):
+        before, after = match.group(3), match.group(5)
         if encoded and not after and before:
             after = " "
         if not encoded:
             after = ""
-        text = (match.group(1) if indent is None else indent) + key + before + "=" + after + encoded
-        if indent is None:
+        text = (match.group(1) if indent is None else indent) + key + before + match.group(4) + after + encoded
+        if indent is None and keep_comment:
             # keep an inline comment that followed an unquoted value
-            old = match.group(5)
+            old = match.group(6)
             comment = re.search(r"[ \t]+[#;].*$", old)
             if comment and not old.lstrip().startswith(('"""', "`")):
                 text += comment.group(0)
@@ -266,7 +296,7 @@ class IniStore(object):
         near = [line for line in keys if line.section == section]
         for line in (near[-1:] or keys[:1]):
             if line.kind == "key":
-                before, after = line.match.group(3), line.match.group(4)
+                before, after = line.match.group(3), line.match.group(5)
                 return (before or "") + "=" + (after or (" " if before else ""))
         return " = "
 
