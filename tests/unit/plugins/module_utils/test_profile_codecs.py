@@ -457,3 +457,33 @@ def test_seeded_random_lines_read_like_go_ini_and_writes_read_back():
         if not isinstance(real, readers.Unreadable) and '*' in real:
             want = (real['*']['mailer.FROM:name'], real['*']['mailer.FROM:address'])
         assert parse_address(name) == want, name
+
+
+MM_HAND = [
+    '{"EmailSettings": {"SMTPServer": "h", "SMTPPassword": "a", "SMTPPassword": "b"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "smtppassword": "lower"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "SMTPPassword": "exact", "smtppassword": "lower"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "smtppassword": "lower", "SMTPPassword": "exact"}}',
+    '{"emailsettings": {"SMTPServer": "h", "SMTPPassword": "top-level key in lower case"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "SMTPPassword": null}}',
+]
+
+
+def test_mattermost_keys_match_case_insensitively_like_go_json():
+    profile = make('mattermost')
+    for text, real in zip(MM_HAND, readers.mattermost_many(MM_HAND)):
+        assert info(profile, text)['password'] == real['EmailSettings']['SMTPPassword'], text
+    # writing goes to the key Go reads, so Mattermost then uses the new password
+    plan = plan_text(profile, MM_HAND[2], desired(username='bob', password='new'))
+    assert readers.mattermost(plan.payload)['EmailSettings']['SMTPPassword'] == 'new'
+    assert plan_text(profile, plan.payload, desired(username='bob', password='new')).changed is False
+
+
+def test_mattermost_value_of_the_wrong_json_type_is_drift_and_gets_fixed():
+    text = '{"EmailSettings": {"SMTPServer": "h", "SMTPPort": 587, "EnableSMTPAuth": "true"}}'
+    assert isinstance(readers.mattermost_many([text])[0], readers.Unreadable)  # Mattermost cannot load it
+    profile = make('mattermost')
+    assert info(profile, text)['port'] is None
+    plan = plan_text(profile, text, desired(server='tls://h:587', username='bob', password='pw'))
+    email = readers.mattermost(plan.payload)['EmailSettings']
+    assert (email['SMTPPort'], email['EnableSMTPAuth']) == ('587', True)
