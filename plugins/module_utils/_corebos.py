@@ -955,10 +955,11 @@ class CorebosProfile(AppProfile):
 
     def sender_refusal_advice(self, address, username):
         """What to do when the server refuses one of the default test senders (a coreBOS user's address)."""
-        account = (' (%s)' % username) if username else ''
-        return ('coreBOS sends each user\'s mail from the user\'s own address when from_email ("Email From") is '
-                'empty, and this server refused %s for the account%s: set from_email to an address the account '
-                'may send as, or grant the account Send As rights for the users\' addresses.' % (address, account))
+        account = (' %s' % username) if username else ''
+        return ('This server will not let the account%s send as %s, a coreBOS user\'s address: with from_email '
+                '("Email From") empty, coreBOS sends each user\'s mail from the user\'s own address. Set from_email '
+                'to an address the account may send as, or grant the account Send As rights for the users\' '
+                'addresses.' % (account, address))
 
     # -- planning (no I/O)
     def desired_row(self, snapshot, settings):
