@@ -147,7 +147,8 @@ def _read(module, profile):
     try:
         snapshot = profile.read()
     except StoreError as exc:
-        _fail(module, '%s; nothing was changed' % exc)
+        msg = str(exc)
+        _fail(module, msg if msg.endswith('nothing was changed') else '%s; nothing was changed' % msg)
     for secret in snapshot.secrets:
         module.no_log_values.add(secret)
     return snapshot

@@ -16,7 +16,7 @@ import random
 import pytest
 import readers
 
-from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import (
@@ -487,3 +487,14 @@ def test_mattermost_value_of_the_wrong_json_type_is_drift_and_gets_fixed():
     plan = plan_text(profile, text, desired(server='tls://h:587', username='bob', password='pw'))
     email = readers.mattermost(plan.payload)['EmailSettings']
     assert (email['SMTPPort'], email['EnableSMTPAuth']) == ('587', True)
+
+
+def test_nextcloud_config_changed_after_its_array_is_refused_not_misread():
+    """PHP runs `$CONFIG['key'] = ...` after the array: the module says it cannot tell instead of misreading."""
+    text = ("<?php\n$CONFIG = array (\n  'mail_smtphost' => 'mail.example.com',\n  'mail_smtppassword' => 'a',\n);\n"
+            "$CONFIG['mail_smtppassword'] = 'late';\n")
+    assert readers.nextcloud(text)['mail_smtppassword'] == 'late'
+    profile = make('nextcloud')
+    with pytest.raises(StoreError) as caught:
+        info(profile, text)
+    assert 'line 6' in str(caught.value) and 'late' not in str(caught.value)
