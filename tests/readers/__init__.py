@@ -276,7 +276,7 @@ def discourse_many(texts, config="app"):
     results = []
     for block in raw.decode("utf-8").split("\0\0")[:len(texts)]:
         elements = block.split("\0")
-        status, args = elements[0], [element for element in elements[1:]]
+        status, args = elements[0], list(elements[1:])
         if status != "ok=1":
             results.append(Unreadable("the launcher reports a YAML syntax error"))
             continue
@@ -284,7 +284,7 @@ def discourse_many(texts, config="app"):
         index = 0
         while index < len(args):
             if args[index] == "-e" and index + 1 < len(args) and "=" in args[index + 1]:
-                name, _, value = args[index + 1].partition("=")
+                name, _equals, value = args[index + 1].partition("=")
                 env[name] = value
                 index += 2
             else:
@@ -452,7 +452,7 @@ def _env0(blob):
     pairs = {}
     for item in base64.b64decode(blob).decode("utf-8", "surrogateescape").split("\0"):
         if item:
-            name, _, value = item.partition("=")
+            name, _equals, value = item.partition("=")
             pairs[name] = value
     return pairs
 
