@@ -942,9 +942,9 @@ def report(machine, results):
         lines.append("| 6 | role audit, %d hosts, one credential set, per host: outgoing_server role vs "
                      "ansible.builtin.ping | %s | %s | %s | %s |" % (
                          rf["hosts"], ms(w["role"]).fmt(0), ms(w["ping"]).fmt(0), fmt_ratio(r), goal_cell(r[0], 1.3)))
+        logins = ", ".join(str(n) for n in rf["logins"])
         lines.append("| 6 | role audit, %d hosts: logins (AUTH sessions) counted on the sandbox, per run | %s | "
-                     "%d (one per host) | - | 1 |" % (rf["hosts"], ", ".join(str(n) for n in rf["logins"]),
-                                                       rf["hosts"]))
+                     "%d (one per host) | - | 1 |" % (rf["hosts"], logins, rf["hosts"]))
         lines.append("| 6 | role audit, %d hosts: the report tasks (build + write 3 files) | %s | - | - | - |"
                      % (rf["hosts"], rf["report_tasks"].fmt(2)))
     rp = results.get("report")
@@ -1029,8 +1029,9 @@ def report(machine, results):
         lines.append("|---|---|---|---|---|")
         for rf in results["role"]:
             c = rf["cpu"]
+            sessions = ", ".join(str(n) for n in rf["sessions"])
             lines.append("| %d | %s | %s | %s | %s |" % (rf["hosts"], ms(c["ping"]).fmt(0), ms(c["role"]).fmt(0),
-                                                      ", ".join(str(n) for n in rf["sessions"]), rf["carrier"]))
+                                                      sessions, rf["carrier"]))
     if rp:
         lines.append("")
         lines.append("Report of %d hosts, in-process medians: build %s, JSON %s, Markdown %s, HTML %s; sizes %s" % (
