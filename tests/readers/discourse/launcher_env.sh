@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # shellcheck disable=SC2086,SC2006,SC2162  # the launcher's code is kept verbatim: its quirks are what is tested
 # How Discourse's ./launcher turns containers/<config>.yml `env:` into `docker run -e KEY=value` arguments.
 #
