@@ -38,6 +38,7 @@ STORE_ARGS = dict(
     keys=dict(type='dict', no_log=False),
     values=dict(type='dict'),
     environment=dict(type='str', default='default'),
+    account=dict(type='str', default='default'),
     login_host=dict(type='str'),
     login_port=dict(type='int'),
     login_user=dict(type='str'),

@@ -26,7 +26,9 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles.generic imp
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.gitea import GiteaProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.grafana import GrafanaProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.mattermost import MattermostProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.msmtp import MsmtpProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.nextcloud import NextcloudProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.postfix import PostfixProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.redmine import RedmineProfile
 
 PROFILES = {
@@ -36,7 +38,9 @@ PROFILES = {
     'gitea': GiteaProfile,
     'grafana': GrafanaProfile,
     'mattermost': MattermostProfile,
+    'msmtp': MsmtpProfile,
     'nextcloud': NextcloudProfile,
+    'postfix': PostfixProfile,
     'redmine': RedmineProfile,
 }
 

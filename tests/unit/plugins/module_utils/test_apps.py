@@ -200,6 +200,9 @@ TARGETS = [
     ('generic', GENERIC['yaml'], ('generic', 'mail.yml'), dict(validate=True, none=True)),
     ('generic', GENERIC['env'], ('generic', 'mail.env'), dict(from_name=True, validate=True, none=True)),
     ('generic', GENERIC['php'], None, dict(from_name=True, validate=True, none=True)),
+    ('msmtp', {}, ('msmtp', 'msmtprc'), dict(validate=True, none=True)),
+    ('msmtp', {'account': 'relay'}, ('msmtp', 'msmtprc'), dict(validate=True, none=True)),
+    ('msmtp', {'account': 'company'}, ('msmtp', 'msmtprc'), dict(validate=True, none=True)),
 ]
 
 secret_text = st.text(alphabet=st.characters(blacklist_categories=('Cs', 'Cc'),
@@ -275,7 +278,7 @@ def test_profile_writes_what_it_reads_back_and_is_idempotent(app, params, fixtur
 
 def test_every_file_profile_is_registered():
     assert set(PROFILES) == {'grafana', 'gitea', 'nextcloud', 'mattermost', 'redmine', 'discourse', 'dotenv',
-                             'generic'}
+                             'generic', 'msmtp', 'postfix'}
 
 
 def test_every_profile_file_is_registered_under_its_own_name():
