@@ -160,6 +160,9 @@ class PostfixProfile(FileProfile):
 
     def check(self, settings, state):
         super(PostfixProfile, self).check(settings, state)
+        if os.path.basename(self.path) != 'main.cf':
+            raise SettingsError('path', 'path: Postfix reads its parameters from a file named main.cf in its '
+                                'configuration directory (postfix -c DIR), not from %s' % os.path.basename(self.path))
         if settings is None:
             return
         if settings.from_name is not None:
