@@ -16,6 +16,17 @@ from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreE
 _LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
 
+BOM = "\ufeff"
+
+
+def split_bom(text):
+    """``(bom, rest)``: a leading UTF-8 byte order mark, kept apart so that it neither hides the first line from
+    the parser (go-ini, python-dotenv, Ruby dotenv and YAML readers all skip it) nor gets lost on rendering."""
+    if isinstance(text, str) and text.startswith(BOM):
+        return BOM, text[1:]
+    return "", text
+
+
 def check_text(text, format_name):
     """Refuse content a text store cannot edit safely (bytes, NUL characters)."""
     if not isinstance(text, str):
