@@ -172,8 +172,7 @@ class MsmtpProfile(FileProfile):
                 mode = os.stat(self.path).st_mode & 0o077 if snapshot.exists else 0
             except OSError:
                 mode = 0
-            if mode:
-                plan.warnings.append('%s holds a password and is readable by group or others (mode %04o); msmtp '
-                                     'refuses such a user configuration file: chmod 600 it (or set mode: '
-                                     "'0600')" % (self.path, os.stat(self.path).st_mode & 0o777))
+            if mode and not mode & 0o004:  # world-readable: _outgoing's own warning says it
+                plan.warnings.append('%s holds a password and its group may read it; msmtp refuses such a user '
+                                     "configuration file (~/.msmtprc): set mode: '0600'" % self.path)
         return plan

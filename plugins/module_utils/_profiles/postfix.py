@@ -350,6 +350,7 @@ class PostfixProfile(FileProfile):
         if settings is not None and settings.password:
             secrets.append(settings.password)
         map_path = handle['map_path']
+        self.password_file = map_path  # _outgoing warns when the file holding the password is world-readable
         before = self._diff_text(old_text if snapshot.exists else '', map_text, secrets, map_path)
         after = self._diff_text(new_text, final_map if final_map is not None else new_map, secrets, map_path)
         return Plan(changed, before=before, after=after, stored_after=stored_after,
@@ -358,26 +359,13 @@ class PostfixProfile(FileProfile):
                                  postmap=map_changed or postmap_needed, map_type=handle['map_type'],
                                  map_path=map_path, map_existed=handle['map_text'] is not None),
                     before_header='%s (before)' % self.path if snapshot.exists else '%s (absent)' % self.path,
-                    after_header='%s (after)' % self.path, warnings=self._warnings(handle, settings))
+                    after_header='%s (after)' % self.path)
 
     def _default_type(self):
         try:
             return self._postconf('-h', 'default_database_type') or 'hash'
         except StoreError:
             return 'hash'
-
-    def _warnings(self, handle, settings):
-        warnings = []
-        path = handle.get('map_path')
-        if settings is not None and settings.auth and path and handle.get('map_text') is not None:
-            try:
-                mode = os.stat(path).st_mode & 0o777
-            except OSError:
-                mode = 0
-            if mode & 0o077:
-                warnings.append('%s holds passwords and is readable by group or others (mode %04o): chmod 600 it '
-                                'and its compiled map' % (path, mode))
-        return warnings
 
     def _diff_text(self, main_text, map_text, secrets, map_path):
         text = main_text

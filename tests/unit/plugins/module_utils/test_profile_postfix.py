@@ -50,20 +50,8 @@ class HostTools(object):
         return done.returncode, done.stdout.decode('utf-8'), done.stderr.decode('utf-8')
 
     @staticmethod
-    def add_cleanup_file(path):
-        pass
-
-    @staticmethod
-    def atomic_move(src, dest, unsafe_writes=False):
-        if os.path.exists(dest):
-            shutil.copymode(dest, src)
-        os.rename(src, dest)
-
-    @staticmethod
-    def backup_local(path):
-        backup = path + '.bak'
-        shutil.copy2(path, backup)
-        return backup
+    def selinux_enabled():
+        return False
 
 
 def age(path):
