@@ -11,6 +11,7 @@ Grafana's expansion, Go net/mail, Go encoding/json, php):
 """
 
 import os
+import random
 
 import pytest
 import readers
@@ -28,6 +29,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._gomail imp
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import go_bool
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import compute_drift, settings_from_params
+from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore
 
 CORPUS = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..', 'shared', 'corpus')
 if not os.path.isdir(CORPUS):
@@ -399,3 +401,59 @@ def test_corpus_files_edited_with_hostile_values_read_right_and_keep_everything_
                 email['FeedbackName']) == ('127.0.0.1', '2587', user, password, sender)
     # and the module reads what the app reads: a second run changes nothing
     assert plan_text(make(app), plan.payload, desired(**params)).changed is False
+
+
+def test_key_lines_and_sections_are_found_the_way_go_ini_finds_them():
+    """go-ini ends a key at the first "=" or ":" and keeps blanks inside [ ]: the module sees the same keys."""
+    text = ('[mailer]\nSMTP_ADDR = mail.example.com\nUSER = bob\nPASSWD: colon-secret\n'
+            '[ mailer ]\nPASSWD = not-the-mailer-section\n')
+    real = readers.gitea(text)
+    assert real['mailer']['PASSWD'] == 'colon-secret' and real[' mailer ']['PASSWD'] == 'not-the-mailer-section'
+    profile = make('gitea')
+    assert info(profile, text)['password'] == 'colon-secret'
+    plan = plan_text(profile, text, desired(username='bob', password='n:ew#1'))
+    assert 'PASSWD: `n:ew#1`\n' in plan.payload  # edited in place, its ":" kept
+    assert readers.gitea(plan.payload)['mailer']['PASSWD'] == 'n:ew#1'
+    assert readers.gitea(plan.payload)[' mailer ']['PASSWD'] == 'not-the-mailer-section'
+
+
+# Seeded random text from the characters INI readers treat specially: a fixed, reproducible sample (the same on
+# every run) that the model must read like go-ini and that every accepted write must survive.
+_ALPHABET = list('ab #;"\'`\\%()s=:[]\t$') + ['"""', '%(USER)s', '\u00a0', 'é', '=?utf-8?q?', '?=', '<', '>']
+
+
+def _samples(seed, count, longest):
+    rnd = random.Random(seed)
+    return [''.join(rnd.choice(_ALPHABET) for _ in range(rnd.randint(1, longest))) for _ in range(count)]
+
+
+def test_seeded_random_lines_read_like_go_ini_and_writes_read_back():
+    raws = _samples(10, 600, 10)
+    texts = ['[mailer]\nSMTP_ADDR = h\nUSER = bob\nPASSWD = %s\nX = 1\n' % raw for raw in raws]
+    for app, read in (('gitea', readers.gitea_many(texts)),
+                      ('grafana', readers.grafana_many([t.replace('[mailer]', '[smtp]') for t in texts]))):
+        codec = make(app).value_codec
+        for raw, text, real in zip(raws, texts, read):
+            if isinstance(real, readers.Unreadable):
+                continue  # an unclosed quote, or (Grafana) an expansion that fails
+            section = 'mailer' if app == 'gitea' else 'smtp'
+            ours = codec.load(IniStore.parse(text.replace('[mailer]', '[%s]' % section)), (section, 'PASSWD'))
+            if app == 'grafana' and ('${' in raw or '$__' in raw):
+                continue  # Grafana expanded it from its environment
+            assert ours == real[section].get('PASSWD', ''), (app, raw)  # Grafana: an empty value is skipped
+    values, encoded = _samples(11, 600, 10), []
+    codec = GoIniCodec()
+    for value in values:
+        try:
+            encoded.append((value, '[mailer]\nPASSWD = %s\n' % codec.encode(value, 'password', 'gitea')))
+        except SettingsError:
+            assert '%(' in value and ')s' in value
+    for (value, _text), real in zip(encoded, readers.gitea_many([text for _value, text in encoded])):
+        assert real['mailer']['PASSWD'] == value
+    names = _samples(12, 300, 8)
+    read = readers.gitea_many(['[mailer]\nFROM = `%s`\n' % name for name in names])
+    for name, real in zip(names, read):
+        want = None
+        if not isinstance(real, readers.Unreadable) and '*' in real:
+            want = (real['*']['mailer.FROM:name'], real['*']['mailer.FROM:address'])
+        assert parse_address(name) == want, name
