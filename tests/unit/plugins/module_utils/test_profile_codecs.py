@@ -16,7 +16,7 @@ import random
 import pytest
 import readers
 
-from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import (
@@ -457,3 +457,44 @@ def test_seeded_random_lines_read_like_go_ini_and_writes_read_back():
         if not isinstance(real, readers.Unreadable) and '*' in real:
             want = (real['*']['mailer.FROM:name'], real['*']['mailer.FROM:address'])
         assert parse_address(name) == want, name
+
+
+MM_HAND = [
+    '{"EmailSettings": {"SMTPServer": "h", "SMTPPassword": "a", "SMTPPassword": "b"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "smtppassword": "lower"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "SMTPPassword": "exact", "smtppassword": "lower"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "smtppassword": "lower", "SMTPPassword": "exact"}}',
+    '{"emailsettings": {"SMTPServer": "h", "SMTPPassword": "top-level key in lower case"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "SMTPPassword": null}}',
+]
+
+
+def test_mattermost_keys_match_case_insensitively_like_go_json():
+    profile = make('mattermost')
+    for text, real in zip(MM_HAND, readers.mattermost_many(MM_HAND)):
+        assert info(profile, text)['password'] == real['EmailSettings']['SMTPPassword'], text
+    # writing goes to the key Go reads, so Mattermost then uses the new password
+    plan = plan_text(profile, MM_HAND[2], desired(username='bob', password='new'))
+    assert readers.mattermost(plan.payload)['EmailSettings']['SMTPPassword'] == 'new'
+    assert plan_text(profile, plan.payload, desired(username='bob', password='new')).changed is False
+
+
+def test_mattermost_value_of_the_wrong_json_type_is_drift_and_gets_fixed():
+    text = '{"EmailSettings": {"SMTPServer": "h", "SMTPPort": 587, "EnableSMTPAuth": "true"}}'
+    assert isinstance(readers.mattermost_many([text])[0], readers.Unreadable)  # Mattermost cannot load it
+    profile = make('mattermost')
+    assert info(profile, text)['port'] is None
+    plan = plan_text(profile, text, desired(server='tls://h:587', username='bob', password='pw'))
+    email = readers.mattermost(plan.payload)['EmailSettings']
+    assert (email['SMTPPort'], email['EnableSMTPAuth']) == ('587', True)
+
+
+def test_nextcloud_config_changed_after_its_array_is_refused_not_misread():
+    """PHP runs `$CONFIG['key'] = ...` after the array: the module says it cannot tell instead of misreading."""
+    text = ("<?php\n$CONFIG = array (\n  'mail_smtphost' => 'mail.example.com',\n  'mail_smtppassword' => 'a',\n);\n"
+            "$CONFIG['mail_smtppassword'] = 'late';\n")
+    assert readers.nextcloud(text)['mail_smtppassword'] == 'late'
+    profile = make('nextcloud')
+    with pytest.raises(StoreError) as caught:
+        info(profile, text)
+    assert 'line 6' in str(caught.value) and 'late' not in str(caught.value)
