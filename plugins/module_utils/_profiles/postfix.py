@@ -182,8 +182,8 @@ class PostfixProfile(FileProfile):
     def _postconf(self, flags, name):
         rc, out, err = self.module.run_command([self._tool('postconf'), '-c', self.config_dir, flags, name])
         if rc != 0:
-            raise StoreError('postfix: postconf -c %s %s %s failed: %s' % (self.config_dir, flags, name,
-                                                                            (err or out).strip()))
+            detail = (err or out).strip()
+            raise StoreError('postfix: postconf -c %s %s %s failed: %s' % (self.config_dir, flags, name, detail))
         return out.rstrip('\n')
 
     def _postmap_query(self, key, table):
@@ -262,7 +262,10 @@ class PostfixProfile(FileProfile):
         if relay is None:
             return None
         host, port, _bracketed = relay
-        get = lambda name: self._literal(store, name, on_disk)  # noqa: E731
+
+        def get(name):
+            return self._literal(store, name, on_disk)
+
         wrapper = (get('smtp_tls_wrappermode') or 'no').lower() == 'yes'
         level = (get('smtp_tls_security_level') or '').lower()
         if not level:  # the obsolete parameters count only while the level is empty

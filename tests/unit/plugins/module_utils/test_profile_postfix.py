@@ -46,7 +46,7 @@ class HostTools(object):
 
     @staticmethod
     def run_command(args):
-        done = subprocess.run(args, capture_output=True)
+        done = subprocess.run(args, capture_output=True, check=False)
         return done.returncode, done.stdout.decode('utf-8'), done.stderr.decode('utf-8')
 
     @staticmethod
@@ -107,7 +107,7 @@ def postconf(directory, *names):
 
 def postmap_q(directory, key, table=None):
     table = table or 'hash:%s/sasl_passwd' % directory
-    done = subprocess.run([POSTMAP, '-c', directory, '-q', key, table], capture_output=True)
+    done = subprocess.run([POSTMAP, '-c', directory, '-q', key, table], capture_output=True, check=False)
     return done.stdout.decode('utf-8').rstrip('\n') if done.returncode == 0 else None
 
 
