@@ -141,6 +141,9 @@ def store_class(fmt):
     if fmt == 'postconf':
         from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import PostconfStore
         return PostconfStore
+    if fmt == 'ruby':
+        from ansible_collections.mailops.smtp.plugins.module_utils._store_ruby import RubyStore
+        return RubyStore
     raise SettingsError('format', 'format: %r is not one of ini, json, yaml, env, php' % (fmt,))
 
 
@@ -191,9 +194,7 @@ class FileProfile(AppProfile):
             raise StoreError('%s: cannot parse %s as %s: %s' % (self.name, self.path, self.fmt(), exc)) from None
         secrets = []
         for path in self.secret_paths_for(store):
-            value = self.get(store, path)
-            if isinstance(value, str) and value:
-                secrets.append(value)
+            secrets.extend(self.stored_secrets(store, path))
         self._keep(text, store)  # read-only use so far: plan() or masked() takes it instead of parsing again
         return Snapshot(True, stored, secrets=secrets, handle=text)
 
@@ -246,6 +247,25 @@ class FileProfile(AppProfile):
 
     def secret_paths_for(self, store):
         return list(self.secret_paths)
+
+    def stored_secrets(self, store, path):
+        """The secrets to hide for the password at ``path``: what the app reads, and the file's own text of it.
+
+        When the app reads only a fragment of the text (go-ini cuts ``p#ss;word`` to ``p``), the text is the
+        secret to hide in output; a fragment of fewer than 4 characters is not added on its own, because masking
+        every ``p`` in the output would garble it (setting names, messages) and hides nothing.
+        """
+        value = self.get(store, path)
+        if not isinstance(value, str) or not value:
+            return []
+        codec = self.codec(path)
+        raw = store.get_raw(tuple(path)) if codec.raw else None
+        text = raw.strip() if isinstance(raw, str) else None
+        if not text or text == value:
+            return [value]
+        if value in text and len(value) < 4:
+            return [text]
+        return [value, text]
 
     # -- writing
     def commit(self, plan):

@@ -498,3 +498,15 @@ def test_nextcloud_config_changed_after_its_array_is_refused_not_misread():
     with pytest.raises(StoreError) as caught:
         info(profile, text)
     assert 'line 6' in str(caught.value) and 'late' not in str(caught.value)
+
+
+@pytest.mark.parametrize('raw, secrets', [
+    ('p#ss;word', ['p#ss;word']),                     # the app reads "p": hide the text, not every "p"
+    ('longer#rest', ['longer', 'longer#rest']),       # a fragment long enough is hidden on its own too
+    ('`quoted#`', ['quoted#', '`quoted#`']),
+    ('plain', ['plain']),
+])
+def test_secrets_hidden_are_the_value_the_app_reads_and_the_file_text(raw, secrets):
+    profile = make('gitea')
+    store = profile.parse(GITEA_BASE + 'PASSWD = %s\n' % raw)
+    assert profile.stored_secrets(store, ('mailer', 'PASSWD')) == secrets
