@@ -111,6 +111,19 @@ options:
       - With O(state=absent) the whole account block goes (refused while another account inherits from it).
     type: str
     default: default
+  dialect:
+    description:
+      - For O(app=dotenv), which reader the application uses for its C(KEY=value) file. Each reads quotes,
+        backslashes, V(#) and V($) differently, so the module writes, reads back and compares values the way
+        that reader does, and refuses a value that reader cannot be given exactly (naming the option).
+      - V(python-dotenv) (the default; Django with python-dotenv), V(django-environ) (C(environ.Env.read_env)),
+        V(ruby-dotenv) (Mastodon, Rails), V(docker-compose) (Compose C(env_file)), V(systemd)
+        (C(EnvironmentFile=)), V(shell) (a shell sourcing the file).
+      - See C(docs/apps.md) for what each cannot store.
+      - Only for O(app=dotenv).
+    type: str
+    choices: [python-dotenv, django-environ, ruby-dotenv, docker-compose, systemd, shell]
+    version_added: 1.1.0
   login_host:
     description:
       - For O(app=corebos), the database host (instead of the credentials in the coreBOS C(config.inc.php)).

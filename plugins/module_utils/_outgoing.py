@@ -30,6 +30,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._files import (
     remove_stale_temps,
     world_readable,
 )
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import DIALECTS
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
     check_address,
     check_all_control_characters,
@@ -47,6 +48,7 @@ STORE_ARGS = dict(
     values=dict(type='dict'),
     environment=dict(type='str', default='default'),
     account=dict(type='str', default='default'),
+    dialect=dict(type='str', choices=list(DIALECTS)),
     login_host=dict(type='str'),
     login_port=dict(type='int'),
     login_user=dict(type='str'),

@@ -32,6 +32,9 @@ from outgoing_helpers import (
 from smtp_sandbox import SmtpSandbox
 
 USER = 'mailer@example.com'
+# Discourse's launcher drops backslashes (the module refuses them, see test_app_readers.py): its own account.
+FORUM_USER = 'forum@example.com'
+FORUM_PASSWORD = 'S3cr3t #;\'"x forum'
 PASSWORD = 'S3cr3t #;\'"\\x'
 FROM = 'noreply@example.com'
 OTHER_UID = 65534  # nobody
@@ -124,6 +127,10 @@ def redmine_default_check(before, after, ctx):
     assert {k: v for k, v in after['default'].items() if k != 'email_delivery'} == \
         {k: v for k, v in before['default'].items() if k != 'email_delivery'}
     assert after['production'] is None and after['development'] is None
+    seen = readers.redmine(ctx['text'], env='production')['email_delivery']  # ERB, then Psych, as Redmine
+    assert seen['delivery_method'] == readers.Symbol('smtp')
+    assert seen['smtp_settings']['authentication'] == readers.Symbol('login')
+    assert (seen['smtp_settings']['user_name'], seen['smtp_settings']['password']) == (USER, PASSWORD)
 
 
 def redmine_production_check(before, after, ctx):
@@ -137,14 +144,18 @@ def redmine_production_check(before, after, ctx):
     assert smtp['user_name'] == USER and smtp['password'] == PASSWORD
     assert smtp['enable_starttls_auto'] is True
     assert after['production']['scm_subversion_command'] == 'svn'
+    seen = readers.redmine(ctx['text'], env='production')['email_delivery']  # ERB, then Psych, as Redmine
+    assert seen['delivery_method'] == readers.Symbol('smtp')
+    assert seen['smtp_settings']['authentication'] == readers.Symbol('plain')
+    assert (seen['smtp_settings']['user_name'], seen['smtp_settings']['password']) == (USER, PASSWORD)
 
 
 def discourse_check(before, after, ctx):
     env = after['env']
     assert env['DISCOURSE_SMTP_ADDRESS'] == '127.0.0.1'
     assert str(env['DISCOURSE_SMTP_PORT']) == str(ctx['port'])
-    assert env['DISCOURSE_SMTP_USER_NAME'] == USER
-    assert env['DISCOURSE_SMTP_PASSWORD'] == PASSWORD
+    assert env['DISCOURSE_SMTP_USER_NAME'] == FORUM_USER
+    assert env['DISCOURSE_SMTP_PASSWORD'] == FORUM_PASSWORD
     assert env['DISCOURSE_NOTIFICATION_EMAIL'] == FROM
     assert 'DISCOURSE_SMTP_FORCE_TLS' not in env
     for key in ('templates', 'expose', 'params', 'volumes'):
@@ -352,13 +363,14 @@ CASES = {
     'redmine-production': dict(app='redmine', fixture='configuration-production.yml', parser='yaml',
                                check=redmine_production_check, params=dict(environment='production'),
                                tokens=REDMINE_TOKENS, old_secret='old redmine secret'),
-    'discourse': dict(app='discourse', fixture='app.yml', parser='yaml', check=discourse_check,
-                      params=dict(from_email=FROM), tokens=('DISCOURSE_SMTP', 'DISCOURSE_NOTIFICATION'),
+    'discourse': dict(app='discourse', fixture='app.yml', parser='discourse', check=discourse_check,
+                      params=dict(from_email=FROM, username=FORUM_USER, password='{{ forum_password }}'),
+                      tokens=('DISCOURSE_SMTP', 'DISCOURSE_NOTIFICATION'),
                       old_secret='pa$$word'),
-    'dotenv-django': dict(app='dotenv', fixture='.env', parser='env', check=django_check,
+    'dotenv-django': dict(app='dotenv', fixture='.env', parser='python_dotenv', check=django_check,
                           params=dict(from_email=FROM, from_name='Health Checks'), tokens=DJANGO_KEYS),
-    'dotenv-mastodon': dict(app='dotenv', fixture='mastodon.env', parser='env', check=mastodon_check,
-                            params=dict(from_email=FROM, keys=MASTODON_KEYS,
+    'dotenv-mastodon': dict(app='dotenv', fixture='mastodon.env', parser='ruby_dotenv', check=mastodon_check,
+                            params=dict(from_email=FROM, keys=MASTODON_KEYS, dialect='ruby-dotenv',
                                         values={'use_tls': {'true': 'true', 'false': 'false'},
                                                 'use_ssl': {'true': 'true', 'false': 'false'}}),
                             tokens=tuple(MASTODON_KEYS.values())),
@@ -418,6 +430,12 @@ def parse(kind, path):
         return parse_yaml(text)
     if kind == 'env':
         return parse_env(text)
+    if kind in ('python_dotenv', 'ruby_dotenv'):
+        return getattr(readers, kind)(text)
+    if kind == 'discourse':
+        parsed = parse_yaml(text)
+        parsed['env'] = readers.discourse(text)  # what the container gets: Psych, then the launcher's shell
+        return parsed
     if kind.startswith('php'):
         return parse_php(path, kind.partition(':')[2] or 'CONFIG')
     if kind == 'postfix':
@@ -438,7 +456,7 @@ def parse(kind, path):
 def cycle(tmp_path_factory):
     """One sandbox, one ansible-playbook run: every case is a local pseudo-host running the same cycle."""
     tmp_path = tmp_path_factory.mktemp('profiles')
-    sandbox = SmtpSandbox(security='starttls', users={USER: PASSWORD})
+    sandbox = SmtpSandbox(security='starttls', users={USER: PASSWORD, FORUM_USER: FORUM_PASSWORD})
     sandbox.start()
     try:
         hosts, before = {}, {}
@@ -465,7 +483,8 @@ def cycle(tmp_path_factory):
             {'mailops.smtp.outgoing_server': '{{ case_args }}'},
             {'mailops.smtp.outgoing_server': '{{ case_bad_args }}'},
             {'file_state': True},
-        ], extra_vars={'smtp_password': PASSWORD, 'wrong_password': 'not the password'})
+        ], extra_vars={'smtp_password': PASSWORD, 'forum_password': FORUM_PASSWORD,
+                       'wrong_password': 'not the password'})
         yield dict(results=results, output=output, before=before, port=sandbox.port, sandbox=sandbox,
                    ca_path=sandbox.ca_path, tmp_path=str(tmp_path))
     finally:
@@ -499,8 +518,8 @@ def test_profile_edit_cycle(case, cycle):
     if spec['tokens'] is not None:
         assert_only_lines_about(original['data'].decode('utf-8'), new_text, spec['tokens'])
     spec['check'](cycle['before'][case]['parsed'], parse(spec['parser'], path),
-                  {'port': cycle['port'], 'ca_path': cycle['ca_path'], 'sandbox': cycle['sandbox'],
-                   'tmp_path': cycle['tmp_path']})
+                  {'port': cycle['port'], 'text': new_text, 'ca_path': cycle['ca_path'],
+                   'sandbox': cycle['sandbox'], 'tmp_path': cycle['tmp_path']})
     assert after_apply['mode'] == '640'  # mode and owner kept by the atomic replace
     assert after_apply['uid'] == (OTHER_UID if os.geteuid() == 0 else os.geteuid())
 

@@ -102,6 +102,9 @@ class AppProfile(object):
         return SettingsError(setting, '%s: %s cannot store this setting: %s' % (setting, self.name, why))
 
     def check(self, settings, state):
+        if self.params.get('dialect') and self.name != 'dotenv':
+            raise SettingsError('dialect', 'dialect: only app=dotenv has dialects (the reader of its KEY=value '
+                                'file); %s reads its own format' % self.name)
         if settings is not None and len(settings.servers) > 1 and not self.multiple_servers:
             raise self.unsupported('server', 'it takes one server, not several separated by ";"')
 

@@ -270,7 +270,14 @@ def test_profile_writes_what_it_reads_back_and_is_idempotent(app, params, fixtur
         return
     profile.check(settings_, 'present')
     text = fixture_text(*fixture) if fixture else ''
-    plan = plan_on(profile, text, settings_)
+    try:
+        plan = plan_on(profile, text, settings_)
+    except SettingsError as exc:
+        # A value the app's own reader cannot be given exactly is refused, naming the option
+        # (tests/unit/plugins/module_utils/test_app_readers.py proves both sides with the real readers).
+        assert exc.option in ('password', 'username', 'from_name', 'from_email', 'server'), exc
+        assert 'cannot be stored in %s' % app in str(exc)
+        return
     written = plan.payload
     model = profile.extract(profile.parse(written))
     _compare(model, settings_, caps)

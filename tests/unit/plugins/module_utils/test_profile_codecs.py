@@ -424,7 +424,7 @@ _ALPHABET = list('ab #;"\'`\\%()s=:[]\t$') + ['"""', '%(USER)s', '\u00a0', 'é',
 
 def _samples(seed, count, longest):
     rnd = random.Random(seed)
-    return [''.join(rnd.choice(_ALPHABET) for _ in range(rnd.randint(1, longest))) for _ in range(count)]
+    return [''.join(rnd.choice(_ALPHABET) for _char in range(rnd.randint(1, longest))) for _sample in range(count)]
 
 
 def test_seeded_random_lines_read_like_go_ini_and_writes_read_back():

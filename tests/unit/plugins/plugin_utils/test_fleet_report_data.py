@@ -109,8 +109,8 @@ def test_totals_count_every_status_and_failed_categories():
     assert totals["by_category"] == {"auth_failed": 1}
     # Failures first (test_failed, error, unreachable, drifted, not_run, compliant), inventory order within.
     assert [row["host"] for row in report["hosts"]] == ["web2", "gone", "later", "web1", "web3"]
-    assert [row["status"] for row in report["hosts"]] == ["test_failed", "unreachable", "not_run", "compliant",
-                                                         "compliant"]
+    assert [row["status"] for row in report["hosts"]] == [
+        "test_failed", "unreachable", "not_run", "compliant", "compliant"]
     assert [row["app"] for row in report["hosts"]] == ["gitea", "redmine", "discourse", "grafana", "nextcloud"]
     assert report["generated_at"] == "2026-01-02T03:04:05Z"
 
