@@ -732,13 +732,15 @@ def alertmanager(text):
 
 def synapse_many(texts):
     """What Synapse sends mail with, per homeserver.yaml text (see synapse_email.read_email)."""
+    import yaml
+
     from readers.synapse_email import SynapseConfigError, read_email
     results = []
     for text in texts:
         try:
             results.append(read_email(text))
-        except SynapseConfigError as exc:
-            results.append(Unreadable(str(exc)))
+        except (SynapseConfigError, yaml.YAMLError) as exc:  # Synapse would not start
+            results.append(Unreadable("%s: %s" % (type(exc).__name__, exc)))
     return results
 
 

@@ -13,6 +13,7 @@ For every profile and every stored text setting, over printable Unicode rich in 
 Values are batched: one reader process per hypothesis example, not per value.
 """
 
+import email.utils
 import os
 
 import pytest
@@ -79,6 +80,19 @@ TARGETS = {
     'discourse': ('discourse', {}, ('discourse', 'app.yml'), readers.discourse_many,
                   {'username': lambda s: s.get('DISCOURSE_SMTP_USER_NAME'),
                    'password': lambda s: s.get('DISCOURSE_SMTP_PASSWORD')}),
+    # Alertmanager shows its password as <secret>: the password is proven by mailing through the sandbox in
+    # test_profiles_stack.py; here the user name and the sender name (inside smtp_from) are read back.
+    'alertmanager': ('alertmanager', {}, ('alertmanager', 'alertmanager.yml'), readers.alertmanager_many,
+                     {'username': lambda s: s['global'].get('smtp_auth_username'),
+                      'from_name': lambda s: email.utils.parseaddr(s['global'].get('smtp_from') or '')[0]}),
+    'gitlab': ('gitlab', {}, ('gitlab', 'gitlab.rb'), readers.gitlab_many,
+               {'username': lambda s: s['gitlab_rails'].get('smtp_user_name'),
+                'password': lambda s: s['gitlab_rails'].get('smtp_password'),
+                'from_name': lambda s: s['gitlab_rails'].get('gitlab_email_display_name')}),
+    # the sample with its notif_from template active (Synapse refuses an email section without one)
+    'synapse': ('synapse', {}, ('synapse', 'homeserver-configured.yaml'), readers.synapse_many,
+                {'username': lambda s: s['smtp_user'], 'password': lambda s: s['smtp_pass'],
+                 'from_name': lambda s: (s['from_parsed'] or ('', ''))[0]}),
 }
 
 
@@ -201,6 +215,12 @@ def _php_raw(value, style):
     return '"' + value.replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
+def _ruby_raw(value, style):
+    if style == 'single':
+        return "'" + value.replace('\\', '\\\\').replace("'", "\\'") + "'"
+    return '"' + value.replace('\\', '\\\\').replace('"', '\\"') + '"'  # #{...} left for Ruby to interpolate
+
+
 def _env_raw(value, style):
     return {'plain': value, 'single': "'%s'" % value, 'double': '"%s"' % value,
             'comment': value + ' # note'}[style]
@@ -241,6 +261,11 @@ HAND = {
     'discourse': (['single', 'double', 'plain'],
                   lambda base, raw: _replace_line(base, 'DISCOURSE_SMTP_PASSWORD:',
                                                   'DISCOURSE_SMTP_PASSWORD: %s' % raw)),
+    'gitlab': (['single', 'double'],
+               lambda base, raw: _replace_line(base, "# gitlab_rails['smtp_password'] =",
+                                               "gitlab_rails['smtp_password'] = %s" % raw)),
+    'synapse': (['single', 'double', 'plain'],
+                lambda base, raw: _replace_line(base, '#smtp_pass:', 'smtp_pass: %s' % raw)),
 }
 for _dialect in DIALECTS:
     HAND['dotenv-' + _dialect] = (['plain', 'single', 'double', 'comment'],
@@ -249,7 +274,8 @@ for _dialect in DIALECTS:
 HAND['msmtp'] = (['plain', 'double'],
                  lambda base, raw: _replace_line(base, 'user company12345', 'user company12345\npassword %s' % raw))
 RAW = {'grafana': _ini_raw, 'gitea': _ini_raw, 'nextcloud': _php_raw, 'mattermost': _json_raw, 'redmine': _yaml_raw,
-       'discourse': _yaml_raw, 'msmtp': lambda value, style: value if style == 'plain' else '"%s"' % value}
+       'discourse': _yaml_raw, 'gitlab': _ruby_raw, 'synapse': _yaml_raw,
+       'msmtp': lambda value, style: value if style == 'plain' else '"%s"' % value}
 HAND_VALUE = st.lists(st.one_of(st.sampled_from(SPECIAL), ANY_CHAR), min_size=0, max_size=8).map(''.join)
 
 
