@@ -47,6 +47,7 @@ STORE_ARGS = dict(
     keys=dict(type='dict', no_log=False),
     values=dict(type='dict'),
     environment=dict(type='str', default='default'),
+    account=dict(type='str', default='default'),
     dialect=dict(type='str', choices=list(DIALECTS)),
     login_host=dict(type='str'),
     login_port=dict(type='int'),
@@ -163,7 +164,7 @@ def _lock(module, profile, exclusive, only_if_exists=False):
     is lost; they also remove the temporary files of killed runs. Readers take it shared. With
     ``only_if_exists`` a missing file is not locked (a run that will only report it must leave no lock file).
     """
-    path = module.params.get('path')
+    path = getattr(profile, 'path', None) or module.params.get('path')  # postfix, msmtp: a default path
     if not isinstance(profile, FileProfile) or not path:
         return None
     if only_if_exists and not os.path.exists(path):
@@ -223,7 +224,7 @@ def _apply(module, profile, settings, snapshot):
     warnings = []
     if state == 'present' and not snapshot.exists and not params.get('create'):
         _fail(module, '%s does not exist (use create: true to create it); nothing was changed'
-              % (params.get('path') or 'the store'))
+              % (getattr(profile, 'path', None) or params.get('path') or 'the store'))
 
     keep_stored = update_password in KEEP_STORED
     stored_password = (snapshot.stored or {}).get('password')
@@ -268,11 +269,12 @@ def _apply(module, profile, settings, snapshot):
             _fail(module, msg if 'nothing was changed' in msg else 'writing the settings failed: %s' % msg)
     result['changed'] = plan.changed
 
-    path = params.get('path')
+    path = getattr(profile, 'path', None) or params.get('path')
     if isinstance(profile, FileProfile) and path and (snapshot.exists or plan.changed) and state == 'present':
         result['changed'] = apply_file_attributes(module, path, result['changed'])
         if plan.changed:
-            warning = _password_warning(module, path, plan)
+            # the file that holds the password (postfix: the SASL map, not main.cf)
+            warning = _password_warning(module, getattr(profile, 'password_file', None) or path, plan)
             if warning:
                 warnings.append(warning)
 

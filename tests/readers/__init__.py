@@ -571,6 +571,111 @@ DOTENV_READERS = {
 }
 
 
+# --------------------------------------------------------------------------- Postfix (postconf, postmap), msmtp
+
+POSTCONF = "/usr/sbin/postconf"
+POSTMAP = "/usr/sbin/postmap"
+MSMTP = "/usr/bin/msmtp"
+
+
+def _tool(path, package):
+    if not os.access(path, os.X_OK):
+        raise ReaderMissing("%s is missing: install Debian %s (scripts/system-deps.sh)" % (path, package))
+    return path
+
+
+def _aged(path):
+    # Postfix naps (0.3 s at a time, up to ~2 s) before reading a main.cf modified within the last second
+    past = os.stat(path).st_mtime - 10
+    os.utime(path, (past, past))
+
+
+def _postconf_dump(output):
+    values = {}
+    for line in output.decode("utf-8").splitlines():
+        name, sep, value = line.partition(" = ")
+        if not sep and line.endswith(" ="):
+            name, value = line[:-2], ""
+        values[name] = value
+    return values
+
+
+def postfix_many(texts, expand=True):
+    """Postfix's reading of each ``main.cf`` text: ``postconf -c DIR -n [-x]`` (every parameter the file sets).
+
+    ``expand`` (default): values after ``$name`` expansion (``postconf -x``), as the daemons use them.
+    postconf prints values with runs of whitespace folded to one space. Unreadable when Postfix refuses the
+    file (``postconf`` exits non-zero: "missing '=' after attribute name", ...).
+    """
+    postconf = _tool(POSTCONF, "postfix")
+    results = []
+    with _Files(texts, "conf") as files:
+        for index, path in enumerate(files.paths):
+            directory = os.path.join(files.dir, "postfix%d" % index)
+            os.mkdir(directory)
+            os.replace(path, os.path.join(directory, "main.cf"))
+            open(os.path.join(directory, "master.cf"), "w").close()
+            _aged(os.path.join(directory, "main.cf"))
+            done = _run([postconf, "-c", directory, "-nx" if expand else "-n"])
+            if done.returncode != 0:
+                results.append(Unreadable(done.stderr.decode("utf-8", "replace").strip()))
+                continue
+            values = _postconf_dump(done.stdout)
+            values.pop("config_directory", None)  # postconf -c adds it
+            results.append(values)
+    return results
+
+
+def postfix(text, expand=True):
+    return _one(postfix_many, text, expand=expand)
+
+
+def postfix_map(table, config_dir):
+    """What Postfix's daemons read from a compiled lookup table: ``postmap -c DIR -s TYPE:FILE``, as a dict.
+
+    (Keys come back folded to lower case, as postmap stores them.) Unreadable when postmap cannot open it.
+    """
+    postmap = _tool(POSTMAP, "postfix")
+    done = _run([postmap, "-c", config_dir, "-s", table])
+    if done.returncode != 0:
+        raise Unreadable(done.stderr.decode("utf-8", "replace").strip())
+    entries = {}
+    for line in done.stdout.decode("utf-8").splitlines():
+        key, _sep, value = line.partition("\t")
+        entries[key] = value
+    return entries
+
+
+def msmtp_many(texts, account="default", env=None):
+    """msmtp 1.8's reading of one account: ``msmtp --pretend -C FILE -a ACCOUNT`` (nothing is sent).
+
+    Returns ``{setting: value}`` as msmtp prints it (``host``, ``port``, ``tls``, ``tls_starttls``,
+    ``tls_trust_file``, ``tls_certcheck``, ``auth``, ``user``, ``from``...); msmtp prints the password as
+    ``*`` when one is set (prove a password with a real login instead), ``(not set)`` for unset values. The
+    file is written 0600 (msmtp refuses user files that others may read). Unreadable when msmtp refuses the
+    file or the account. ``passwordeval`` commands run (``env`` is their environment).
+    """
+    msmtp = _tool(MSMTP, "msmtp")
+    results = []
+    with _Files(texts, "msmtprc") as files:
+        for path in files.paths:
+            os.chmod(path, 0o600)
+            done = _run([msmtp, "--pretend", "-C", path, "-a", account],
+                        env=dict(env or {}, HOME=files.dir))
+            if done.returncode != 0:
+                results.append(Unreadable(done.stderr.decode("utf-8", "replace").strip()))
+                continue
+            values = {}
+            for line in done.stdout.decode("utf-8").splitlines():
+                name, sep, value = line.partition(" = ")
+                if sep:
+                    values[name] = value
+            results.append(values)
+    return results
+
+
+def msmtp(text, account="default", env=None):
+    return _one(msmtp_many, text, account=account, env=env)
 # --------------------------------------------------------------------------- GitLab, Alertmanager, Synapse
 
 
@@ -627,15 +732,91 @@ def alertmanager(text):
 
 def synapse_many(texts):
     """What Synapse sends mail with, per homeserver.yaml text (see synapse_email.read_email)."""
+    import yaml
+
     from readers.synapse_email import SynapseConfigError, read_email
     results = []
     for text in texts:
         try:
             results.append(read_email(text))
-        except SynapseConfigError as exc:
-            results.append(Unreadable(str(exc)))
+        except (SynapseConfigError, yaml.YAMLError) as exc:  # Synapse would not start
+            results.append(Unreadable("%s: %s" % (type(exc).__name__, exc)))
     return results
 
 
 def synapse(text):
     return _one(synapse_many, text)
+
+
+def postfix_relay_many(payloads):
+    """What the Postfix SMTP client sends to the relay: per ``app: postfix`` plan payload (main.cf text + map
+    source), ``{'relayhost': ..., 'credentials': 'user:password' or None}``.
+
+    ``postconf -xh relayhost`` on the written main.cf, the map source compiled by ``postmap`` (type from the
+    payload), then ``postmap -q`` with the key the SMTP client derives from relayhost (``[host]:port``). The map
+    is compiled in the reader's directory (the payload names the host's map path). Unreadable when Postfix
+    refuses main.cf or postmap the map.
+    """
+    postconf = _tool(POSTCONF, "postfix")
+    postmap = _tool(POSTMAP, "postfix")
+    results = []
+    with _Files([payload["text"] for payload in payloads], "conf") as files:
+        for index, (path, payload) in enumerate(zip(files.paths, payloads)):
+            directory = os.path.join(files.dir, "postfix%d" % index)
+            os.mkdir(directory)
+            os.replace(path, os.path.join(directory, "main.cf"))
+            open(os.path.join(directory, "master.cf"), "w").close()
+            _aged(os.path.join(directory, "main.cf"))
+            done = _run([postconf, "-c", directory, "-xh", "relayhost"])
+            if done.returncode != 0:
+                results.append(Unreadable(done.stderr.decode("utf-8", "replace").strip()))
+                continue
+            relayhost = done.stdout.decode("utf-8").rstrip("\n")
+            source = os.path.join(directory, "sasl_passwd")
+            with open(source, "wb") as handle:
+                handle.write((payload.get("final_map") or payload.get("map_text") or "").encode("utf-8"))
+            table = "%s:%s" % (payload.get("map_type") or "hash", source)
+            done = _run([postmap, "-c", directory, table])
+            if done.returncode != 0:
+                results.append(Unreadable(done.stderr.decode("utf-8", "replace").strip()))
+                continue
+            done = _run([postmap, "-c", directory, "-q", relayhost, table])
+            credentials = done.stdout.decode("utf-8").rstrip("\n") if done.returncode == 0 else None
+            results.append({"relayhost": relayhost, "credentials": credentials})
+    return results
+
+
+def msmtp_login_many(texts, account="default"):
+    """The user name and password msmtp SENDS for ``account``: ``{'user': ..., 'password': ...}`` per text.
+
+    ``msmtp --pretend`` masks the password, so this reader lets msmtp log in: an account ``mailops_reader``
+    appended to the text inherits ``account`` (``account mailops_reader : ACCOUNT``) and only points it at a
+    loopback SMTP sandbox (STARTTLS, AUTH PLAIN offered, every login refused); ``msmtp --debug`` shows the
+    ``AUTH PLAIN`` line it sent, decoded here. ``password`` is None when msmtp has no password for the account
+    ("needs a password"). Unreadable when msmtp refuses the file or the account. Nothing is delivered.
+    """
+    import base64
+
+    from smtp_sandbox import SmtpSandbox
+
+    msmtp = _tool(MSMTP, "msmtp")
+    results = []
+    with SmtpSandbox(security="starttls", failure="auth_failed_gmail") as sandbox:
+        reader_account = ("\naccount mailops_reader : %s\nhost %s\nport %d\ntls on\ntls_starttls on\n"
+                          "tls_trust_file\ntls_certcheck off\nauth plain\nfrom reader@example.invalid\n"
+                          % (account, sandbox.host, sandbox.port))
+        with _Files([text + reader_account for text in texts], "msmtprc") as files:
+            for path in files.paths:
+                os.chmod(path, 0o600)
+                done = _run([msmtp, "--debug", "-C", path, "-a", "mailops_reader", "rcpt@example.invalid"],
+                            stdin=b"Subject: reader\n\nx\n", env={"HOME": files.dir})
+                output = (done.stdout + done.stderr).decode("utf-8", "replace")
+                sent = [line for line in output.splitlines() if line.startswith("--> AUTH PLAIN ")]
+                if sent:
+                    _authzid, user, password = base64.b64decode(sent[0].split()[-1]).decode("utf-8").split("\0")
+                    results.append({"user": user, "password": password})
+                elif "needs a password" in output:
+                    results.append({"user": None, "password": None})
+                else:
+                    results.append(Unreadable(output.strip().splitlines()[-1] if output.strip() else "failed"))
+    return results

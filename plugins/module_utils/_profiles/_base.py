@@ -138,6 +138,12 @@ def store_class(fmt):
     if fmt == 'php':
         from ansible_collections.mailops.smtp.plugins.module_utils._store_php import PhpStore
         return PhpStore
+    if fmt == 'msmtprc':
+        from ansible_collections.mailops.smtp.plugins.module_utils._store_msmtprc import MsmtprcStore
+        return MsmtprcStore
+    if fmt == 'postconf':
+        from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import PostconfStore
+        return PostconfStore
     if fmt == 'ruby':
         from ansible_collections.mailops.smtp.plugins.module_utils._store_ruby import RubyStore
         return RubyStore

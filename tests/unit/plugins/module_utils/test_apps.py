@@ -206,6 +206,9 @@ TARGETS = [
     ('gitlab', {}, None, dict(from_name=True, validate=True, none=True)),
     ('synapse', {}, ('synapse', 'homeserver.yaml'), dict(from_name=True, none=True)),
     ('synapse', {}, None, dict(from_name=True, none=True)),
+    ('msmtp', {}, ('msmtp', 'msmtprc'), dict(validate=True, none=True)),
+    ('msmtp', {'account': 'relay'}, ('msmtp', 'msmtprc'), dict(validate=True, none=True)),
+    ('msmtp', {'account': 'company'}, ('msmtp', 'msmtprc'), dict(validate=True, none=True)),
 ]
 
 secret_text = st.text(alphabet=st.characters(blacklist_categories=('Cs', 'Cc'),
@@ -289,7 +292,7 @@ def test_profile_writes_what_it_reads_back_and_is_idempotent(app, params, fixtur
 
 def test_every_file_profile_is_registered():
     assert set(PROFILES) == {'grafana', 'gitea', 'nextcloud', 'mattermost', 'redmine', 'discourse', 'dotenv',
-                             'generic', 'alertmanager', 'gitlab', 'synapse'}
+                             'generic', 'alertmanager', 'gitlab', 'synapse', 'msmtp', 'postfix'}
 
 
 def test_every_profile_file_is_registered_under_its_own_name():

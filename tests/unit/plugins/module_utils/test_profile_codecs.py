@@ -510,3 +510,12 @@ def test_secrets_hidden_are_the_value_the_app_reads_and_the_file_text(raw, secre
     profile = make('gitea')
     store = profile.parse(GITEA_BASE + 'PASSWD = %s\n' % raw)
     assert profile.stored_secrets(store, ('mailer', 'PASSWD')) == secrets
+
+
+@pytest.mark.parametrize('literal', ['"a$\U000fc3e2b"', '"$\u00e9t\u00e9"', '"{$x}"'])
+def test_nextcloud_interpolating_strings_are_refused_not_misread(literal):
+    """PHP interpolates "$name" where name may start with any non-ASCII character (astral ones too)."""
+    text = "<?php\n$CONFIG = array (\n  'mail_smtphost' => 'h',\n  'mail_smtppassword' => %s,\n);\n" % literal
+    assert readers.nextcloud(text)['mail_smtppassword'] != literal[1:-1]
+    with pytest.raises(StoreError):
+        info(make('nextcloud'), text)
