@@ -120,7 +120,10 @@ def parse_relayhost(value):
     if not match:
         return None
     if match.group(1) is not None:
-        return match.group(1), int(match.group(2)) if match.group(2) else 25, True
+        host = match.group(1)
+        if host.lower().startswith('ipv6:'):  # Postfix also accepts [ipv6:2001:db8::1]
+            host = host[5:]
+        return host, int(match.group(2)) if match.group(2) else 25, True
     return match.group(3), int(match.group(4)) if match.group(4) else 25, False
 
 
@@ -168,9 +171,6 @@ class PostfixProfile(FileProfile):
         if settings.from_name is not None:
             raise self.unsupported('from_name', 'Postfix cannot set a sender name (it keeps the name the '
                                    'sending program wrote)')
-        if settings.main.is_ip and ':' in settings.host:
-            raise self.unsupported('server', 'this profile writes relayhost for host names and IPv4 addresses '
-                                   'only (an IPv6 relay needs Postfix\'s [ipv6:...] form)')
 
     # -- Postfix's own tools on the host
     def _tool(self, name):
