@@ -57,6 +57,7 @@ __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import STORE_SPELLING, store_get
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK
 
 __all__ = ('AppProfile', 'FileProfile', 'KEEP_STORED', 'Plan', 'Snapshot', 'keep_password', 'store_class',
@@ -289,6 +290,8 @@ class FileProfile(AppProfile):
 
         ``option`` is the module option the value comes from, named in the codec's refusal (default: the key).
         """
+        if isinstance(value, Computed):
+            return  # the stored text itself, kept (update_password: on_create): the app computes it at start-up
         codec = self.codec(path)
         current = codec.load(store, path)
         if current == value and type(current) is type(value):

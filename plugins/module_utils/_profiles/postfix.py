@@ -120,7 +120,10 @@ def parse_relayhost(value):
     if not match:
         return None
     if match.group(1) is not None:
-        return match.group(1), int(match.group(2)) if match.group(2) else 25, True
+        host = match.group(1)
+        if host.lower().startswith('ipv6:'):  # Postfix also accepts [ipv6:2001:db8::1]
+            host = host[5:]
+        return host, int(match.group(2)) if match.group(2) else 25, True
     return match.group(3), int(match.group(4)) if match.group(4) else 25, False
 
 
@@ -168,26 +171,27 @@ class PostfixProfile(FileProfile):
         if settings.from_name is not None:
             raise self.unsupported('from_name', 'Postfix cannot set a sender name (it keeps the name the '
                                    'sending program wrote)')
-        if settings.main.is_ip and ':' in settings.host:
-            raise self.unsupported('server', 'this profile writes relayhost for host names and IPv4 addresses '
-                                   'only (an IPv6 relay needs Postfix\'s [ipv6:...] form)')
 
     # -- Postfix's own tools on the host
     def _tool(self, name):
+        if self.module is None:  # planning without a host (unit tests of the mapping)
+            raise StoreError('postfix: %s cannot run without a module' % name)
         path = self.module.get_bin_path(name, opt_dirs=['/usr/sbin', '/usr/local/sbin'])
         if not path:
             raise StoreError('postfix: %s is not installed on this host (is Postfix?)' % name)
         return path
 
     def _postconf(self, flags, name):
-        rc, out, err = self.module.run_command([self._tool('postconf'), '-c', self.config_dir, flags, name])
+        postconf = self._tool('postconf')
+        rc, out, err = self.module.run_command([postconf, '-c', self.config_dir, flags, name])
         if rc != 0:
             detail = (err or out).strip()
             raise StoreError('postfix: postconf -c %s %s %s failed: %s' % (self.config_dir, flags, name, detail))
         return out.rstrip('\n')
 
     def _postmap_query(self, key, table):
-        rc, out, err = self.module.run_command([self._tool('postmap'), '-c', self.config_dir, '-q', key, table])
+        postmap = self._tool('postmap')
+        rc, out, err = self.module.run_command([postmap, '-c', self.config_dir, '-q', key, table])
         if rc == 1:
             return None
         if rc != 0:
@@ -197,7 +201,8 @@ class PostfixProfile(FileProfile):
     def _postmap(self, table):
         if table.startswith('texthash:'):
             return  # read from the source file itself: nothing to compile
-        rc, out, err = self.module.run_command([self._tool('postmap'), '-c', self.config_dir, table])
+        postmap = self._tool('postmap')
+        rc, out, err = self.module.run_command([postmap, '-c', self.config_dir, table])
         if rc != 0:
             raise StoreError('postfix: postmap %s failed: %s' % (table, (err or out).strip()))
 
@@ -294,8 +299,12 @@ class PostfixProfile(FileProfile):
 
     # -- planning
     def plan(self, snapshot, settings, state, update_password):
-        handle = snapshot.handle or dict(text='', relayhost=None, map_error=None, map_type=None, map_path=None,
-                                         map_text=None, compiled=None, source_value=None)
+        handle = snapshot.handle
+        if not isinstance(handle, dict):  # main.cf text only (no read() on a host): no map, nothing compiled
+            text = handle or ''
+            handle = dict(text=text, relayhost=self._literal(PostconfStore.parse(text), 'relayhost', False),
+                          map_error=None, map_type=None, map_path=None, map_text=None, compiled=None,
+                          source_value=None)
         old_text = handle['text']
         store = PostconfStore.parse(old_text)
         if handle['map_path'] is None and handle['map_error'] is None:

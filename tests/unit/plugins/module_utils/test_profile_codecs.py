@@ -510,3 +510,24 @@ def test_secrets_hidden_are_the_value_the_app_reads_and_the_file_text(raw, secre
     profile = make('gitea')
     store = profile.parse(GITEA_BASE + 'PASSWD = %s\n' % raw)
     assert profile.stored_secrets(store, ('mailer', 'PASSWD')) == secrets
+
+
+@pytest.mark.parametrize('literal', ['"a$\U000fc3e2b"', '"$\u00e9t\u00e9"', '"{$x}"'])
+def test_nextcloud_interpolating_strings_are_refused_not_misread(literal):
+    """PHP interpolates "$name" where name may start with any non-ASCII character (astral ones too)."""
+    text = "<?php\n$CONFIG = array (\n  'mail_smtphost' => 'h',\n  'mail_smtppassword' => %s,\n);\n" % literal
+    assert readers.nextcloud(text)['mail_smtppassword'] != literal[1:-1]
+    with pytest.raises(StoreError):
+        info(make('nextcloud'), text)
+
+
+def test_on_create_keeps_a_stored_password_grafana_computes_byte_identical():
+    text = (GRAFANA_BASE + 'password = $__file{/run/secrets/smtp}\nskip_verify = false\n'
+            'startTLS_policy = MandatoryStartTLS\n')
+    profile = make('grafana')
+    settings = desired(server='tls://mail.example.com:587', username='bob', auth=True)
+    plan = plan_text(profile, text, settings, update_password='on_create')
+    assert plan.changed is False and plan.payload == text
+    # with update_password: always and a literal password, the reference is replaced by the password given
+    plan = plan_text(profile, text, desired(server='tls://mail.example.com:587', username='bob', password='lit'))
+    assert 'password = lit\n' in plan.payload
