@@ -256,6 +256,10 @@ def _analyse_value(entry, rest):
     if body.startswith("#"):
         entry.tail = body
         return
+    if "\t" in ws and body and not body.startswith("#"):
+        entry.kind = "unsupported"
+        entry.problem = "a tab before the value, which YAML readers reject"
+        return
     if _YAML_BREAKS.search(body):
         entry.kind = "unsupported"
         entry.problem = "a Unicode line break (NEL, LS or PS), which YAML readers treat as a new line"
@@ -282,6 +286,9 @@ def _analyse_value(entry, rest):
             end = len(text)
             if first in ",]}" or ": " in text or ":\t" in text or text.endswith(":"):
                 raise _Unsupported("a plain scalar that YAML reads as a flow indicator or a nested mapping")
+            if "\t" in text:
+                raise _Unsupported("a tab inside a plain scalar, which PyYAML rejects (Synapse, Alertmanager "
+                                   "tooling)")
             value = resolve_plain(text)
             if isinstance(value, str):
                 value = PlainScalar(value)
