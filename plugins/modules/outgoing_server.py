@@ -51,12 +51,9 @@ attributes:
       corruption.
     support: full
 options:
-  server:
-    description:
-      - Required when O(state=present).
   state:
     description:
-      - V(present) writes the settings (after a successful test).
+      - V(present) writes the settings (after a successful test); O(server) is required then.
       - V(absent) removes the keys the profile owns from the file (no test).
     type: str
     choices: [present, absent]

@@ -16,7 +16,7 @@ description:
     model's terms, the password masked.
   - With O(test), tests the STORED settings with a real SMTP dialogue and returns the result.
   - With the desired settings (O(server) and the other settings), returns RV(drift), the list of settings
-    whose stored value differs.
+    whose stored value differs. Without O(server), no drift is computed.
   - Never changes anything.
 author:
   - mailops.smtp maintainers (@mailops)
@@ -36,9 +36,6 @@ attributes:
   platform:
     platforms: posix
 options:
-  server:
-    description:
-      - The desired server. When given, RV(drift) compares the stored settings with the desired ones.
   validate_certs:
     description:
       - The desired certificate check (V(true) when O(server) is given and this is not).
