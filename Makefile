@@ -56,7 +56,7 @@ sanity: venv
 	scripts/sanity.sh
 
 units: venv collection
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/smtp_sandbox
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/smtp_sandbox tests/readers
 
 integration: venv collection system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/integration

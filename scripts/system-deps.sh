@@ -7,6 +7,7 @@
 #   mariadb-server (the coreBOS store), chromium (report rendering), shellcheck (ansible-test sanity),
 #   golang-go + golang-gopkg-ini.v1-dev (go-ini, the reader of Grafana and Gitea),
 #   ruby + ruby-dotenv (Psych/ERB for Redmine, gitlab.rb, Ruby dotenv),
+#   systemd (its environment.d generator: systemd's own env-file parser, for the dotenv systemd dialect),
 #   postfix + postfix-lmdb + dovecot-core (a real relay client and a real submission server),
 #   msmtp (its own config reader), prometheus-alertmanager (amtool check-config).
 # Services these packages would start at install time are held back (policy-rc.d): the tests start their own
@@ -29,6 +30,7 @@ requirements=(
     "golang-gopkg-ini.v1-dev:test -d /usr/share/gocode/src/gopkg.in/ini.v1"
     "ruby:command -v ruby"
     "ruby-dotenv:ruby -e 'require \"dotenv\"'"
+    "systemd:test -x /usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator"
     "postfix:test -x /usr/sbin/postconf"
     "postfix-lmdb:test -e /usr/lib/postfix/postfix-lmdb.so || ls /usr/lib/postfix/*lmdb* >/dev/null 2>&1"
     "dovecot-core:test -x /usr/sbin/dovecot"

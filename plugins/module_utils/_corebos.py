@@ -22,8 +22,8 @@ Other ``server_type`` rows (``ftp_backup``, ``local_backup``) share the table an
 here reads or writes them.
 
 The ``login_*`` options are in ``_outgoing.STORE_ARGS`` (documented by the ``mailops.smtp.app_store`` doc
-fragment). ``CorebosProfile`` implements the ``_apps.AppProfile`` interface; its ``Snapshot.exists`` means
-"the vtiger_systems table is there" (the store, like a file), and ``Snapshot.stored`` is None when the
+fragment). ``CorebosProfile`` implements the ``_profiles._base.AppProfile`` interface; its ``Snapshot.exists``
+means "the vtiger_systems table is there" (the store, like a file), and ``Snapshot.stored`` is None when the
 table has no email row (a fresh install), so the first run inserts the row without ``create``.
 """
 
@@ -36,7 +36,7 @@ import os
 import re
 import traceback
 
-from ansible_collections.mailops.smtp.plugins.module_utils._apps import AppProfile, Plan, Snapshot
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import AppProfile, Plan, Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, MODEL_KEYS
 
@@ -825,7 +825,7 @@ class CoreBOSStore(object):
 
 
 # --------------------------------------------------------------------------------------------------
-# The app profile (interface: _apps.py)
+# The app profile (interface: _profiles/_base.py)
 # --------------------------------------------------------------------------------------------------
 
 def _model_only(decoded):

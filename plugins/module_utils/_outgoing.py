@@ -18,7 +18,8 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.mailops.smtp.plugins.module_utils._apps import APPS, KEEP_STORED, FileProfile, get_profile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import KEEP_STORED, FileProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._files import apply_file_attributes

@@ -8,11 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.mailops.smtp.plugins.module_utils._apps import (
-    PROFILES,
-    Snapshot,
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import PROFILES, get_profile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
     format_from,
-    get_profile,
     parse_from,
     split_host_port,
 )
@@ -277,3 +276,14 @@ def test_profile_writes_what_it_reads_back_and_is_idempotent(app, params, fixtur
 def test_every_file_profile_is_registered():
     assert set(PROFILES) == {'grafana', 'gitea', 'nextcloud', 'mattermost', 'redmine', 'discourse', 'dotenv',
                              'generic'}
+
+
+def test_every_profile_file_is_registered_under_its_own_name():
+    """Adding an app is one file in _profiles/ plus one registry line: a file without its line is caught here."""
+    from ansible_collections.mailops.smtp.plugins.module_utils import _profiles
+    folder = os.path.dirname(_profiles.__file__)
+    files = sorted(name[:-3] for name in os.listdir(folder) if name.endswith('.py') and not name.startswith('_'))
+    assert files == sorted(PROFILES)
+    for app, cls in PROFILES.items():
+        assert cls.name == app
+        assert cls.__module__.endswith('._profiles.%s' % app)

@@ -1,0 +1,298 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The base of every app profile: ``AppProfile`` (the interface), ``FileProfile`` (one file through a store).
+
+One profile class per ``app`` value, one file per app in this package, registered in ``_registry.py``
+(``get_profile(app)`` returns the class). How to add an app: ``/docs/apps.md`` and the registry's docstring.
+
+The profile interface (shared by the file profiles here and the database-backed coreBOS profile in
+``_corebos.py``; ``_outgoing.run()`` drives it in this order and never touches a store itself)::
+
+    class SomeProfile(AppProfile):
+        name = 'someapp'                 # the ``app`` option value
+        multiple_servers = False         # True when the app stores several ``;``-separated servers
+
+        def __init__(self, module, params):
+            # Keep the store options (path, format, keys, values, environment, login_*, create, backup...).
+            # No I/O here.
+
+        def check(self, settings, state):
+            # Before any I/O: raise SettingsError(option, "<app> cannot store <setting> ...") for every
+            # setting the app cannot store (naming the app AND the setting), and for store options that
+            # are missing or contradict each other. Never drop a setting silently.
+
+        def read(self):
+            # Read the store; return a Snapshot. Raise StoreError (message names the store, never quotes a
+            # secret) when it is unreadable or malformed. A missing file/row is not an error:
+            # Snapshot(exists=False, stored=None).
+
+        def plan(self, snapshot, settings, state, update_password):
+            # Pure computation, no I/O: return a Plan saying what commit() would write. ``settings`` is a
+            # _settings.Settings (its password already resolved by _outgoing for update_password:
+            # on_create), or None for state=absent. Plan.changed is True only when the stored values
+            # differ. Plan.before/Plan.after are the diff texts (or dicts) with every password MASKED.
+
+        def commit(self, plan):
+            # Write what plan() computed (only called when plan.changed and not in check mode).
+            # Atomic; keeps mode/owner/SELinux context (files) or one transaction (database).
+            # Return a dict of extra return values, e.g. {'backup_file': path}.
+
+``Snapshot``: ``exists`` (the file/row exists), ``stored`` (UNMASKED model dict from
+``_settings.stored_model()``, or None when nothing is configured), ``secrets`` (secrets read from the
+store: _outgoing adds them to ``module.no_log_values``), ``handle`` (profile-private: text, parsed store,
+row...).  ``Plan``: ``changed``, ``before``, ``after`` (masked diff material), ``before_header``,
+``after_header``, ``stored_after`` (UNMASKED model dict after the write, or None), ``payload``
+(profile-private), ``warnings`` (list of strings).
+
+File profiles subclass ``FileProfile`` and only describe their mapping: ``store_format``, ``extract(store)``
+(store -> model dict), ``apply(store, settings)`` (model -> store, via ``self.put``/``self.drop``),
+``remove(store)`` and ``secret_paths``.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import STORE_SPELLING, store_get
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK
+
+__all__ = ('AppProfile', 'FileProfile', 'KEEP_STORED', 'Plan', 'Snapshot', 'keep_password', 'store_class',
+           'store_get')
+
+
+class Snapshot(object):
+    """What ``AppProfile.read()`` found."""
+
+    def __init__(self, exists, stored, secrets=(), handle=None):
+        self.exists = exists
+        self.stored = stored
+        self.secrets = [secret for secret in secrets if secret]
+        self.handle = handle
+
+
+class Plan(object):
+    """What ``AppProfile.commit()`` would do (computed without I/O)."""
+
+    def __init__(self, changed, before=None, after=None, stored_after=None, payload=None,
+                 before_header=None, after_header=None, warnings=None):
+        self.changed = changed
+        self.before = before
+        self.after = after
+        self.stored_after = stored_after
+        self.payload = payload
+        self.before_header = before_header
+        self.after_header = after_header
+        self.warnings = list(warnings or [])
+
+
+class AppProfile(object):
+    """Base class of every profile (see the module docstring for the interface)."""
+
+    name = None
+    multiple_servers = False
+
+    def __init__(self, module, params):
+        self.module = module
+        self.params = params
+
+    def unsupported(self, setting, why):
+        return SettingsError(setting, '%s: %s cannot store this setting: %s' % (setting, self.name, why))
+
+    def check(self, settings, state):
+        if settings is not None and len(settings.servers) > 1 and not self.multiple_servers:
+            raise self.unsupported('server', 'it takes one server, not several separated by ";"')
+
+    def read(self):
+        raise NotImplementedError
+
+    def plan(self, snapshot, settings, state, update_password):
+        raise NotImplementedError
+
+    def commit(self, plan):
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- stores
+
+
+def store_class(fmt):
+    """The store class for a format (imported here, statically, so Ansible ships it with the module)."""
+    if fmt == 'ini':
+        from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore
+        return IniStore
+    if fmt == 'json':
+        from ansible_collections.mailops.smtp.plugins.module_utils._store_json import JsonStore
+        return JsonStore
+    if fmt == 'yaml':
+        from ansible_collections.mailops.smtp.plugins.module_utils._store_yaml import YamlStore
+        return YamlStore
+    if fmt == 'env':
+        from ansible_collections.mailops.smtp.plugins.module_utils._store_env import EnvStore
+        return EnvStore
+    if fmt == 'php':
+        from ansible_collections.mailops.smtp.plugins.module_utils._store_php import PhpStore
+        return PhpStore
+    raise SettingsError('format', 'format: %r is not one of ini, json, yaml, env, php' % (fmt,))
+
+
+class FileProfile(AppProfile):
+    """A profile whose settings live in one file, edited surgically through a store."""
+
+    store_format = None
+    secret_paths = ()
+    store_options = {}
+    value_codec = STORE_SPELLING  # the codec of every key that ``codecs`` does not name
+    codecs = {}  # key path (tuple) -> Codec, for keys the app reads differently from the others
+
+    def __init__(self, module, params):
+        super(FileProfile, self).__init__(module, params)
+        self.path = params.get('path')
+        self._parsed = {}
+
+    def check(self, settings, state):
+        super(FileProfile, self).check(settings, state)
+        if not self.path:
+            raise SettingsError('path', 'path: app=%s needs the path of its configuration file' % self.name)
+
+    def fmt(self):
+        return self.store_format
+
+    def parse(self, text):
+        return store_class(self.fmt()).parse(text, **self.store_options)
+
+    def _keep(self, text, store):
+        """Remember an unmodified ``store`` parsed from ``text`` so that one later ``_take(text)`` reuses it."""
+        self._parsed[text] = store
+
+    def _take(self, text):
+        """A store parsed from ``text`` that nobody else holds: a kept one (used once), else a fresh parse."""
+        store = self._parsed.pop(text, None)
+        return store if store is not None else self.parse(text)
+
+    # -- reading
+    def read(self):
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import read_text
+        text = read_text(self.path)
+        if text is None:
+            return Snapshot(False, None, handle=None)
+        try:
+            store = self.parse(text)
+            stored = self.extract(store)
+        except StoreError as exc:
+            raise StoreError('%s: cannot parse %s as %s: %s' % (self.name, self.path, self.fmt(), exc)) from None
+        secrets = []
+        for path in self.secret_paths_for(store):
+            value = self.get(store, path)
+            if isinstance(value, str) and value:
+                secrets.append(value)
+        self._keep(text, store)  # read-only use so far: plan() or masked() takes it instead of parsing again
+        return Snapshot(True, stored, secrets=secrets, handle=text)
+
+    # -- planning
+    def plan(self, snapshot, settings, state, update_password):
+        old_text = snapshot.handle if snapshot.exists else ''
+        store = self._take(old_text)
+        self._changes = []
+        if state == 'absent':
+            if snapshot.exists:
+                self.remove(store)
+        else:
+            self.apply(store, settings, snapshot.stored or {}, update_password)
+        new_text = store.render()
+        del store  # at most two parsed documents alive at a time (peak memory on large files)
+        changed = (new_text != old_text) or (state != 'absent' and not snapshot.exists)
+        if not snapshot.exists and state == 'absent':
+            changed = False
+            new_text = old_text
+        if state != 'absent' and not changed:
+            stored_after = snapshot.stored
+        else:
+            after_store = self.parse(new_text)
+            stored_after = self.extract(after_store)
+            self._keep(new_text, after_store)  # only read by extract(): masked(new_text) below takes it
+        secrets = list(snapshot.secrets)
+        if settings is not None and settings.password:
+            secrets.append(settings.password)
+        # "after" first: it takes (and frees) the store kept above before "before" parses the old text again
+        after = self.masked(new_text, secrets) if (changed or snapshot.exists) else ''
+        before = self.masked(old_text, secrets) if snapshot.exists else ''
+        self._parsed.clear()
+        return Plan(changed, before=before, after=after, stored_after=stored_after, payload=new_text,
+                    before_header='%s (before)' % self.path if snapshot.exists else '%s (absent)' % self.path,
+                    after_header='%s (after)' % self.path)
+
+    def masked(self, text, secrets):
+        """``text`` with every password replaced by ``********`` (through the store, then literally)."""
+        if not text:
+            return text
+        store = self._take(text)
+        for path in self.secret_paths_for(store):
+            value = store_get(store, path)
+            if value:
+                store.set(tuple(path), MASK)
+        result = store.render()
+        for secret in sorted(set(s for s in secrets if s and len(s) > 0), key=len, reverse=True):
+            result = result.replace(secret, MASK)
+        return result
+
+    def secret_paths_for(self, store):
+        return list(self.secret_paths)
+
+    # -- writing
+    def commit(self, plan):
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import write_text
+        return write_text(self.module, self.path, plan.payload, backup=bool(self.params.get('backup')))
+
+    # -- mapping helpers used by subclasses: every stored value goes through the key's codec
+    def codec(self, path):
+        """The codec of the key at ``path``."""
+        return self.codecs.get(tuple(path), self.value_codec)
+
+    def get(self, store, path):
+        """What the app reads at ``path`` (the codec's ``decode``), None when the key is missing."""
+        return self.codec(path).load(store, path)
+
+    def put(self, store, path, value, option=None):
+        """Make the app read ``value`` at ``path``; nothing changes when it already does (byte-identical file).
+
+        ``option`` is the module option the value comes from, named in the codec's refusal (default: the key).
+        """
+        codec = self.codec(path)
+        current = codec.load(store, path)
+        if current == value and type(current) is type(value):
+            return
+        codec.save(store, path, codec.encode(value, option or str(path[-1]), self.name))
+
+    def drop(self, store, path):
+        if store_get(store, path) is not None:
+            store.delete(tuple(path))
+
+    # -- to implement
+    def extract(self, store):
+        raise NotImplementedError
+
+    def apply(self, store, settings, stored, update_password):
+        raise NotImplementedError
+
+    def remove(self, store):
+        raise NotImplementedError
+
+    # -- shared checks
+    def require_one_of_auth_user(self, settings):
+        """For apps that authenticate exactly when a user name is set."""
+        if settings.username and not settings.auth:
+            raise self.unsupported('auth', 'it authenticates whenever a user name is set, so auth: false '
+                                   'cannot be stored with a username')
+
+
+KEEP_STORED = ('on_create',)
+
+
+def keep_password(settings, stored, update_password):
+    """The password to write: the new one, or the stored one for update_password=on_create."""
+    if update_password in KEEP_STORED and stored.get('password'):
+        return stored.get('password')
+    return settings.password

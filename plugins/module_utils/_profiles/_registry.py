@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The app registry: ``app`` option value -> profile class.
+
+Adding an app is one file and one line here:
+
+1. ``_profiles/<app>.py``: a ``FileProfile`` subclass (see ``_base.py``) with ``name``, ``store_format``, its
+   key map (``extract``/``apply``/``remove``), ``secret_paths``, and the value codec of its keys
+   (``value_codec``/``codecs``, see ``_codec.py``): what the app itself reads, not our idea of the format.
+2. One import and one ``PROFILES`` line below. The import is static on purpose: Ansible ships only the
+   module_utils a module imports, and finds them by reading the imports.
+
+coreBOS (database-backed) lives in ``_corebos.py`` and is imported on demand by ``get_profile``.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.discourse import DiscourseProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.dotenv import DotenvProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.generic import GenericProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.gitea import GiteaProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.grafana import GrafanaProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.mattermost import MattermostProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.nextcloud import NextcloudProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.redmine import RedmineProfile
+
+PROFILES = {
+    'discourse': DiscourseProfile,
+    'dotenv': DotenvProfile,
+    'generic': GenericProfile,
+    'gitea': GiteaProfile,
+    'grafana': GrafanaProfile,
+    'mattermost': MattermostProfile,
+    'nextcloud': NextcloudProfile,
+    'redmine': RedmineProfile,
+}
+
+APPS = ('corebos',) + tuple(sorted(PROFILES))
+
+
+def get_profile(app):
+    """The profile class for ``app`` (coreBOS comes from ``_corebos.py``)."""
+    if app == 'corebos':
+        from ansible_collections.mailops.smtp.plugins.module_utils._corebos import CorebosProfile
+        return CorebosProfile
+    try:
+        return PROFILES[app]
+    except KeyError:
+        raise SettingsError('app', 'app: %r is not one of %s' % (app, ', '.join(APPS))) from None

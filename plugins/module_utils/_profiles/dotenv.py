@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""``KEY=value`` files (Django .env by default, Mastodon, twelve-factor apps)."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._mapped import MappedProfile
+
+
+DJANGO_KEYS = {
+    'host': 'EMAIL_HOST',
+    'port': 'EMAIL_PORT',
+    'username': 'EMAIL_HOST_USER',
+    'password': 'EMAIL_HOST_PASSWORD',
+    'use_tls': 'EMAIL_USE_TLS',
+    'use_ssl': 'EMAIL_USE_SSL',
+    'from': 'DEFAULT_FROM_EMAIL',
+}
+
+
+class DotenvProfile(MappedProfile):
+    """``KEY=value`` files; Django key names and ``True``/``False`` unless ``keys``/``values`` say otherwise."""
+
+    name = 'dotenv'
+    default_keys = DJANGO_KEYS
+    text_true = 'True'
+    text_false = 'False'
+
+    def __init__(self, module, params):
+        params = dict(params)
+        if params.get('format') not in (None, 'env'):
+            raise SettingsError('format', 'format: app=dotenv is always format env')
+        params['format'] = 'env'
+        super(DotenvProfile, self).__init__(module, params)

@@ -1,0 +1,15 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Any file in one of the store formats, its keys named by the ``keys`` option."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._mapped import MappedProfile
+
+
+class GenericProfile(MappedProfile):
+    name = 'generic'

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Grafana: ``[smtp]`` in grafana.ini / custom.ini, read by go-ini."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
+    join_host_port,
+    split_host_port,
+    text_bool,
+)
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
+
+
+GRAFANA_POLICY = {'starttls': 'MandatoryStartTLS', 'none': 'NoStartTLS'}
+
+
+class GrafanaProfile(FileProfile):
+    """Grafana ``[smtp]`` in grafana.ini / custom.ini (go-ini)."""
+
+    name = 'grafana'
+    store_format = 'ini'
+    section = 'smtp'
+    secret_paths = (('smtp', 'password'),)
+    owned = ('enabled', 'host', 'user', 'password', 'skip_verify', 'from_address', 'from_name', 'startTLS_policy')
+
+    def check(self, settings, state):
+        super(GrafanaProfile, self).check(settings, state)
+        if settings is None:
+            return
+        self.require_one_of_auth_user(settings)
+        if settings.security == 'tls' and settings.port != 465:
+            raise self.unsupported('security', 'Grafana does implicit TLS on port 465 only, not on port %d'
+                                   % settings.port)
+        if settings.port == 465 and settings.security != 'tls':
+            raise self.unsupported('security', 'Grafana always uses implicit TLS on port 465, so security: %s '
+                                   'is not possible there' % settings.security)
+
+    def _get(self, store, key):
+        return self.get(store, (self.section, key))
+
+    def extract(self, store):
+        host_port = self._get(store, 'host')
+        if host_port is None:
+            return None
+        host, port = split_host_port(host_port)
+        policy = self._get(store, 'startTLS_policy') or ''
+        if port == 465:
+            security = 'tls'
+        elif policy == 'NoStartTLS':
+            security = 'none'
+        else:
+            security = 'starttls'
+        user = self._get(store, 'user') or None
+        return stored_model(host=host, port=port if port is not None else 25, security=security,
+                            validate_certs=not text_bool(self._get(store, 'skip_verify'), False),
+                            auth=bool(user), username=user, password=self._get(store, 'password') or None,
+                            from_email=self._get(store, 'from_address') or None,
+                            from_name=self._get(store, 'from_name') or None)
+
+    def apply(self, store, settings, stored, update_password):
+        section = self.section
+        self.put(store, (section, 'enabled'), 'true')
+        self.put(store, (section, 'host'), join_host_port(settings.host, settings.port))
+        if settings.auth:
+            self.put(store, (section, 'user'), settings.username)
+            self.put(store, (section, 'password'), keep_password(settings, stored, update_password) or '')
+        else:
+            self.put(store, (section, 'user'), '')
+            self.put(store, (section, 'password'), '')
+        self.put(store, (section, 'skip_verify'), 'false' if settings.validate_certs else 'true')
+        if settings.from_email is not None:
+            self.put(store, (section, 'from_address'), settings.from_email)
+        if settings.from_name is not None:
+            self.put(store, (section, 'from_name'), settings.from_name)
+        if settings.security in GRAFANA_POLICY:
+            self.put(store, (section, 'startTLS_policy'), GRAFANA_POLICY[settings.security])
+
+    def remove(self, store):
+        for key in self.owned:
+            self.drop(store, (self.section, key))

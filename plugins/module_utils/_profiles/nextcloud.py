@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Nextcloud: the ``$CONFIG`` array of config/config.php."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import php_truthy, to_port
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
+
+
+NC_VAR = 'CONFIG'
+NC_NO_VERIFY = {'ssl': {'verify_peer': False, 'verify_peer_name': False, 'allow_self_signed': True}}
+
+
+class NextcloudProfile(FileProfile):
+    """Nextcloud ``config/config.php`` ``$CONFIG`` array (PHP types)."""
+
+    name = 'nextcloud'
+    store_format = 'php'
+    secret_paths = ((NC_VAR, 'mail_smtppassword'),)
+    owned = ('mail_smtpmode', 'mail_smtphost', 'mail_smtpport', 'mail_smtpsecure', 'mail_smtpauth',
+             'mail_smtpname', 'mail_smtppassword', 'mail_from_address', 'mail_domain', 'mail_smtpstreamoptions')
+
+    def check(self, settings, state):
+        super(NextcloudProfile, self).check(settings, state)
+        if settings is None:
+            return
+        if settings.security == 'none':
+            raise self.unsupported('security', 'Nextcloud always uses STARTTLS when the server offers it '
+                                   '(it cannot be turned off since Nextcloud 26); use starttls or tls')
+        if settings.from_name is not None:
+            raise self.unsupported('from_name', 'Nextcloud has no sender-name setting (it uses the instance name)')
+
+    def _get(self, store, key):
+        return self.get(store, (NC_VAR, key))
+
+    def extract(self, store):
+        host = self._get(store, 'mail_smtphost')
+        if host is None:
+            return None
+        port = to_port(self._get(store, 'mail_smtpport'))
+        secure = self._get(store, 'mail_smtpsecure') or ''
+        security = 'tls' if secure == 'ssl' else 'starttls'
+        options = self._get(store, 'mail_smtpstreamoptions')
+        validate = True
+        if isinstance(options, dict) and isinstance(options.get('ssl'), dict):
+            if options['ssl'].get('verify_peer') is False or options['ssl'].get('verify_peer_name') is False:
+                validate = False
+        auth = php_truthy(self._get(store, 'mail_smtpauth'))
+        local = self._get(store, 'mail_from_address')
+        domain = self._get(store, 'mail_domain')
+        from_email = '%s@%s' % (local, domain) if local and domain else None
+        return stored_model(host=str(host), port=port if port is not None else 25, security=security,
+                            validate_certs=validate, auth=auth, username=self._get(store, 'mail_smtpname') or None,
+                            password=self._get(store, 'mail_smtppassword') or None, from_email=from_email)
+
+    def apply(self, store, settings, stored, update_password):
+        self.put(store, (NC_VAR, 'mail_smtpmode'), 'smtp')
+        self.put(store, (NC_VAR, 'mail_smtphost'), settings.host)
+        self.put(store, (NC_VAR, 'mail_smtpport'), settings.port)
+        self.put(store, (NC_VAR, 'mail_smtpsecure'), 'ssl' if settings.security == 'tls' else '')
+        self.put(store, (NC_VAR, 'mail_smtpauth'), bool(settings.auth))
+        if settings.auth:
+            self.put(store, (NC_VAR, 'mail_smtpname'), settings.username)
+            self.put(store, (NC_VAR, 'mail_smtppassword'), keep_password(settings, stored, update_password) or '')
+        else:
+            self.put(store, (NC_VAR, 'mail_smtpname'), '')
+            self.put(store, (NC_VAR, 'mail_smtppassword'), '')
+        if settings.from_email is not None:
+            local, _sep, domain = settings.from_email.rpartition('@')
+            self.put(store, (NC_VAR, 'mail_from_address'), local)
+            self.put(store, (NC_VAR, 'mail_domain'), domain)
+        options = self._get(store, 'mail_smtpstreamoptions')
+        if not settings.validate_certs:
+            if not (isinstance(options, dict) and options.get('ssl') == NC_NO_VERIFY['ssl']):
+                self.put(store, (NC_VAR, 'mail_smtpstreamoptions'), NC_NO_VERIFY)
+        elif isinstance(options, dict) and isinstance(options.get('ssl'), dict):
+            ssl_options = options['ssl']
+            if any(ssl_options.get(key) is NC_NO_VERIFY['ssl'][key] for key in ('verify_peer', 'verify_peer_name')):
+                self.drop(store, (NC_VAR, 'mail_smtpstreamoptions'))
+
+    def remove(self, store):
+        for key in self.owned:
+            self.drop(store, (NC_VAR, key))

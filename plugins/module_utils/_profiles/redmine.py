@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Redmine: ``<environment>.email_delivery`` in config/configuration.yml."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import text_bool, to_port
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
+
+
+REDMINE_AUTH = (':login', ':plain', ':cram_md5')
+
+
+class RedmineProfile(FileProfile):
+    """Redmine ``config/configuration.yml``, ``<environment>.email_delivery`` (Ruby symbols kept)."""
+
+    name = 'redmine'
+    store_format = 'yaml'
+
+    def __init__(self, module, params):
+        super(RedmineProfile, self).__init__(module, params)
+        self.environment = params.get('environment') or 'default'
+
+    def _p(self, key=None):
+        base = (self.environment, 'email_delivery')
+        if key is None:
+            return base
+        return base + ('smtp_settings', key)
+
+    def secret_paths_for(self, store):
+        return [self._p('password')]
+
+    def check(self, settings, state):
+        super(RedmineProfile, self).check(settings, state)
+        if settings is None:
+            return
+        if settings.from_email is not None:
+            raise self.unsupported('from_email', 'Redmine keeps the sender address in its database setting '
+                                   'mail_from (Administration > Settings > Email notifications), not in '
+                                   'configuration.yml')
+        if settings.from_name is not None:
+            raise self.unsupported('from_name', 'Redmine has no sender-name setting in configuration.yml')
+
+    def extract(self, store):
+        host = self.get(store, self._p('address'))
+        if host is None:
+            return None
+        ssl = text_bool(self.get(store, self._p('ssl')), False) or text_bool(self.get(store, self._p('tls')), False)
+        starttls = text_bool(self.get(store, self._p('enable_starttls_auto')), True)
+        security = 'tls' if ssl else ('starttls' if starttls else 'none')
+        verify = self.get(store, self._p('openssl_verify_mode'))
+        authentication = self.get(store, self._p('authentication'))
+        user = self.get(store, self._p('user_name')) or None
+        return stored_model(host=str(host), port=to_port(self.get(store, self._p('port'))) or 25,
+                            security=security,
+                            validate_certs=str(verify).lower().lstrip(':') != 'none' if verify else True,
+                            auth=bool(authentication) and bool(user), username=user,
+                            password=self.get(store, self._p('password')) or None)
+
+    def apply(self, store, settings, stored, update_password):
+        self.put(store, self._p() + ('delivery_method',), ':smtp')
+        self.put(store, self._p('address'), settings.host)
+        self.put(store, self._p('port'), settings.port)
+        if settings.auth:
+            current = self.get(store, self._p('authentication'))
+            if current not in REDMINE_AUTH:
+                self.put(store, self._p('authentication'), ':login')
+            self.put(store, self._p('user_name'), settings.username)
+            self.put(store, self._p('password'), keep_password(settings, stored, update_password) or '')
+        else:
+            for key in ('authentication', 'user_name', 'password'):
+                self.drop(store, self._p(key))
+        if settings.security == 'tls':
+            self.put(store, self._p('ssl'), True)
+            self.drop(store, self._p('tls'))
+            self.put(store, self._p('enable_starttls_auto'), False)
+        else:
+            self.drop(store, self._p('ssl'))
+            self.drop(store, self._p('tls'))
+            self.put(store, self._p('enable_starttls_auto'), settings.security == 'starttls')
+        if settings.validate_certs:
+            self.drop(store, self._p('openssl_verify_mode'))
+        else:
+            self.put(store, self._p('openssl_verify_mode'), 'none')
+
+    def remove(self, store):
+        for key in ('address', 'port', 'authentication', 'user_name', 'password', 'enable_starttls_auto', 'ssl',
+                    'tls', 'openssl_verify_mode'):
+            self.drop(store, self._p(key))

