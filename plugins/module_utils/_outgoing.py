@@ -57,12 +57,14 @@ def outgoing_server_spec():
                        state=dict(type='str', default='present', choices=['present', 'absent']),
                        create=dict(type='bool', default=False),
                        backup=dict(type='bool', default=False),
+                       validate=dict(type='str'),
                        update_password=dict(type='str', default='always', choices=['always', 'on_create'],
                                             no_log=False))
 
 
 def outgoing_server_info_spec():
     spec = merged_spec(CONNECTION_ARGS, SENDER_ARGS, TEST_ARGS, STORE_ARGS,
+                       create=dict(type='bool', default=False),
                        update_password=dict(type='str', default='always', choices=['always', 'on_create'],
                                             no_log=False))
     spec['test']['default'] = 'none'
@@ -112,6 +114,11 @@ def _probe_return(result):
     return extra
 
 
+def _missing_store(params):
+    """What outgoing_server says about a missing store without ``create`` (outgoing_server_info predicts it)."""
+    return '%s does not exist (use create: true to create it)' % (params.get('path') or 'the store')
+
+
 def _read(module, profile):
     try:
         snapshot = profile.read()
@@ -138,8 +145,7 @@ def run_outgoing_server(module):
 
     snapshot = _read(module, profile)
     if state == 'present' and not snapshot.exists and not params.get('create'):
-        _fail(module, '%s does not exist (use create: true to create it); nothing was changed'
-              % (params.get('path') or 'the store'))
+        _fail(module, '%s; nothing was changed' % _missing_store(params))
 
     keep_stored = update_password in KEEP_STORED
     stored_password = (snapshot.stored or {}).get('password')
@@ -178,7 +184,7 @@ def run_outgoing_server(module):
         try:
             result.update(profile.commit(plan) or {})
         except (StoreError, OSError) as exc:
-            _fail(module, 'writing the settings failed: %s' % exc)
+            _fail(module, 'writing the settings failed: %s' % exc, option=getattr(exc, 'option', None))
     result['changed'] = plan.changed
 
     path = params.get('path')
@@ -231,6 +237,9 @@ def run_outgoing_server_info(module):
     stored = snapshot.stored
     result = dict(changed=False, exists=snapshot.exists, configured=stored is not None,
                   settings=mask_model(stored))
+    if desired is not None and not snapshot.exists and not params.get('create'):
+        # An audit predicts what applying the desired settings would say: outgoing_server fails here.
+        _fail(module, '%s, so outgoing_server would fail here too' % _missing_store(params), **result)
     warnings = []
     if desired is not None:
         want = desired.values()

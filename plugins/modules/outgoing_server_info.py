@@ -44,6 +44,18 @@ options:
     description:
       - How far to test the stored settings. Default V(none) (no test).
     default: none
+  create:
+    description:
+      - Whether M(mailops.smtp.outgoing_server) would create a missing file (its
+        O(mailops.smtp.outgoing_server#module:create) option), so that this module predicts what applying the
+        desired settings would say.
+      - With V(false), as there by default, a missing file (or coreBOS table) is an error when the desired settings
+        (O(server)) are given, exactly where M(mailops.smtp.outgoing_server) would fail.
+      - With V(true), a missing file is read as nothing stored (RV(exists=false)) and every setting is drift.
+      - Without O(server), a missing file is never an error; RV(exists) says whether it exists.
+    type: bool
+    default: false
+    version_added: 1.1.0
   update_password:
     description:
       - With V(on_create), a stored password is never reported as drift.
