@@ -1,18 +1,20 @@
 # Copyright (c) mailops.smtp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters behind the outgoing_server role's fleet report; documented in fleet_*.yml beside this file."""
+"""Filters behind the outgoing_server role's fleet test and report; documented in fleet_*.yml beside this file."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import build_report, host_summary, render
+from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_test import credential_set, elect, set_verdict
 
 
-def fleet_host_summary(result, mode="apply", app="", server="", probe=None, check_mode=False, info=None):
+def fleet_host_summary(result, mode="apply", app="", server="", probe=None, check_mode=False, info=None,
+                       local=None, credential=None, verdict=None):
     try:
         return host_summary(result, mode=mode, app=app, server=server, probe=probe, check_mode=check_mode,
-                            info=info)
+                            info=info, local=local, credential=credential, verdict=verdict)
     except ValueError as exc:
         raise AnsibleFilterError("fleet_host_summary: %s" % exc) from None
 
@@ -29,10 +31,33 @@ def fleet_report_render(report, format="json"):
         raise AnsibleFilterError("fleet_report_render: %s" % exc) from None
 
 
+def fleet_credential_set(server, port=None, security=None, auth=None, username=None, password=None,
+                         test="envelope", test_sender=None, test_recipient=None, from_email=None, ehlo_name=None,
+                         own_test=False):
+    return credential_set(server, port=port, security=security, auth=auth, username=username, password=password,
+                          test=test, test_sender=test_sender, test_recipient=test_recipient, from_email=from_email,
+                          ehlo_name=ehlo_name, own_test=own_test)
+
+
+def fleet_carriers(hosts, credential_sets=None, local_tests=None, full_tests=None, alive=None, batch=None,
+                   state=None, elect=True):
+    return _elect(hosts, credential_sets, local_tests, full_tests, alive, batch, state=state, elect_new=elect)
+
+
+_elect = elect
+
+
+def fleet_set_verdict(state, credential=None):
+    return set_verdict(state, credential)
+
+
 class FilterModule:
     def filters(self):
         return {
             "fleet_host_summary": fleet_host_summary,
             "fleet_report": fleet_report,
             "fleet_report_render": fleet_report_render,
+            "fleet_credential_set": fleet_credential_set,
+            "fleet_carriers": fleet_carriers,
+            "fleet_set_verdict": fleet_set_verdict,
         }

@@ -32,6 +32,7 @@ CONNECTION_ARGS = dict(
 TEST_ARGS = dict(
     test=dict(type='str', default='envelope', choices=list(TEST_LEVELS)),
     test_sender=dict(type='str'),
+    test_senders=dict(type='list', elements='str'),
     test_recipient=dict(type='str'),
     ehlo_name=dict(type='str'),
     timeout=dict(type='float', default=10.0),

@@ -18,6 +18,11 @@ What coreBOS does, and what this file mirrors (see docs/corebos.md):
 * The database credentials come from the coreBOS root's ``config.inc.php`` (``$dbconfig[...]``), read here
   as text and never executed.
 
+* With "Email From" (``from_email_field``) empty, coreBOS sends each user's mail from the user's own
+  address (``vtiger_users.email1``). A server that lets the account send only as itself refuses those
+  mails although the test mail on save (sent to and from the admin) passes. ``user_addresses()`` reads up to
+  three active users' addresses, the default ``test_senders`` when no ``from_email`` is set.
+
 Other ``server_type`` rows (``ftp_backup``, ``local_backup``) share the table and the sequence; nothing
 here reads or writes them.
 
@@ -669,6 +674,9 @@ def check_lengths(row, limits):
 # The table
 # --------------------------------------------------------------------------------------------------
 
+USERS_TABLE = 'vtiger_users'
+_USER_ADDRESS_RE = re.compile(r'^[^@\s<>]+@[^@\s<>\[\]]+$')
+
 _SELECT = ('SELECT id, server, server_port, server_username, server_password, server_type, smtp_auth, '
            'server_path, from_email_field FROM vtiger_systems WHERE server_type = %s ORDER BY id')
 
@@ -722,6 +730,25 @@ class CoreBOSStore(object):
             self.warnings.append('coreBOS: %d rows of %s have server_type email; coreBOS uses the first (id %s)'
                                  % (len(rows), TABLE, rows[0]['id']))
         return rows[0] if rows else None
+
+    def user_addresses(self, limit=3):
+        """Up to ``limit`` distinct ``email1`` addresses of active, not deleted coreBOS users, by user id."""
+        cursor = self.connection.cursor()
+        try:
+            if not self._table_exists(cursor, USERS_TABLE):
+                return []
+            cursor.execute("SELECT email1 FROM vtiger_users WHERE status = 'Active' AND deleted = 0 "
+                           "AND email1 IS NOT NULL AND email1 <> '' ORDER BY id")
+            found = []
+            for (address,) in cursor.fetchall():
+                address = (address or '').strip()
+                if _USER_ADDRESS_RE.match(address) and address.lower() not in [a.lower() for a in found]:
+                    found.append(address)
+                if len(found) >= limit:
+                    break
+            return found
+        finally:
+            cursor.close()
 
     def column_limits(self):
         cursor = self.connection.cursor()
@@ -897,9 +924,10 @@ class CorebosProfile(AppProfile):
         row = store.read()
         try:
             limits = store.column_limits()
+            users = store.user_addresses()
             store.connection.rollback()
         except store._errors() as exc:
-            raise store._error('reading the %s columns' % TABLE, exc) from None
+            raise store._error('reading the %s columns and the users\' addresses' % TABLE, exc) from None
         for warning in store.warnings:
             self.module.warn(warning)
         decoded = decode_row(row)
@@ -913,7 +941,24 @@ class CorebosProfile(AppProfile):
         # A row without a usable server is "not configured" for coreBOS (mail.php sends nothing).
         stored = _model_only(decoded) if decoded is not None and decoded['host'] else None
         return Snapshot(True, stored, secrets=secrets,
-                        handle={'row': row, 'decoded': decoded, 'limits': limits})
+                        handle={'row': row, 'decoded': decoded, 'limits': limits, 'user_addresses': users})
+
+    # -- the SMTP test
+    def default_test_senders(self, snapshot, settings):
+        """With no "Email From", coreBOS sends as each user: the users' addresses (else None, no default)."""
+        from_email = settings.from_email if settings is not None else None
+        if from_email is None and snapshot.handle and snapshot.handle.get('row'):
+            from_email = snapshot.handle['row'].get('from_email_field') or None
+        if from_email:
+            return None
+        return list((snapshot.handle or {}).get('user_addresses') or [])
+
+    def sender_refusal_advice(self, address, username):
+        """What to do when the server refuses one of the default test senders (a coreBOS user's address)."""
+        account = (' (%s)' % username) if username else ''
+        return ('coreBOS sends each user\'s mail from the user\'s own address when from_email ("Email From") is '
+                'empty, and this server refused %s for the account%s: set from_email to an address the account '
+                'may send as, or grant the account Send As rights for the users\' addresses.' % (address, account))
 
     # -- planning (no I/O)
     def desired_row(self, snapshot, settings):

@@ -6,9 +6,10 @@
 
 ``CATALOG`` is data. ``diagnose()`` walks it in order and takes the first row whose every criterion
 matches the failure. Criteria are structural first (stage, local condition, exception type, SSL reason
-and verify code, SMTP code, enhanced status code, facts about the settings); ``text`` (a regular
-expression over the server's reply) only refines rows with the same structure, and the general rows
-at the end match on structure alone.
+and verify code, SMTP code, enhanced status code, facts about the settings and the dialogue so far);
+``text`` (a regular expression over the server's reply) only refines rows that also name stages and a
+code class, and the fallback rows of each stage match on stage and code class alone. The same words
+mean different things before and after a successful AUTH: rows say which with ``facts``.
 
 Row keys:
   category   one of CATEGORIES
@@ -18,10 +19,11 @@ Row keys:
   exc        tuple of exception kinds (see ``exception_kind()``)
   ssl_reason tuple of OpenSSL reason names
   verify     tuple of certificate verify codes
-  codes      tuple of SMTP codes, or '4xx' / '5xx'
+  codes      '4xx' / '5xx', or a tuple of SMTP codes and classes (``(530, '4xx')``)
   enhanced   tuple of enhanced status prefixes; ``x`` matches the class digit (``x.1.1``)
   text       regular expression searched (case-insensitive) in the server message
-  facts      dict the probe's facts must contain (``security``, ``authenticated``, ``starttls_offered``)
+  facts      dict the probe's facts must contain (``security``, ``port``, ``starttls_offered``, and the
+             dialogue state ``authenticated``: whether AUTH succeeded before the reply)
   send_only  true: the failure shows up only after the message, so only ``test: send`` is conclusive
   suggest    true: another port or security mode would likely work, look for one
 """
@@ -38,10 +40,10 @@ import ssl
 STAGES = ('resolve', 'connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'message')
 
 CATEGORIES = (
-    'dns_failure', 'connection_refused', 'connection_timeout', 'greeting_failure', 'tls_handshake_failure',
-    'tls_certificate_invalid', 'starttls_not_offered', 'tls_required', 'auth_not_offered', 'auth_failed',
-    'auth_required', 'sender_not_permitted', 'relay_denied', 'recipient_rejected', 'message_rejected',
-    'temporary_failure', 'protocol_error', 'timeout',
+    'dns_failure', 'connection_refused', 'connection_timeout', 'greeting_failure', 'client_blocked',
+    'tls_handshake_failure', 'tls_certificate_invalid', 'starttls_not_offered', 'tls_required', 'ehlo_rejected',
+    'auth_not_offered', 'auth_failed', 'auth_required', 'sender_not_permitted', 'sender_domain_policy',
+    'relay_denied', 'recipient_rejected', 'message_rejected', 'temporary_failure', 'protocol_error', 'timeout',
 )
 
 SEND_ONLY_NOTE = ('Some servers (Exchange, Microsoft 365, Amazon SES, SendGrid) check the sender only after the '
@@ -52,6 +54,42 @@ _WRONG_TLS_MODE = ('WRONG_VERSION_NUMBER', 'UNEXPECTED_EOF_WHILE_READING', 'HTTP
 
 _HINT_IMPLICIT_ON_STARTTLS = ('This port does not speak implicit TLS: use security=starttls (port 587 or 25), '
                               'or implicit TLS on port 465.')
+
+_ENVELOPE = ('mail', 'rcpt', 'data', 'message')
+
+# Refusals of this client host: blocklists, reverse DNS, reputation, allowed networks.
+_BLOCKLIST_TEXT = (r'blocked using|blocked by|\bblocked\b - see|block ?list|black ?list|spamhaus|barracuda|spamcop|'
+                   r'sorbs|dnsbl|\brbl\b|banned sending ip|\bPTR\b|reverse (dns|hostname)|\brdns\b|'
+                   r'cannot find your (reverse )?hostname|client host rejected|'
+                   r'connections? (will )?not (be )?accepted from|ip reputation|listed (at|in|on) ')
+# Words of "log in first" replies.
+_AUTH_TEXT = r'authenticat|not logged in|auth(entication)? required|must (log ?in|authenticate)|login required'
+# Words of "this account may not send as this sender" replies.
+_SEND_AS_TEXT = (r'SendAsDenied|send as|send on behalf|not owned by|not verified|verified sender|sender identit|'
+                 r'sender signature|must be (the )?same as (the )?(authori[sz]ation|auth|login)|'
+                 r'envelope sender not allowed|sender (address )?(is )?not allowed|not allowed to (send|use)|'
+                 r'From/Sender|not allowed in\s+header\s+From|not authori[sz]ed to send|sender domain not verified')
+_RELAY_TEXT = r'relay|rcpthosts'
+
+_HINT_BLOCKED = ('The server refuses this client\'s IP address, not the settings: it is on a blocklist, has no '
+                 'reverse DNS (PTR record), or is outside the allowed networks. Send through the provider\'s '
+                 'authenticated submission port (587/465) or relay, fix the PTR record, or get the address '
+                 'delisted (when the reply says "open resolver", the receiving server\'s DNS setup is at fault).')
+_HINT_EHLO = ('The server rejected the name this host sent with EHLO/HELO (probe.ehlo_name). Set ehlo_name to '
+              'this host\'s fully-qualified name, one that resolves in DNS.')
+_HINT_DOMAIN = ('The sender\'s domain is not authorised to send through this path: SPF, DKIM or DMARC failed. '
+                'Add this server to the domain\'s SPF record (include), publish its DKIM key, or send through '
+                'the domain\'s own provider; the login is not the problem.')
+_HINT_DOMAIN_AFTER_AUTH = ('The login succeeded, so "authentication" here means the sender: the From/sender '
+                           'domain failed SPF, DKIM or DMARC, or the account may not use it. Use an address of a '
+                           'domain this account and server may send for (from_email), or fix the domain\'s SPF '
+                           'and DKIM records.')
+_HINT_SENDER = ('The server will not let this account send as this sender. Set from_email (and test_sender) to '
+                'an address the account may send as, grant the account Send As rights for this one, or verify it '
+                'with the provider.')
+_HINT_SENDER_RELAY = ('The login worked, but the server will not relay for this sender. Set from_email (and '
+                      'test_sender) to an address of a domain this account may send for, grant Send As rights, '
+                      'or verify the sender domain with the provider.')
 
 CATALOG = (
     # -- resolve ----------------------------------------------------------------------------------
@@ -128,16 +166,21 @@ CATALOG = (
     dict(category='greeting_failure', stages=('greeting',), exc=('timeout', 'deadline'), suggest=True,
          hint='Connected but the server sent no greeting in time. A port that expects implicit TLS (usually 465) '
               'stays silent for a plaintext client: try security=tls.'),
-    dict(category='greeting_failure', stages=('greeting',), codes=(421, 554),
-         hint='The server refused the session at the greeting: it is overloaded or blocks this client\'s '
-              'address. Check its logs or allow-lists.'),
+    dict(category='client_blocked', stages=('greeting',), codes='5xx', text=_BLOCKLIST_TEXT, hint=_HINT_BLOCKED),
+    dict(category='greeting_failure', stages=('greeting',), codes='4xx',
+         hint='The server refused the session for now: too many connections from this address, or it is '
+              'overloaded. Retry later, and let fewer hosts connect at once; the port and settings are not the '
+              'problem.'),
+    dict(category='greeting_failure', stages=('greeting',), codes='5xx',
+         hint='The server refused the session at the greeting, before any setting was used: read server_message '
+              '(usually a policy on this client\'s address). Use the provider\'s submission port or relay.'),
     dict(category='greeting_failure', stages=('greeting',),
          hint='The server did not send a usable SMTP greeting. Check that this port runs an SMTP server.'),
 
-    # -- ehlo -------------------------------------------------------------------------------------
-    dict(category='protocol_error', stages=('ehlo',), codes='5xx',
-         hint='The server rejected the EHLO greeting. Set ehlo_name to this host\'s fully qualified public '
-              'name.'),
+    # -- the EHLO name (at EHLO, or reported later at RCPT as Postfix does) ------------------------
+    dict(category='ehlo_rejected', stages=('ehlo',), codes='5xx', hint=_HINT_EHLO),
+    dict(category='ehlo_rejected', stages=_ENVELOPE, codes=('4xx', '5xx'), text=r'\b(helo|ehlo)\b',
+         hint=_HINT_EHLO),
 
     # -- STARTTLS demanded ------------------------------------------------------------------------
     dict(category='tls_required', codes=(530, 538), text=r'starttls|\btls\b|encrypt',
@@ -161,6 +204,9 @@ CATALOG = (
     dict(category='auth_failed', stages=('auth',), codes=(534,), enhanced=('5.7.9',),
          hint='The account needs an application-specific password (2-step verification is on). Create an app '
               'password and use it here.'),
+    dict(category='auth_failed', stages=('auth',), codes=(534,), enhanced=('5.7.14',),
+         hint='Gmail wants an interactive sign-in before it accepts this login: sign in once with a web browser '
+              'from this network, or use an App Password (2-step verification) instead of the account password.'),
     dict(category='auth_failed', stages=('auth',), codes=(535,), text=r'gsmtp|BadCredentials|support\.google',
          hint='Gmail rejected the password. Accounts with 2-step verification need an App Password; the '
               'normal account password does not work for SMTP.'),
@@ -177,47 +223,67 @@ CATALOG = (
     dict(category='auth_failed', stages=('auth',), codes=(535,), text=r'(?-i:Authentication Credentials Invalid)',
          hint='Amazon SES rejected the login. Use SMTP credentials (not IAM access keys) created for this '
               'region\'s endpoint.'),
+    dict(category='auth_failed', stages=('auth',), codes=(535,), text=r'#AUTH005',
+         hint='Yahoo refuses the account password for SMTP. Create an app password in the account\'s security '
+              'settings and use it here.'),
+    dict(category='auth_failed', stages=('auth',), codes='4xx', enhanced=('x.7.8',),
+         hint='The server rejected the user name and password. Check both; some providers want an app password '
+              'or an API key as the password.'),
+    dict(category='temporary_failure', stages=('auth',), codes='4xx',
+         hint='The server throttles logins for now (too many attempts for this account or from this address). '
+              'Retry later; across a fleet, let one host test a shared account.'),
     dict(category='auth_failed', stages=('auth',), codes=(535, 534, 501, 500, 554, 550),
-         hint='The server rejected the user name or password. Check both; for Microsoft 365 also check that '
-              'SMTP AUTH is enabled for the mailbox.'),
+         hint='The server rejected the user name and password. Check both; some providers want an app password '
+              'or an API key as the password, and Microsoft 365 needs SMTP AUTH enabled for the mailbox.'),
     dict(category='auth_failed', stages=('auth',), codes='5xx',
          hint='The server rejected the login. Check the user name and password.'),
 
-    # -- authentication demanded ------------------------------------------------------------------
-    dict(category='auth_required', codes=(530,), enhanced=('5.7.57',),
+    # -- the sender's domain (SPF, DKIM, DMARC) ---------------------------------------------------
+    dict(category='sender_domain_policy', stages=_ENVELOPE, codes='5xx',
+         enhanced=('x.7.20', 'x.7.21', 'x.7.22', 'x.7.23', 'x.7.24', 'x.7.26', 'x.7.27'), hint=_HINT_DOMAIN),
+    dict(category='sender_domain_policy', stages=_ENVELOPE, codes='5xx', text=r'\b(DMARC|SPF|DKIM)\b',
+         hint=_HINT_DOMAIN),
+
+    # -- this client host (blocklists, reverse DNS, allowed networks) -----------------------------
+    dict(category='client_blocked', stages=('ehlo',) + _ENVELOPE, codes=('4xx', '5xx'), text=_BLOCKLIST_TEXT,
+         hint=_HINT_BLOCKED),
+
+    # -- authentication demanded: before a successful AUTH it is the login ------------------------
+    dict(category='auth_required', codes=(530,), enhanced=('5.7.57',), facts=dict(authenticated=False),
          hint='Microsoft 365 requires authentication: set username and password (SMTP AUTH must be enabled '
               'for the mailbox).'),
-    dict(category='auth_required', codes=(530, 550, 553, 554), text=r'authenticat',
+    dict(category='auth_required', stages=_ENVELOPE, codes=(530,), facts=dict(authenticated=False),
+         hint='The server requires authentication before this command. Set username and password.'),
+    dict(category='auth_required', stages=_ENVELOPE, codes=('4xx', '5xx'), text=_AUTH_TEXT,
          facts=dict(authenticated=False),
          hint='The server requires authentication. Set username and password.'),
-    dict(category='auth_required', codes=(530,), enhanced=('5.7.0',), facts=dict(authenticated=False),
-         hint='The server requires authentication. Set username and password.'),
-    dict(category='auth_required', codes=(530,),
-         hint='The server requires authentication before this command. Set username and password.'),
+    # ... after a successful AUTH, "authentication" is about the sender's domain or the From
+    dict(category='sender_domain_policy', stages=_ENVELOPE, codes='5xx', text=_AUTH_TEXT,
+         facts=dict(authenticated=True), hint=_HINT_DOMAIN_AFTER_AUTH),
 
     # -- sender -----------------------------------------------------------------------------------
-    dict(category='sender_not_permitted', text=r'SendAsDenied|send as|send on behalf|not owned by user|'
-                                               r'not verified|verified Sender Identity|sender.*(mismatch|not allowed)',
-         codes='5xx', send_only_if_stage=('message',),
-         hint='The server will not send as this sender. Use the authenticated account\'s own address as From '
-              '(from_email / test_sender), or grant it Send As rights or verify it with the provider.'),
-    dict(category='sender_not_permitted', codes='5xx', enhanced=('5.7.60',),
-         hint='The account may not send as this sender. Use the mailbox address as From, or grant Send As.'),
+    dict(category='sender_not_permitted', stages=_ENVELOPE, codes=('4xx', '5xx'), text=_SEND_AS_TEXT,
+         send_only_if_stage=('message',), hint=_HINT_SENDER),
+    dict(category='sender_not_permitted', stages=_ENVELOPE, codes='5xx', enhanced=('5.7.60', '5.2.252'),
+         send_only_if_stage=('message',), hint=_HINT_SENDER),
+    # "relaying denied" after a successful AUTH: the login is fine, this sender is not
+    dict(category='sender_not_permitted', stages=_ENVELOPE, codes=('4xx', '5xx'), text=_RELAY_TEXT,
+         facts=dict(authenticated=True), send_only_if_stage=('message',), hint=_HINT_SENDER_RELAY),
+    dict(category='relay_denied', stages=_ENVELOPE, codes=('4xx', '5xx'), text=_RELAY_TEXT,
+         hint='The server will not relay to the recipient\'s domain for this client: authenticate (set username '
+              'and password), or add this host to the server\'s trusted networks. This is a configuration error, '
+              'not a temporary one.'),
+    dict(category='relay_denied', stages=_ENVELOPE, codes='5xx', enhanced=('5.7.54',),
+         hint='The server will not relay to this domain. Authenticate, or configure a connector.'),
     dict(category='sender_not_permitted', stages=('mail',), condition='smtputf8_not_offered',
          hint='The sender address has non-ASCII characters and the server does not offer SMTPUTF8. Use an '
               'ASCII address.'),
-    dict(category='sender_not_permitted', codes='5xx', enhanced=('x.1.7', 'x.1.8', 'x.1.0'),
+    dict(category='sender_not_permitted', stages=_ENVELOPE, codes='5xx', enhanced=('x.1.7', 'x.1.8', 'x.1.0'),
          hint='The server rejected the sender address. Use an address of a domain the server accepts, '
-              'normally the authenticated account\'s own.'),
-    dict(category='relay_denied', codes=(454, 550, 551, 554, 553), text=r'relay',
-         hint='The server will not relay to the recipient\'s domain for this client: authenticate (username/'
-              'password), or add this host to the server\'s trusted networks. This is a configuration error, '
-              'not a temporary one.'),
-    dict(category='relay_denied', codes='5xx', enhanced=('5.7.54',),
-         hint='The server will not relay to this domain. Authenticate, or configure a connector.'),
-    dict(category='sender_not_permitted', stages=('mail',), codes=(550, 553, 554, 555, 501),
+              'normally the authenticated account\'s own (from_email / test_sender).'),
+    dict(category='sender_not_permitted', stages=('mail',), codes='5xx',
          hint='The server rejected the sender (MAIL FROM). Use the authenticated account\'s own address as '
-              'test_sender and From.'),
+              'test_sender and from_email, or grant the account Send As rights for this one.'),
 
     # -- recipient --------------------------------------------------------------------------------
     dict(category='recipient_rejected', stages=('rcpt',), condition='smtputf8_not_offered',
@@ -225,18 +291,19 @@ CATALOG = (
     dict(category='recipient_rejected', stages=('rcpt',), codes='5xx', enhanced=('x.1.1', 'x.1.2', 'x.1.3', 'x.1.6',
                                                                                  'x.1.10', 'x.2.1'),
          hint='The recipient does not exist or is invalid. Set test_recipient to a working mailbox.'),
-    dict(category='relay_denied', stages=('rcpt',), codes='5xx', enhanced=('x.7.1',),
+    dict(category='relay_denied', stages=('rcpt',), codes='5xx', enhanced=('x.7.1',), facts=dict(authenticated=False),
          hint='The server will not accept this recipient from this client (relay denied). Authenticate, or '
               'add this host to the server\'s trusted networks.'),
     dict(category='recipient_rejected', stages=('rcpt',), codes='5xx',
-         hint='The server rejected the recipient. Set test_recipient to a mailbox the server accepts.'),
+         hint='The server refused the recipient. Set test_recipient to a mailbox the server accepts; if the '
+              'address is right, read server_message: the refusal is a policy on this client or sender.'),
 
     # -- DATA and the message ---------------------------------------------------------------------
     dict(category='message_rejected', stages=('data', 'message'), codes=(552,),
          hint='The message is too large for the server or the mailbox is full.'),
     dict(category='message_rejected', stages=('data', 'message'), codes='5xx',
          hint='The server refused the message. Read server_message: content or policy filters, or a sender '
-              'the server checks only after the message.'),
+              'the server checks only after the message (use the account\'s own address as From).'),
 
     # -- temporary --------------------------------------------------------------------------------
     dict(category='temporary_failure', codes='4xx',
@@ -301,13 +368,12 @@ def exception_kind(exc):
 
 
 def _code_matches(rule, code):
+    """``rule`` is '4xx', '5xx', or a tuple of codes and classes (``(530, '4xx')``)."""
     if code is None:
         return False
-    if rule == '4xx':
-        return 400 <= code < 500
-    if rule == '5xx':
-        return 500 <= code < 600
-    return code in rule
+    if isinstance(rule, str):
+        return str(code)[0] == rule[0] and rule.endswith('xx')
+    return any(_code_matches(item, code) if isinstance(item, str) else code == item for item in rule)
 
 
 def _enhanced_matches(codes, enhanced):
@@ -374,6 +440,9 @@ class Failure(object):
         self.text = text
         self.condition = condition
         self.facts = dict(facts or {})
+        # The dialogue state the catalog reads: no AUTH succeeded unless the probe says so.
+        self.facts.setdefault('authenticated', False)
+        self.sender = None
 
     def describe(self):
         """One line about what happened, for ``server_message`` when there was no reply."""
@@ -410,6 +479,7 @@ def diagnose(failure, server=None):
         server_message=failure.text if failure.code is not None else failure.describe(),
         hint=hint,
         only_send_conclusive=send_only,
+        sender=failure.sender,
         suggest=bool(row.get('suggest')),
     )
 

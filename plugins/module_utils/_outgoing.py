@@ -18,14 +18,22 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import os
+
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import KEEP_STORED, FileProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._files import apply_file_attributes
+from ansible_collections.mailops.smtp.plugins.module_utils._files import (
+    StoreLock,
+    apply_file_attributes,
+    remove_stale_temps,
+    world_readable,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
     check_address,
     check_all_control_characters,
+    check_durations,
     compute_drift,
     mask_model,
     settings_from_params,
@@ -82,7 +90,28 @@ def _check_test_addresses(params):
     check_address(params.get('test_recipient') or None, 'test_recipient')
 
 
-def _run_test(module, settings, params):
+def _test_senders(profile, snapshot, settings, params):
+    """``test_senders`` as given, else the profile's default (coreBOS: its users' addresses), else None."""
+    if params.get('test_senders') is not None or params.get('test') not in ('envelope', 'send'):
+        return params.get('test_senders'), False
+    default = getattr(profile, 'default_test_senders', None)
+    senders = default(snapshot, settings) if default is not None else None
+    return senders, bool(senders)
+
+
+def _explain_sender_refusal(profile, test, settings, defaults_used):
+    """Add the app's advice when the server refused one of the app's default test senders."""
+    diagnosis = test.get('diagnosis') or {}
+    advice = getattr(profile, 'sender_refusal_advice', None)
+    if not (defaults_used and advice and diagnosis.get('sender')
+            and diagnosis['sender'] in ((test.get('probe') or {}).get('test_senders') or ())):
+        return
+    extra = advice(diagnosis['sender'], settings.username)
+    diagnosis['hint'] = '%s %s' % (diagnosis['hint'], extra)
+    test['msg'] = '%s. %s' % ((test.get('msg') or '').rstrip('. '), extra)
+
+
+def _run_test(module, settings, params, test_senders=None):
     """Run the SMTP test of ``settings``; return the probe result dict (ok, probe, diagnosis, warnings, msg)."""
     from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
     return probe_smtp(
@@ -94,6 +123,7 @@ def _run_test(module, settings, params):
         username=settings.username,
         password=settings.password,
         test_sender=params.get('test_sender'),
+        test_senders=test_senders,
         test_recipient=params.get('test_recipient'),
         from_email=settings.from_email,
         from_name=settings.from_name,
@@ -129,13 +159,33 @@ def _read(module, profile):
     return snapshot
 
 
+def _lock(module, profile, exclusive, only_if_exists=False):
+    """The store lock of a file profile (None for other stores), released by the caller.
+
+    Writers hold it exclusively from read to write, so concurrent runs on one file serialise and no update
+    is lost; they also remove the temporary files of killed runs. Readers take it shared. With
+    ``only_if_exists`` a missing file is not locked (a run that will only report it must leave no lock file).
+    """
+    path = module.params.get('path')
+    if not isinstance(profile, FileProfile) or not path:
+        return None
+    if only_if_exists and not os.path.exists(path):
+        return None
+    try:
+        lock = StoreLock(path, exclusive=exclusive).acquire()
+    except StoreError as exc:
+        _fail(module, str(exc))
+    if exclusive:
+        remove_stale_temps(path)
+    return lock
+
+
 def run_outgoing_server(module):
     params = module.params
     state = params['state']
-    update_password = params['update_password']
-    warnings = []
     try:
         check_all_control_characters(params)
+        check_durations(params)
         _check_test_addresses(params)
         settings = settings_from_params(params) if state == 'present' else None
         profile = get_profile(params['app'])(module, params)
@@ -143,7 +193,37 @@ def run_outgoing_server(module):
     except SettingsError as exc:
         _fail(module, '%s; nothing was changed' % exc, option=exc.option)
 
-    snapshot = _read(module, profile)
+    exclusive = not module.check_mode
+    creating = state == 'present' and bool(params.get('create'))
+    lock = _lock(module, profile, exclusive, only_if_exists=not creating)
+    try:
+        snapshot = _read(module, profile)
+        if lock is None and exclusive and snapshot.exists and isinstance(profile, FileProfile):
+            lock = _lock(module, profile, exclusive)   # the file appeared meanwhile: lock, then read again
+            snapshot = _read(module, profile)
+        _apply(module, profile, settings, snapshot)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _password_warning(module, path, plan):
+    """A warning when the file now (or, in check mode, would) hold a password that every user may read."""
+    if not (plan.stored_after or {}).get('password'):
+        return None
+    if module.check_mode and module.params.get('mode') is not None:
+        return None
+    if not world_readable(path):
+        return None
+    return ('%s holds the SMTP password and every user on the host can read it; set mode: \'0600\' (or '
+            '\'0640\' with the app\'s group)' % path)
+
+
+def _apply(module, profile, settings, snapshot):
+    params = module.params
+    state = params['state']
+    update_password = params['update_password']
+    warnings = []
     if state == 'present' and not snapshot.exists and not params.get('create'):
         _fail(module, '%s; nothing was changed' % _missing_store(params))
 
@@ -165,12 +245,14 @@ def run_outgoing_server(module):
 
     result = dict(changed=False)
     if state == 'present' and params.get('test') != 'none':
+        test_senders, defaults_used = _test_senders(profile, snapshot, settings, params)
         try:
-            test = _run_test(module, settings, params)
+            test = _run_test(module, settings, params, test_senders)
         except SettingsError as exc:
             _fail(module, '%s; nothing was changed' % exc, option=exc.option)
         warnings.extend(test.get('warnings') or [])
         if not test.get('ok'):
+            _explain_sender_refusal(profile, test, settings, defaults_used)
             for warning in warnings:
                 module.warn(warning)
             msg = test.get('msg') or 'the SMTP test failed'
@@ -184,12 +266,18 @@ def run_outgoing_server(module):
         try:
             result.update(profile.commit(plan) or {})
         except (StoreError, OSError) as exc:
-            _fail(module, 'writing the settings failed: %s' % exc, option=getattr(exc, 'option', None))
+            msg = str(exc)
+            _fail(module, msg if 'nothing was changed' in msg else 'writing the settings failed: %s' % msg,
+                  option=getattr(exc, 'option', None))
     result['changed'] = plan.changed
 
     path = params.get('path')
     if isinstance(profile, FileProfile) and path and (snapshot.exists or plan.changed) and state == 'present':
         result['changed'] = apply_file_attributes(module, path, result['changed'])
+        if plan.changed:
+            warning = _password_warning(module, path, plan)
+            if warning:
+                warnings.append(warning)
 
     if module._diff:
         result['diff'] = dict(before=plan.before or '', after=plan.after or '',
@@ -222,6 +310,7 @@ def run_outgoing_server_info(module):
     desired = None
     try:
         check_all_control_characters(params)
+        check_durations(params)
         _check_test_addresses(params)
         if params.get('server'):
             desired_params = dict(params)
@@ -233,7 +322,12 @@ def run_outgoing_server_info(module):
     except SettingsError as exc:
         _fail(module, str(exc), option=exc.option)
 
-    snapshot = _read(module, profile)
+    lock = _lock(module, profile, exclusive=False)
+    try:
+        snapshot = _read(module, profile)
+    finally:
+        if lock is not None:
+            lock.release()
     stored = snapshot.stored
     result = dict(changed=False, exists=snapshot.exists, configured=stored is not None,
                   settings=mask_model(stored))
@@ -251,8 +345,11 @@ def run_outgoing_server_info(module):
             current = _stored_settings(stored, params)
         except SettingsError as exc:
             _fail(module, 'cannot test the stored settings: %s' % exc, **result)
+        test_senders, defaults_used = _test_senders(profile, snapshot, current, params)
         try:
-            test = _run_test(module, current, params)
+            test = _run_test(module, current, params, test_senders)
+            if not test.get('ok'):
+                _explain_sender_refusal(profile, test, current, defaults_used)
         except SettingsError as exc:
             _fail(module, 'cannot test the stored settings: %s' % exc, option=exc.option, **result)
         warnings.extend(test.get('warnings') or [])

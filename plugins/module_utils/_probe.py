@@ -38,6 +38,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import (
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._server import ServerSpec, _idna_encode, parse_servers
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import check_durations
 from ansible_collections.mailops.smtp.plugins.module_utils._transcript import (
     MASK,
     Transcript,
@@ -218,6 +219,7 @@ class Session(object):
         self.buf = b''
         self.stage = 'resolve'
         self.condition = None
+        self.sender = None  # the envelope sender of the transaction under way (MAIL to the end of DATA)
         self.stage_start = clock.elapsed()
         self.extensions = {}
         self.evidence = dict(
@@ -250,6 +252,8 @@ class Session(object):
             code, enhanced, text = reply[:3]
         failure = Failure(self.stage, exc=exc, code=code, enhanced=enhanced, text=text,
                           condition=condition or self.condition, facts=self.facts)
+        if self.stage in ('mail', 'rcpt', 'data', 'message'):
+            failure.sender = self.sender
         self.transcript.error('%s failed: %s' % (self.stage, failure.describe()))
         entry = dict(stage=self.stage, seconds=round(self.clock.elapsed() - self.stage_start, 3), failed=True)
         if reply is not None:
@@ -518,13 +522,25 @@ class Session(object):
                 self.fail(condition='smtputf8_not_offered')
         return '%s@%s' % (local, domain), needs_utf8
 
-    def envelope(self, sender, recipient):
+    def envelope(self, sender, recipient, other_senders=()):
+        """MAIL, RCPT (and RSET) for each of ``other_senders``, then MAIL, RCPT, DATA for ``sender``.
+
+        One session and one AUTH for all: the other senders are the addresses the application will send as
+        (``test_senders``); each transaction is reset before the next, and the last one stops at the 354.
+        """
+        for other in other_senders:
+            self.transaction(other, recipient, last=False)
+        self.transaction(sender, recipient, last=True)
+
+    def transaction(self, sender, recipient, last):
+        self.sender = sender
         sender_text, utf8 = self._address(sender, 'mail')
         recipient_text, _utf8 = self._address(recipient, 'rcpt')
         params = ' SMTPUTF8' if utf8 or _utf8 else ''
-        for stage, line, good in (('mail', 'MAIL FROM:<%s>%s' % (sender_text, params), (250,)),
-                                  ('rcpt', 'RCPT TO:<%s>' % recipient_text, (250, 251)),
-                                  ('data', 'DATA', (354,))):
+        steps = [('mail', 'MAIL FROM:<%s>%s' % (sender_text, params), (250,)),
+                 ('rcpt', 'RCPT TO:<%s>' % recipient_text, (250, 251))]
+        steps.append(('data', 'DATA', (354,)) if last else ('rcpt', 'RSET', (250,)))
+        for stage, line, good in steps:
             self.begin(stage)
             try:
                 reply = self.command(line)
@@ -532,7 +548,8 @@ class Session(object):
                 self.fail(exc=exc)
             if reply[0] not in good:
                 self.fail(reply=reply)
-            self.done(reply)
+            if line != 'RSET':
+                self.done(reply)
 
     def message(self, payload, summary):
         self.begin('message')
@@ -564,6 +581,38 @@ class Session(object):
         self.close()
 
 
+_HEADER_SAFE_RE = re.compile(r'^[\x20-\x7e]*$')
+
+
+def _encoded_from(name, address):
+    """The From value with ``name`` as RFC 2047 encoded words folded to 78 columns (RFC 5322), or None when
+    the name is printable ASCII that the email package may quote and fold itself.
+
+    Names with anything else (non-ASCII, U+2028 and other line separators, control characters) and names that
+    contain ``=?`` (a reader would decode a look-alike encoded word) are sent as base64 encoded words, each
+    holding whole characters and at most 75 columns, so every character reaches the reader literally. (The
+    ``email`` package's header objects would decode a look-alike, and ``email.header.Header`` turns line
+    separators into spaces.)
+    """
+    if not name or (_HEADER_SAFE_RE.match(name) and '=?' not in name):
+        return None
+    try:
+        address.encode('ascii')
+    except UnicodeError:
+        return None   # an SMTPUTF8 address: leave the whole header to the email package
+    words = []
+    chunk = b''
+    for char in name:
+        data = char.encode('utf-8', 'surrogatepass')
+        if chunk and len(chunk) + len(data) > 45:   # 45 bytes -> 60 base64 columns -> a 72-column word
+            words.append(chunk)
+            chunk = b''
+        chunk += data
+    words.append(chunk)
+    encoded = ['=?utf-8?b?%s?=' % base64.b64encode(word).decode('ascii') for word in words]
+    return '\r\n '.join(encoded + ['<%s>' % address])
+
+
 def build_message(sender, recipient, from_email, from_name, ehlo_name, server_url):
     """The test message: (bytes ready for DATA with dot-stuffing and terminator, Message-ID)."""
     from email.message import EmailMessage
@@ -577,7 +626,11 @@ def build_message(sender, recipient, from_email, from_name, ehlo_name, server_ur
         domain = _idna_encode(domain)
     author = from_email or sender
     msg = EmailMessage(policy=SMTP)
-    msg['From'] = formataddr((from_name, author)) if from_name else author
+    encoded_from = _encoded_from(from_name, author)
+    if encoded_from is not None:
+        msg.set_raw('From', encoded_from)
+    else:
+        msg['From'] = formataddr((from_name, author)) if from_name else author
     if from_email and sender != from_email:
         msg['Reply-To'] = sender
     msg['To'] = recipient
@@ -631,7 +684,7 @@ def default_ehlo_name(clock):
 
 
 def run_session(spec, level, clock, timeout, context, ehlo_name, transcript, auth=False, username=None,
-                password=None, sender=None, recipient=None, message=None):
+                password=None, sender=None, recipient=None, message=None, other_senders=()):
     """Run one dialogue up to ``level``. Returns (evidence, failure or None)."""
     session = Session(spec, clock, timeout, context, ehlo_name, transcript)
     transcript.info('Testing %s up to %s' % (spec.url(), level))
@@ -654,7 +707,7 @@ def run_session(spec, level, clock, timeout, context, ehlo_name, transcript, aut
             if level == 'auth':
                 session.quit()
                 return session.evidence, None
-            session.envelope(sender, recipient)
+            session.envelope(sender, recipient, other_senders)
             if level == 'envelope':
                 # After 354 anything we send (even RSET or QUIT) would become message text: just close.
                 transcript.info('Closing the connection after 354 (test=envelope sends no message)')
@@ -715,14 +768,34 @@ def _servers(servers):
     return servers
 
 
+def _other_senders(test_senders, test_sender):
+    """``test_senders`` checked, without duplicates and without ``test_sender`` (tried anyway)."""
+    if test_senders is None:
+        return []
+    if isinstance(test_senders, str) or not isinstance(test_senders, (list, tuple)):
+        raise SettingsError('test_senders', 'test_senders: expected a list of e-mail addresses')
+    seen = set([test_sender.lower()]) if test_sender else set()
+    result = []
+    for address in test_senders:
+        _check_address('test_senders', address)
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            result.append(address)
+    return result
+
+
 def _one_line(text):
     return re.sub(r'\s+', ' ', text or '').strip()
 
 
 def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, auth=None, username=None,
                password=None, test_sender=None, test_recipient=None, from_email=None, from_name=None,
-               ehlo_name=None, timeout=10, deadline=30, transcript='on_failure', check_mode=False, suggest=True):
+               ehlo_name=None, timeout=10, deadline=30, transcript='on_failure', check_mode=False, suggest=True,
+               test_senders=None):
     """Test SMTP settings with a real dialogue.
+
+    ``test_senders``: addresses the application will send as; with test=envelope or send each is tried
+    (MAIL and RCPT, then RSET) in the same session before ``test_sender``, and a refusal names it.
 
     Returns dict(ok, probe, diagnosis, warnings, msg). ``probe`` is the evidence, ``diagnosis`` the
     classified failure (None on success), ``msg`` one line for the user. Raises ``SettingsError`` for
@@ -733,9 +806,7 @@ def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, aut
     if transcript not in TRANSCRIPT_MODES:
         raise SettingsError('transcript', 'transcript: %r is not one of %s'
                             % (transcript, ', '.join(TRANSCRIPT_MODES)))
-    for option, value in (('timeout', timeout), ('deadline', deadline)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise SettingsError(option, '%s: must be a number of seconds greater than 0' % option)
+    check_durations(dict(timeout=timeout, deadline=deadline))
     for option, value in (('username', username), ('from_name', from_name), ('ehlo_name', ehlo_name)):
         _check_text(option, value)
     _check_text('password', password, secret=True)
@@ -768,6 +839,10 @@ def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, aut
         if test_recipient is None:
             test_recipient = test_sender
         _check_address('test_recipient', test_recipient)
+    other_senders = _other_senders(test_senders, test_sender if level in ('envelope', 'send') else None)
+    if other_senders and level not in ('envelope', 'send'):
+        warnings.append('test_senders are tried only by test=envelope and test=send.')
+        other_senders = []
     if ehlo_name is not None and not _EHLO_NAME_RE.match(ehlo_name):
         raise SettingsError('ehlo_name', 'ehlo_name: %r is not a host name or address literal' % ehlo_name)
 
@@ -796,16 +871,20 @@ def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, aut
             message = (payload, '<test message, %d bytes, Message-ID %s>' % (len(payload), message_id))
         evidence, failure = run_session(spec, level, clock, float(timeout), context, ehlo_name, recorder,
                                         auth=auth, username=username, password=password, sender=test_sender,
-                                        recipient=test_recipient, message=message)
+                                        recipient=test_recipient, message=message, other_senders=other_senders)
         evidence['level'] = level
         if level in ('envelope', 'send'):
             evidence['test_sender'] = test_sender
             evidence['test_recipient'] = test_recipient
+            evidence['test_senders'] = list(other_senders)
         if message is not None:
             evidence['message_id'] = message_id if failure is None or failure.stage == 'message' else None
         diagnosis = None
         if failure is not None:
             diagnosis = diagnose(failure, server=spec.url())
+            if failure.sender is not None and failure.sender in other_senders:
+                diagnosis['hint'] = ('The server refused to send as %s (one of test_senders, the addresses the app '
+                                     'sends as). %s' % (failure.sender, diagnosis['hint']))
             want = diagnosis.pop('suggest')
             diagnosis['suggestion'] = None
             if want and suggest and clock.remaining() > 0.05:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import math
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
@@ -56,6 +57,27 @@ def check_control_characters(value, option):
     elif isinstance(value, str) and _CONTROL_RE.search(value):
         raise SettingsError(option, '%s: CR, LF and NUL characters are not allowed (header or command injection)'
                             % option)
+
+
+# Upper bounds of the time options, in seconds: finite, and small enough for every socket and clock call.
+DURATION_LIMITS = (('timeout', 3600.0), ('deadline', 86400.0))
+
+
+def check_duration(option, value, limit):
+    """Raise SettingsError unless ``value`` is a finite number of seconds in (0, limit]."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SettingsError(option, '%s: must be a number of seconds' % option)
+    if not math.isfinite(value) or not 0 < value <= limit:
+        raise SettingsError(option, '%s: must be a finite number of seconds greater than 0 and at most %d, not %s'
+                            % (option, limit, value))
+
+
+def check_durations(params):
+    """``check_duration`` for the ``timeout`` and ``deadline`` options."""
+    for option, limit in DURATION_LIMITS:
+        check_duration(option, params.get(option), limit)
 
 
 def check_all_control_characters(params):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_document, split_eol
+from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_bom, split_document, split_eol
 
 _ASSIGN = re.compile(r"^([ \t]*(?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)=([ \t]*)(.*)$")
 _COMMENTED = re.compile(r"^([ \t]*)#[ \t]*((?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)=([ \t]*)(.*)$")
@@ -104,14 +104,16 @@ class _Line(object):
 class EnvStore(object):
     """A parsed dotenv document."""
 
-    def __init__(self, lines, newline):
+    def __init__(self, lines, newline, bom=""):
         self._lines = lines
         self._newline = newline
+        self._bom = bom
 
     @classmethod
     def parse(cls, text, **options):
+        bom, text = split_bom(text)
         raw_lines, newline = split_document(text, "dotenv")
-        store = cls([_Line(*split_eol(raw)) for raw in raw_lines], newline)
+        store = cls([_Line(*split_eol(raw)) for raw in raw_lines], newline, bom)
         for lineno, line in enumerate(store._lines, 1):
             match = _ASSIGN.match(line.text)
             if match:
@@ -174,4 +176,4 @@ class EnvStore(object):
             del self._lines[index]
 
     def render(self):
-        return "".join(line.text + line.eol for line in self._lines)
+        return self._bom + "".join(line.text + line.eol for line in self._lines)

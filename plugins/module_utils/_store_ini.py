@@ -7,10 +7,10 @@ before the first section header (which ``configparser`` cannot read). Lines that
 bytes. Commented samples (``;host = localhost:25``, or a commented ``;[mailer]`` header with its commented keys)
 are replaced in place instead of being duplicated. A commented key is only matched inside its own section.
 
-Values: reading strips ``"..."``, backticks and triple double quotes and an unquoted value's inline comment starting
-at `` #`` or `` ;``. go-ini's default (Grafana) cuts at any ``#``/``;`` while Gitea ignores inline comments, so an
-existing unquoted value with ``#``/``;`` inside is ambiguous; written values that contain ``#``, ``;``, quotes or
-edge spaces are always quoted (backticks, else triple quotes), which every go-ini configuration reads back exactly.
+Values: ``get``/``set`` strip and add quotes the simple way (``"..."``, backticks, triple double quotes, an inline
+comment at `` #``/`` ;``). App profiles do not use them for values: they read and write the raw text after ``=``
+with ``get_raw``/``set_raw`` through a value codec that models the app's reader exactly
+(``_profiles/_goini.py``: go-ini with the app's LoadOptions).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_document, split_eol
+from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_bom, split_document, split_eol
 
 _HEADER = re.compile(r"^[ \t]*\[([^\]\r\n]*)\][ \t]*(?:[;#].*)?$")
 _COMMENTED_HEADER = re.compile(r"^[ \t]*[;#][ \t]*\[([^\]\r\n]+)\][ \t]*$")
@@ -77,14 +77,16 @@ class _Line(object):
 class IniStore(object):
     """A parsed INI document that renders back byte-identical except for the keys changed."""
 
-    def __init__(self, lines, newline):
+    def __init__(self, lines, newline, bom=""):
         self._lines = lines
         self._newline = newline
+        self._bom = bom
 
     @classmethod
     def parse(cls, text, **options):
+        bom, text = split_bom(text)
         raw_lines, newline = split_document(text, "INI")
-        store = cls([_Line(raw) for raw in raw_lines], newline)
+        store = cls([_Line(raw) for raw in raw_lines], newline, bom)
         store._classify()
         return store
 
@@ -169,6 +171,29 @@ class IniStore(object):
             return None
         return decode_value(self._lines[found[-1]].match.group(5))
 
+    def get_raw(self, path):
+        """The text after ``key =`` (blanks after ``=`` removed) of the last active line of the key, or None."""
+        section, key = self._check_path(path)
+        found = self._active(section, key)
+        if not found:
+            return None
+        return self._lines[found[-1]].match.group(5)
+
+    def lines_after(self, path):
+        """The texts (without line ends) of the lines after the key's last active line (multi-line values)."""
+        section, key = self._check_path(path)
+        found = self._active(section, key)
+        if not found:
+            return []
+        return [line.text for line in self._lines[found[-1] + 1:]]
+
+    def set_raw(self, path, raw):
+        """Write ``raw`` verbatim as the value text of the key (the last active line, a commented sample, or new)."""
+        section, key = self._check_path(path)
+        if "\r" in raw or "\n" in raw:
+            raise StoreError("INI values cannot contain line breaks")
+        self._write(section, key, raw, keep_comment=False)
+
     def sections(self):
         return [line.name for line in self._lines if line.kind == "header"]
 
@@ -180,11 +205,15 @@ class IniStore(object):
         elif not isinstance(value, str):
             value = str(value)
         found = self._active(section, key)
+        if found and decode_value(self._lines[found[-1]].match.group(5)) == value:
+            return
+        self._write(section, key, encoded)
+
+    def _write(self, section, key, encoded, keep_comment=True):
+        found = self._active(section, key)
         if found:
             line = self._lines[found[-1]]
-            if decode_value(line.match.group(5)) == value:
-                return
-            line.text = self._format(line.match, key, encoded)
+            line.text = self._format(line.match, key, encoded, keep_comment=keep_comment)
             self._reclassify(found[-1], line.kind)
             return
         sample = self._find_sample(section, key)
@@ -211,17 +240,17 @@ class IniStore(object):
             del self._lines[index]
 
     def render(self):
-        return "".join(line.text + line.eol for line in self._lines)
+        return self._bom + "".join(line.text + line.eol for line in self._lines)
 
     # ------------------------------------------------------------------ helpers
-    def _format(self, match, key, encoded, indent=None):
+    def _format(self, match, key, encoded, indent=None, keep_comment=True):
         before, after = match.group(3), match.group(4)
         if encoded and not after and before:
             after = " "
         if not encoded:
             after = ""
         text = (match.group(1) if indent is None else indent) + key + before + "=" + after + encoded
-        if indent is None:
+        if indent is None and keep_comment:
             # keep an inline comment that followed an unquoted value
             old = match.group(5)
             comment = re.search(r"[ \t]+[#;].*$", old)

@@ -31,7 +31,7 @@ import re
 from collections import OrderedDict
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_document, split_eol
+from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_bom, split_document, split_eol
 
 _BOOL_TRUE = ("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")
 _BOOL_FALSE = ("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")
@@ -306,19 +306,238 @@ def _split_key(text):
     return "other", None, None
 
 
+class _DocumentCheck(object):
+    """A structural check of the WHOLE document, so that a file broken anywhere is refused before any write.
+
+    It follows block mappings and sequences by indentation and skips over block scalars, flow collections and
+    multi-line quoted scalars, raising StoreError (with the line number) for what YAML readers (PyYAML, Ruby
+    Psych) reject: indentation that matches no open level, text indented under a complete value, a line that is
+    not a key where a key is expected, ``a: b: c``, unterminated quotes and flow collections, reserved
+    indicators, tabs in indentation. Constructs it does not model (complex ``?`` keys) end the check without an
+    error rather than refusing a valid file.
+    """
+
+    def __init__(self, store, start, end):
+        self.store = store
+        self.start = start
+        self.end = end
+        self.stack = [(-1, "root")]   # open block nodes: (indentation, "map" | "seq")
+        self.opened_at = -1           # a line at indentation > opened_at may start a child node
+        self.plain_at = None          # deeper lines continue the multi-line plain scalar of this indentation
+
+    def fail(self, index, problem):
+        raise StoreError("YAML line %d: %s (the whole file must be valid YAML before it is changed)"
+                         % (index + 1, problem))
+
+    def text(self, index):
+        return self.store._lines[index][0]
+
+    def run(self):
+        index = self.start
+        while index < self.end:
+            indent = self.store._indent_of(index)
+            if indent is None:
+                index += 1
+                continue
+            body = self.text(index)[indent:]
+            if body.startswith("? ") or body == "?":
+                return   # complex keys: not modelled
+            index = self.line(index, indent, body)
+
+    def line(self, index, indent, body):
+        stack = self.stack
+        while stack[-1][0] > indent:
+            stack.pop()
+        is_seq = body == "-" or body.startswith("- ") or body.startswith("-\t")
+        top_indent, kind = stack[-1]
+        if indent > top_indent:
+            if self.opened_at is not None and indent > self.opened_at:
+                if not is_seq and _split_key(body)[0] != "key" and len(stack) > 1:
+                    owner, self.opened_at = self.opened_at, None
+                    return self.value(index, body, owner, indent)   # the value on its own line: "key:\n  text"
+                stack.append((indent, "seq" if is_seq else "map"))
+            elif self.plain_at is not None and indent > self.plain_at:
+                if _split_key(body)[0] == "key":
+                    self.fail(index, "mapping values are not allowed here (is the indentation right?)")
+                return index + 1
+            else:
+                self.fail(index, "the indentation matches no enclosing block")
+        elif kind == "map" and is_seq:
+            if self.opened_at != indent:
+                self.fail(index, "a sequence item where a mapping key is expected")
+            stack.append((indent, "seq"))
+        elif kind == "seq" and not is_seq:
+            stack.pop()
+            if stack[-1] != (indent, "map"):
+                self.fail(index, "a mapping key where a sequence item is expected")
+        self.opened_at = None
+        self.plain_at = None
+        if stack[-1][1] == "seq":
+            return self.item(index, indent, body)
+        return self.key(index, indent, body)
+
+    def item(self, index, indent, body):
+        column = indent
+        while body == "-" or body.startswith("- ") or body.startswith("-\t"):
+            rest = body[1:]
+            skipped = len(rest) - len(rest.lstrip(" \t"))
+            column += 1 + skipped
+            body = rest[skipped:]
+            if body and body != "-" and not body.startswith("- ") and not body.startswith("#"):
+                break
+            if not body or body.startswith("#"):
+                self.opened_at = column - 1 - skipped
+                return index + 1
+            self.stack.append((column, "seq"))
+        if body.startswith("? "):
+            return self.end
+        if _split_key(body)[0] == "key":
+            self.stack.append((column, "map"))
+            return self.key(index, column, body)
+        return self.value(index, body, column - 2 if column >= 2 else indent, column)
+
+    def key(self, index, indent, body):
+        kind, _key, rest = _split_key(body)
+        if kind == "key":
+            return self.value(index, rest, indent, indent + len(body) - len(rest))
+        if kind == "seq":
+            self.fail(index, "a sequence item where a mapping key is expected")
+        if kind == "flow" and self.stack[-1][0] == 0 and len(self.stack) == 2 and index == self._first():
+            return self.value(index, body, -1, indent)
+        if body.startswith(("'", '"')) and _split_key(body)[0] == "other":
+            try:
+                (_parse_double if body[0] == '"' else _parse_single)(body)
+            except _Unsupported:
+                self.fail(index, "unterminated quoted key")
+        self.fail(index, "expected a \"key: value\" line (could not find the \":\")")
+
+    def _first(self):
+        for index in range(self.start, self.end):
+            if self.store._indent_of(index) is not None:
+                return index
+        return None
+
+    def value(self, index, rest, owner, column):
+        """Check the value starting in ``rest`` (on line ``index``); return the index of the next line."""
+        body = rest.lstrip(" \t")
+        while body[:1] in ("&", "!"):   # anchors and tags before the value
+            parts = body.split(None, 1)
+            body = parts[1] if len(parts) > 1 else ""
+        if not body or body.startswith("#"):
+            self.opened_at = owner
+            return index + 1
+        first = body[0]
+        if first in "|>":
+            return self.block_scalar(index, owner)
+        if first in "[{":
+            return self.flow(index, body)
+        if first in "\"'":
+            return self.quoted(index, body)
+        if first in "@`":
+            self.fail(index, "%s cannot start a plain value (reserved indicator)" % first)
+        if first == "*":
+            if len(body.split("#", 1)[0].split()) > 1:
+                self.fail(index, "text after an alias")
+            return index + 1
+        plain = re.split(r"[ \t]#", body, maxsplit=1)[0].rstrip(" \t")
+        if re.search(r":[ \t]", plain) or plain.endswith(":"):
+            self.fail(index, "mapping values are not allowed here")
+        self.plain_at = owner
+        return index + 1
+
+    def block_scalar(self, index, owner):
+        index += 1
+        while index < self.end:
+            text = self.text(index)
+            stripped = text.lstrip(" ")
+            if stripped.strip(" \t") and len(text) - len(stripped) <= owner:
+                break
+            index += 1
+        return index
+
+    def quoted(self, index, body):
+        quote = body[0]
+        start = index
+        position = 1
+        text = body
+        while True:
+            while position < len(text):
+                char = text[position]
+                if quote == '"' and char == "\\":
+                    position += 2
+                    continue
+                if char == quote:
+                    if quote == "'" and text[position + 1:position + 2] == "'":
+                        position += 2
+                        continue
+                    tail = text[position + 1:]
+                    if tail.strip(" \t") and not re.match(r"^[ \t]+#", tail):
+                        self.fail(index, "text after a quoted value")
+                    return index + 1
+                position += 1
+            index += 1
+            if index >= self.end:
+                self.fail(start, "unterminated %s-quoted value" % ("double" if quote == '"' else "single"))
+            text = self.text(index)
+            position = 0
+
+    def flow(self, index, body):
+        start = index
+        depth = 0
+        quote = None
+        text = body
+        position = 0
+        while True:
+            while position < len(text):
+                char = text[position]
+                if quote:
+                    if quote == '"' and char == "\\":
+                        position += 2
+                        continue
+                    if char == quote:
+                        if quote == "'" and text[position + 1:position + 2] == "'":
+                            position += 2
+                            continue
+                        quote = None
+                elif char in "\"'" and (position == 0 or text[position - 1] in " \t[{,:"):
+                    quote = char
+                elif char == "#" and (position == 0 or text[position - 1] in " \t"):
+                    break
+                elif char in "[{":
+                    depth += 1
+                elif char in "]}":
+                    depth -= 1
+                    if depth < 0:
+                        self.fail(index, "unbalanced %s" % char)
+                    if depth == 0:
+                        tail = text[position + 1:]
+                        if tail.strip(" \t") and not re.match(r"^[ \t]+#", tail):
+                            self.fail(index, "text after a flow collection")
+                        return index + 1
+                position += 1
+            index += 1
+            if index >= self.end:
+                self.fail(start, "unterminated flow collection")
+            text = self.text(index)
+            position = 0
+
+
 class YamlStore(object):
     """A parsed single-document YAML file with a block mapping at the top."""
 
-    def __init__(self, lines, newline):
+    def __init__(self, lines, newline, bom=""):
         self._lines = lines
         self._newline = newline
+        self._bom = bom
 
     # ------------------------------------------------------------------ parsing
     @classmethod
     def parse(cls, text, **options):
+        bom, text = split_bom(text)
         raw, newline = split_document(text, "YAML")
-        store = cls([list(split_eol(line)) for line in raw], newline)
-        store._document()
+        store = cls([list(split_eol(line)) for line in raw], newline, bom)
+        start, end = store._document()
+        _DocumentCheck(store, start, end).run()
         return store
 
     def _indent_of(self, index):
@@ -606,7 +825,7 @@ class YamlStore(object):
         del self._lines[entry.index:last + 1]
 
     def render(self):
-        return "".join(text + eol for text, eol in self._lines)
+        return self._bom + "".join(text + eol for text, eol in self._lines)
 
 
 def _same(left, right):

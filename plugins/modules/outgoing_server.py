@@ -242,7 +242,10 @@ probe:
 diagnosis:
   description:
     - Why the SMTP test failed; the file was not changed.
-    - C(category) is one of a fixed vocabulary (C(auth_failed), C(tls_certificate_invalid), C(relay_denied)...).
+    - C(category) is one of a fixed vocabulary (C(auth_failed), C(tls_certificate_invalid), C(relay_denied),
+      C(client_blocked), C(ehlo_rejected), C(sender_not_permitted), C(sender_domain_policy)...; the list and their
+      meaning are in M(mailops.smtp.smtp_probe)).
+    - C(sender) names the refused address when the server would not send as one of O(test_senders).
   returned: when the test failed
   type: dict
   contains:
@@ -272,6 +275,10 @@ diagnosis:
     suggestion:
       description: A server, port and security mode that would likely work, when one was found.
       type: dict
+    sender:
+      description: The envelope sender of the transaction that failed (the test sender or one of
+        O(test_senders)); null before MAIL FROM.
+      type: str
 backup_file:
   description: The backup copy made before the change.
   returned: when O(backup=true) and the file was changed

@@ -208,6 +208,10 @@ probe:
     test_recipient:
       description: The recipient used (O(test=envelope) and O(test=send)).
       type: str
+    test_senders:
+      description: The addresses of O(test_senders) that were tried besides RV(probe.test_sender).
+      type: list
+      elements: str
     message_id:
       description: The Message-ID of the test message (O(test=send)).
       type: str
@@ -233,9 +237,16 @@ diagnosis:
     category:
       description:
         - One of V(dns_failure), V(connection_refused), V(connection_timeout), V(greeting_failure),
-          V(tls_handshake_failure), V(tls_certificate_invalid), V(starttls_not_offered), V(tls_required),
-          V(auth_not_offered), V(auth_failed), V(auth_required), V(sender_not_permitted), V(relay_denied),
-          V(recipient_rejected), V(message_rejected), V(temporary_failure), V(protocol_error), V(timeout).
+          V(client_blocked), V(tls_handshake_failure), V(tls_certificate_invalid), V(starttls_not_offered),
+          V(tls_required), V(ehlo_rejected), V(auth_not_offered), V(auth_failed), V(auth_required),
+          V(sender_not_permitted), V(sender_domain_policy), V(relay_denied), V(recipient_rejected),
+          V(message_rejected), V(temporary_failure), V(protocol_error), V(timeout).
+        - V(client_blocked) the server refuses this client host (blocklist, no reverse DNS, not an allowed
+          network); V(ehlo_rejected) it refuses the EHLO/HELO name (set O(ehlo_name)); V(sender_domain_policy)
+          the sender's domain failed SPF, DKIM or DMARC on this path. docs/troubleshooting.md explains each.
+        - A reply is read in the light of the dialogue. Before a successful AUTH "authentication required"
+          means V(auth_required); after it, the same words are about the sender (V(sender_domain_policy),
+          V(sender_not_permitted)).
       type: str
       sample: auth_failed
     stage:
@@ -263,6 +274,11 @@ diagnosis:
     only_send_conclusive:
       description: True when the failure can only show up after the message, that is in a O(test=send).
       type: bool
+    sender:
+      description: The envelope sender of the transaction that failed (O(test_sender) or one of
+        O(test_senders)); null before MAIL FROM.
+      type: str
+      sample: ann@example.com
     suggestion:
       description:
         - A port and security mode that work where these settings failed, found without credentials
@@ -304,6 +320,7 @@ def main():
             username=params['username'],
             password=params['password'],
             test_sender=params['test_sender'],
+            test_senders=params['test_senders'],
             test_recipient=params['test_recipient'],
             from_email=params['from_email'],
             from_name=params['from_name'],

@@ -14,6 +14,8 @@ import datetime
 import html
 import json
 
+from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import CATEGORIES
+
 STATUSES = ("compliant", "drifted", "test_failed", "error", "unreachable", "not_run")
 STATUS_LABELS = {
     "compliant": "Compliant",
@@ -25,8 +27,14 @@ STATUS_LABELS = {
 }
 DIAGNOSIS_FIELDS = ("category", "stage", "server", "smtp_code", "enhanced_status", "server_message", "hint")
 SUGGESTION_FIELDS = ("server", "security", "port", "verified_stage", "secure")
+# Failures first: the order of the host rows.
+STATUS_ORDER = ("test_failed", "error", "unreachable", "drifted", "not_run", "compliant")
+FAILED_STATUSES = ("test_failed", "error", "unreachable")
+# The order of the filter buttons.
+FILTER_ORDER = STATUS_ORDER
 REDACTED = "********"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+REPLY_LIMIT = 300
 
 
 def _plain(value):
@@ -45,12 +53,36 @@ def _pick(mapping, fields):
     return dict((field, _plain(mapping[field])) for field in fields if mapping.get(field) not in (None, ""))
 
 
-def _diagnosis(result):
+def allowlisted_diagnosis(result):
+    """The diagnosis fields the report keeps (never the probe, never the transcript)."""
     diagnosis = _pick((result or {}).get("diagnosis"), DIAGNOSIS_FIELDS)
     suggestion = _pick(((result or {}).get("diagnosis") or {}).get("suggestion"), SUGGESTION_FIELDS)
     if suggestion:
         diagnosis["suggestion"] = suggestion
     return diagnosis
+
+
+_diagnosis = allowlisted_diagnosis
+
+
+def server_reply(result):
+    """The server's reply that decided a test: the refusal when it failed, else the last reply of the dialogue."""
+    result = result if isinstance(result, dict) else {}
+    diagnosis = result.get("diagnosis") or {}
+    if isinstance(diagnosis, dict) and diagnosis:
+        parts = [diagnosis.get(field) for field in ("smtp_code", "enhanced_status", "server_message")]
+        text = " ".join(str(part) for part in parts if part not in (None, ""))
+        if text and diagnosis.get("smtp_code") in (None, ""):
+            text = "no reply: " + text  # a network or TLS error, not words from the server
+    else:
+        text = ""
+        stages = ((result.get("probe") or {}).get("stages") or []) if isinstance(result.get("probe"), dict) else []
+        for entry in reversed(stages):
+            if isinstance(entry, dict) and entry.get("reply"):
+                text = str(entry["reply"])
+                break
+    text = " ".join(text.split())
+    return text[:REPLY_LIMIT - 1] + "\u2026" if len(text) > REPLY_LIMIT else text
 
 
 def _drift_settings(drift):
@@ -62,8 +94,22 @@ def _drift_settings(drift):
     return names
 
 
+def _drift_detail(drift):
+    """``[{setting, before, after}]`` from a drift list (values as the module returned them: masked)."""
+    detail = []
+    for item in drift or []:
+        if isinstance(item, dict) and item.get("setting") is not None:
+            detail.append({"setting": str(item["setting"]), "before": _plain(item.get("before")),
+                           "after": _plain(item.get("after"))})
+    return detail
+
+
 def _failed(result):
     return bool(result) and (bool(result.get("failed")) or result.get("ok") is False)
+
+
+def _ran(result):
+    return isinstance(result, dict) and bool(result) and not result.get("skipped")
 
 
 def _message(result):
@@ -71,43 +117,97 @@ def _message(result):
     return str(msg).splitlines()[0] if msg else ""
 
 
-def host_summary(result, mode="apply", app="", server="", probe=None, check_mode=False, info=None):
+def _stored_server(info):
+    settings = (info or {}).get("settings") if isinstance(info, dict) else None
+    return str(settings.get("server") or "") if isinstance(settings, dict) else ""
+
+
+def _test_failure(summary, result, source):
+    """Record a failed test (``source``: host or credential_set) on the summary."""
+    summary["diagnosis"] = allowlisted_diagnosis(result)
+    summary["diagnosis_source"] = source
+    summary["status"] = "test_failed" if summary["diagnosis"].get("category") else "error"
+    summary["message"] = _message(result)
+    summary["reply"] = server_reply(result)
+
+
+def _credential_summary(credential, verdict):
+    if not isinstance(credential, dict) or not credential.get("shared"):
+        return {}
+    verdict = verdict if isinstance(verdict, dict) else {}
+    return {"server": str(credential.get("server") or ""), "username": str(credential.get("username") or ""),
+            "level": str(verdict.get("level") or credential.get("level") or ""),
+            "carrier": str(verdict.get("carrier") or ""), "verdict": str(verdict.get("verdict") or "untested"),
+            "reply": str(verdict.get("reply") or "")}
+
+
+def host_summary(result, mode="apply", app="", server="", probe=None, check_mode=False, info=None,
+                 credential=None, verdict=None, local=None):
     """Summarise one host's role results for the fleet report.
 
-    ``mode: apply``: ``result`` is the registered ``outgoing_server`` result; in check mode ``info`` may be an
-    ``outgoing_server_info`` result whose ``drift`` names the settings that would change.
-    ``mode: audit``: ``result`` is the ``outgoing_server_info`` result and ``probe`` the ``smtp_probe`` one.
+    ``mode: apply``: ``result`` is the registered ``outgoing_server`` result (skipped when the role did not
+    write), ``info`` the ``outgoing_server_info`` result read before (stored settings and drift) and ``local``
+    the host-local ``smtp_probe`` result.
+    ``mode: audit``: ``result`` is the ``outgoing_server_info`` result and ``probe`` the host-local
+    ``smtp_probe`` result.
+    ``credential`` (from ``fleet_credential_set``) and ``verdict`` (the full test of the host's credential set,
+    from ``fleet_carriers``) say whether the host's settings log in with a set tested once for many hosts.
     """
     if mode not in ("apply", "audit"):
         raise ValueError("mode must be 'apply' or 'audit', got %r" % (mode,))
     result = result if isinstance(result, dict) else {}
-    probe = probe if isinstance(probe, dict) else None
-    summary = {"app": str(app or ""), "server": str(server or ""), "mode": mode, "status": None, "changed": False,
-               "drift": [], "diagnosis": {}, "message": ""}
-    if mode == "apply":
-        if _failed(result):
-            summary["diagnosis"] = _diagnosis(result)
-            summary["status"] = "test_failed" if summary["diagnosis"].get("category") else "error"
-            summary["message"] = _message(result)
-        elif result.get("changed"):
-            summary["changed"] = not check_mode
-            summary["drift"] = _drift_settings((info or {}).get("drift")) if check_mode else []
-            summary["status"] = "drifted" if check_mode else "compliant"
-        else:
-            summary["status"] = "compliant"
-        return summary
-    summary["drift"] = _drift_settings(result.get("drift"))
-    if _failed(result):
+    if mode == "audit":
+        info, local = result, (probe if probe is not None else local)
+    info = info if isinstance(info, dict) else None
+    local = local if _ran(local) else None
+    summary = {"app": str(app or ""), "server": str(server or ""), "stored_server": _stored_server(info),
+               "mode": mode, "status": None, "changed": False, "drift": [], "drift_detail": [],
+               "diagnosis": {}, "diagnosis_source": "", "message": "", "reply": "", "backup_file": "",
+               "credential_set": _credential_summary(credential, verdict)}
+    shared = bool(summary["credential_set"])
+    verdict = verdict if isinstance(verdict, dict) else {}
+    if info is not None and not _failed(info):
+        summary["drift"] = _drift_settings(info.get("drift"))
+        summary["drift_detail"] = _drift_detail(info.get("drift"))
+    if _failed(info):  # the store is missing (without create), unreadable or malformed: apply fails there too
         summary["status"] = "error"
-        summary["message"] = _message(result)
-    elif probe is not None and _failed(probe):
-        summary["diagnosis"] = _diagnosis(probe)
-        summary["status"] = "test_failed" if summary["diagnosis"].get("category") else "error"
-        summary["message"] = _message(probe)
-    elif summary["drift"]:
-        summary["status"] = "drifted"
+        summary["message"] = _message(info)
+        return summary
+    if local is not None and _failed(local):
+        _test_failure(summary, local, "host")
+        return summary
+    if shared and verdict.get("verdict") != "passed":
+        if verdict.get("verdict") in ("failed", "inconclusive") and verdict.get("diagnosis"):
+            summary["diagnosis"] = dict(verdict["diagnosis"])
+            summary["diagnosis_source"] = "credential_set"
+            summary["status"] = "test_failed" if summary["diagnosis"].get("category") else "error"
+            summary["reply"] = str(verdict.get("reply") or "")
+            summary["message"] = "%s (full test of this credential set, carried by %s)%s" % (
+                verdict.get("message") or "the full test failed", verdict.get("carrier") or "?",
+                "" if mode == "audit" else "; nothing was changed")
+        else:
+            summary["status"] = "error"
+            summary["message"] = "the full test of this host's credential set did not run%s%s" % (
+                ": %s" % verdict["message"] if verdict.get("message") else "",
+                "" if mode == "audit" else "; nothing was changed")
+        return summary
+    summary["reply"] = str(verdict.get("reply") or "") if shared else server_reply(local)
+    if mode == "audit":
+        summary["status"] = "drifted" if summary["drift"] else "compliant"
+        return summary
+    if _failed(result):
+        _test_failure(summary, result, "host")
+        return summary
+    summary["backup_file"] = str(result.get("backup_file") or "")
+    if result.get("changed"):
+        # drift/drift_detail: what differed before this run, so what was (or, in check mode, would be) changed.
+        summary["changed"] = not check_mode
+        summary["status"] = "drifted" if check_mode else "compliant"
+        if check_mode and not summary["drift"]:
+            summary["drift"] = ["(settings differ)"]
     else:
         summary["status"] = "compliant"
+        summary["drift"], summary["drift_detail"] = [], []
     return summary
 
 
@@ -137,9 +237,46 @@ def _scrub(value, forms):
     return value
 
 
+def _empty_row(app, mode, status):
+    return {"app": str(app or ""), "server": "", "stored_server": "", "mode": mode, "status": status,
+            "changed": False, "drift": [], "drift_detail": [], "diagnosis": {}, "diagnosis_source": "",
+            "message": "", "reply": "", "backup_file": "", "credential_set": {}}
+
+
+def _category_order(found):
+    """Categories in the diagnosis catalog's order (unknown ones after, sorted)."""
+    known = [category for category in CATEGORIES if category in found]
+    return known + sorted(category for category in found if category not in CATEGORIES)
+
+
+def _credential_sets(rows):
+    """One entry per credential set seen in the rows, failed full tests first."""
+    sets = {}
+    for row in rows:
+        credential = row.get("credential_set") or {}
+        if not credential:
+            continue
+        ident = (credential.get("server"), credential.get("username"), credential.get("level"),
+                 credential.get("carrier"))
+        entry = sets.get(ident)
+        if entry is None:
+            entry = sets[ident] = {"server": credential.get("server", ""), "username": credential.get("username", ""),
+                                   "level": credential.get("level", ""), "carrier": credential.get("carrier", ""),
+                                   "verdict": credential.get("verdict", "untested"),
+                                   "reply": credential.get("reply", ""), "category": "", "hosts": 0,
+                                   "failed_hosts": 0}
+        entry["hosts"] += 1
+        if row["status"] in FAILED_STATUSES:
+            entry["failed_hosts"] += 1
+        if row.get("diagnosis_source") == "credential_set" and not entry["category"]:
+            entry["category"] = (row.get("diagnosis") or {}).get("category", "")
+    rank = {"failed": 0, "inconclusive": 1, "untested": 2, "passed": 3}
+    return sorted(sets.values(), key=lambda e: rank.get(e["verdict"], 2))
+
+
 def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=False, secrets=None, apps=None,
                  now=None):
-    """Aggregate per-host summaries into the report (a JSON-ready dict).
+    """Aggregate per-host summaries into the report (a JSON-ready dict), failures first.
 
     ``summaries`` maps host name to its summary, or to ``None`` when the host never got one; such a host is
     ``unreachable`` when it has left the play (``ansible_play_hosts``), else ``not_run`` (a later ``serial``
@@ -153,13 +290,12 @@ def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=F
         summary = summaries.get(host)
         # A summary left by an earlier play in the other mode (audit, then apply) is not this play's result.
         if isinstance(summary, dict) and summary.get("status") in STATUSES and summary.get("mode") == mode:
-            row = dict(summary)
+            row = _empty_row("", mode, summary["status"])
+            row.update(summary)
         else:
-            row = {"app": str(apps.get(host) or ""), "server": "", "mode": mode,
-                   "status": "not_run" if host in active else "unreachable",
-                   "changed": False, "drift": [], "diagnosis": {}, "message": ""}
-        row = dict([("host", host)] + [(k, v) for k, v in row.items() if k != "host"])
-        rows.append(row)
+            row = _empty_row(apps.get(host), mode, "not_run" if host in active else "unreachable")
+        rows.append(dict([("host", host)] + [(k, v) for k, v in row.items() if k != "host"]))
+    rows.sort(key=lambda row: STATUS_ORDER.index(row["status"]))
     by_status = dict((status, 0) for status in STATUSES)
     by_category = {}
     for row in rows:
@@ -167,6 +303,7 @@ def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=F
         category = row["diagnosis"].get("category") if row["status"] == "test_failed" else None
         if category:
             by_category[category] = by_category.get(category, 0) + 1
+    credential_sets = _credential_sets(rows)
     now = now or datetime.datetime.now(datetime.timezone.utc)
     report = {
         "schema_version": SCHEMA_VERSION,
@@ -178,8 +315,11 @@ def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=F
             "hosts": len(rows),
             "changed": sum(1 for row in rows if row.get("changed")),
             "by_status": by_status,
-            "by_category": dict(sorted(by_category.items())),
+            "by_category": dict((c, by_category[c]) for c in _category_order(by_category)),
+            "credential_sets": len(credential_sets),
+            "full_tests": sum(1 for entry in credential_sets if entry["carrier"]),
         },
+        "credential_sets": credential_sets,
         "hosts": rows,
     }
     return _scrub(report, _secret_forms(_plain(secrets or [])))
@@ -196,28 +336,66 @@ def _md(text):
     return " ".join(text.split())
 
 
+def _value(value):
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _drift_lines(row):
+    """``setting: old -> new`` for each drifted setting (values as stored in the report: masked)."""
+    detail = row.get("drift_detail") or []
+    if detail:
+        return ["%s: %s \u2192 %s" % (d["setting"], _value(d.get("before")), _value(d.get("after"))) for d in detail]
+    return list(row.get("drift") or [])
+
+
+def _servers(row):
+    stored, desired = row.get("stored_server") or "", row.get("server") or ""
+    if stored and desired and stored != desired:
+        return "%s \u2192 %s" % (stored, desired)
+    return desired or stored
+
+
 def _detail(row):
     """One line of human-readable detail for a host row, shared by Markdown and HTML."""
     status = row["status"]
     diagnosis = row.get("diagnosis") or {}
+    credential = row.get("credential_set") or {}
     if status == "test_failed":
         parts = ["%s at %s" % (diagnosis.get("category", "?"), diagnosis.get("stage", "?"))]
-        if diagnosis.get("smtp_code"):
-            parts.append("reply %s" % diagnosis["smtp_code"])
+        if row.get("diagnosis_source") == "credential_set":
+            parts.append("full test of the credential set, carried by %s" % (credential.get("carrier") or "?"))
+        elif row.get("diagnosis_source") == "host":
+            parts.append("from this host")
         if diagnosis.get("hint"):
             parts.append(diagnosis["hint"])
         if (diagnosis.get("suggestion") or {}).get("server"):
             parts.append("suggested: %s" % diagnosis["suggestion"]["server"])
+        if row.get("mode") == "apply":
+            parts.append("nothing was changed")
         return " - ".join(str(p) for p in parts)
-    if status == "drifted":
-        return "drift: %s" % ", ".join(row.get("drift") or ["(settings differ)"])
-    if status == "compliant":
-        return "changed" if row.get("changed") else "no change needed"
     if status == "error":
         return row.get("message") or "failed"
     if status == "unreachable":
         return "host dropped out before reporting (unreachable or failed before the role's test)"
-    return "not reached (the play stopped before this host's batch)"
+    if status == "not_run":
+        return "not reached (the play stopped before this host's batch)"
+    parts = []
+    if status == "drifted":
+        parts.append("would change: %s" % ", ".join(row.get("drift") or ["(settings differ)"])
+                     if row.get("mode") == "apply" else "drift: %s" % ", ".join(row.get("drift") or []))
+    elif row.get("changed"):
+        parts.append("changed: %s" % (", ".join(row.get("drift") or []) or "file attributes"))
+    else:
+        parts.append("no change needed")
+    if row.get("backup_file"):
+        parts.append("backup: %s" % row["backup_file"])
+    if credential.get("carrier"):
+        parts.append("credentials tested once, by %s" % credential["carrier"])
+    return " - ".join(parts)
 
 
 def render_markdown(report):
@@ -243,10 +421,25 @@ def render_markdown(report):
         lines += ["| %s | %d |" % (_md(c), n) for c, n in totals["by_category"].items()]
     else:
         lines.append("No failed SMTP test.")
-    lines += ["", "## Hosts", "", "| host | app | server | status | detail |", "|---|---|---|---|---|"]
+    lines += ["", "## Credential sets (one full test each)", ""]
+    if report.get("credential_sets"):
+        lines += ["| server | user | test | carried by | result | hosts | failed hosts | server reply |",
+                  "|---|---|---|---|---|---:|---:|---|"]
+        for entry in report["credential_sets"]:
+            lines.append("| %s | %s | %s | %s | %s | %d | %d | %s |" % (
+                _md(entry["server"]), _md(entry["username"]), _md(entry["level"]), _md(entry["carrier"] or "-"),
+                _md(entry["verdict"] + (" (%s)" % entry["category"] if entry.get("category") else "")),
+                entry["hosts"], entry["failed_hosts"], _md(entry["reply"])))
+    else:
+        lines.append("No host logs in with shared credentials (no full test was shared).")
+    lines += ["", "## Hosts (failures first)", "",
+              "| host | status | app | server (stored \u2192 desired) | drift (old \u2192 new) | server reply "
+              "| detail |",
+              "|---|---|---|---|---|---|---|"]
     for row in report["hosts"]:
-        lines.append("| %s | %s | %s | %s | %s |" % (
-            _md(row["host"]), _md(row.get("app")), _md(row.get("server")), row["status"], _md(_detail(row))))
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            _md(row["host"]), row["status"], _md(row.get("app")), _md(_servers(row)),
+            "<br>".join(_md(line) for line in _drift_lines(row)), _md(row.get("reply")), _md(_detail(row))))
     return "\n".join(lines) + "\n"
 
 
@@ -256,49 +449,114 @@ h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .5rem}
 .meta{color:#5b6475;margin:0 0 1.5rem}
 .cards{display:flex;flex-wrap:wrap;gap:.75rem}
 .card{background:#fff;border:1px solid #d9dde5;border-left-width:6px;border-radius:6px;
-padding:.6rem 1rem;min-width:8rem}
+padding:.6rem 1rem;min-width:8rem;text-align:left;font:inherit;color:inherit;cursor:pointer}
+.card[aria-pressed=true]{outline:3px solid #3b4a66;background:#eef0f4}
 .card .n{font-size:1.8rem;font-weight:700;display:block}.card .l{color:#5b6475;font-size:.85rem}
 .s-all{border-left-color:#3b4a66}.s-compliant{border-left-color:#1f8a4c}.s-drifted{border-left-color:#c98a00}
 .s-test_failed{border-left-color:#c0392b}.s-error{border-left-color:#8e44ad}.s-unreachable{border-left-color:#555}
 .s-not_run{border-left-color:#aab}
-table{border-collapse:collapse;background:#fff;width:100%;font-size:.9rem}
-th,td{border:1px solid #d9dde5;padding:.4rem .6rem;text-align:left;vertical-align:top}
+#filter-state{color:#5b6475;margin:.75rem 0 0}
+table{border-collapse:collapse;background:#fff;width:100%;font-size:.85rem}
+th,td{border:1px solid #d9dde5;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#eef0f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
+td ul{margin:0;padding-left:1rem}
 .badge{display:inline-block;padding:.1rem .5rem;border-radius:999px;color:#fff;font-size:.8rem;white-space:nowrap}
-.b-compliant{background:#1f8a4c}.b-drifted{background:#c98a00}.b-test_failed{background:#c0392b}
-.b-error{background:#8e44ad}.b-unreachable{background:#555}.b-not_run{background:#8890a0}
-code{font-size:.85rem}
+.b-compliant,.v-passed{background:#1f8a4c}.b-drifted{background:#c98a00}.b-test_failed,.v-failed{background:#c0392b}
+.b-error,.v-inconclusive{background:#8e44ad}.b-unreachable{background:#555}.b-not_run,.v-untested{background:#8890a0}
+.arrow{color:#5b6475}code{font-size:.8rem}.reply{font-family:ui-monospace,monospace;font-size:.8rem}
 """
+
+# Filter by status: the cards are buttons; ?status=<status> in the URL selects one on load (a shareable link).
+_SCRIPT = """
+(function () {
+  var rows = document.querySelectorAll("tr.host");
+  var buttons = document.querySelectorAll("button[data-filter]");
+  var state = document.getElementById("filter-state");
+  function show(status) {
+    var shown = 0;
+    for (var i = 0; i < rows.length; i++) {
+      var on = status === "all" || rows[i].getAttribute("data-status") === status;
+      rows[i].hidden = !on;
+      if (on) { shown++; }
+    }
+    for (var j = 0; j < buttons.length; j++) {
+      buttons[j].setAttribute("aria-pressed", String(buttons[j].getAttribute("data-filter") === status));
+    }
+    document.body.setAttribute("data-filter", status);
+    state.setAttribute("data-shown", String(shown));
+    state.textContent = "Showing " + shown + " of " + rows.length + " hosts"
+      + (status === "all" ? "" : " (" + status + ")");
+  }
+  for (var k = 0; k < buttons.length; k++) {
+    buttons[k].addEventListener("click", function (event) { show(event.currentTarget.getAttribute("data-filter")); });
+  }
+  var match = /[?&]status=([a-z_]+)/.exec(window.location.search);
+  var chosen = match && document.querySelector('button[data-filter="' + match[1] + '"]');
+  if (chosen) { chosen.click(); } else { show("all"); }
+}());
+"""
+
+# Nothing may be fetched: the page works from a file, a mail attachment or an air-gapped share.
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'none'"
 
 
 def _h(text):
     return html.escape(str(text if text is not None else ""), quote=True)
 
 
+def _html_drift(row):
+    lines = _drift_lines(row)
+    if not lines:
+        return ""
+    items = []
+    for line in lines:
+        setting, sep, change = line.partition(": ")
+        if sep and "\u2192" in change:
+            old, _arrow, new = change.partition(" \u2192 ")
+            items.append('<li><code>%s</code>: %s <span class="arrow">&rarr;</span> %s</li>' % (
+                _h(setting), _h(old), _h(new)))
+        else:
+            items.append("<li><code>%s</code></li>" % _h(line))
+    return "<ul>%s</ul>" % "".join(items)
+
+
+def _html_servers(row):
+    stored, desired = row.get("stored_server") or "", row.get("server") or ""
+    if stored and desired and stored != desired:
+        return '<code>%s</code> <span class="arrow">&rarr;</span> <code>%s</code>' % (_h(stored), _h(desired))
+    return "<code>%s</code>" % _h(desired or stored)
+
+
 def render_html(report):
-    """A self-contained page (inline CSS, no scripts, no external assets) with totals in stable ids."""
+    """A self-contained page (inline CSS and script, no external assets) with totals in stable ids."""
     totals = report["totals"]
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy" content="%s">' % _CSP,
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>Outgoing SMTP fleet report</title>",
         "<style>%s</style></head>" % _CSS.strip(),
-        '<body data-mode="%s" data-check-mode="%s">' % (_h(report["mode"]), str(report["check_mode"]).lower()),
+        '<body data-mode="%s" data-check-mode="%s" data-filter="all">' % (
+            _h(report["mode"]), str(report["check_mode"]).lower()),
         "<h1>Outgoing SMTP fleet report</h1>",
-        '<p class="meta">Mode <strong id="report-mode">%s</strong>%s &middot; generated <time>%s</time> by %s</p>' % (
+        '<p class="meta">Mode <strong id="report-mode">%s</strong>%s &middot; generated <time>%s</time> by %s'
+        ' &middot; %d credential set(s), %d full test(s)</p>' % (
             _h(report["mode"]), " (check mode)" if report["check_mode"] else "", _h(report["generated_at"]),
-            _h(report["generator"])),
-        '<h2>Totals</h2><div class="cards" id="totals">',
-        '<div class="card s-all"><span class="n" id="total-hosts" data-count="%d">%d</span>'
-        '<span class="l">hosts</span></div>' % (totals["hosts"], totals["hosts"]),
+            _h(report["generator"]), totals.get("credential_sets", 0), totals.get("full_tests", 0)),
+        '<h2>Totals</h2><div class="cards" id="totals" role="group" aria-label="Filter the hosts by status">',
+        '<button type="button" class="card s-all" data-filter="all" id="filter-all" aria-pressed="true">'
+        '<span class="n" id="total-hosts" data-count="%d">%d</span><span class="l">all hosts</span></button>' % (
+            totals["hosts"], totals["hosts"]),
     ]
-    for status in STATUSES:
+    for status in FILTER_ORDER:
         count = totals["by_status"][status]
-        out.append('<div class="card s-%s"><span class="n" id="total-%s" data-status="%s" data-count="%d">%d</span>'
-                   '<span class="l">%s</span></div>' % (status, status, status, count, count,
-                                                        _h(STATUS_LABELS[status])))
-    out.append("</div>")
+        out.append('<button type="button" class="card s-%s" data-filter="%s" id="filter-%s" aria-pressed="false">'
+                   '<span class="n" id="total-%s" data-status="%s" data-count="%d">%d</span>'
+                   '<span class="l">%s</span></button>' % (status, status, status, status, status, count, count,
+                                                           _h(STATUS_LABELS[status])))
+    out.append('</div><p id="filter-state" data-shown="%d">Showing %d of %d hosts</p>' % (
+        totals["hosts"], totals["hosts"], totals["hosts"]))
     out.append("<h2>Failed SMTP tests by diagnosis category</h2>")
     if totals["by_category"]:
         out.append('<table id="categories"><thead><tr><th>category</th><th>hosts</th></tr></thead><tbody>')
@@ -308,16 +566,36 @@ def render_html(report):
         out.append("</tbody></table>")
     else:
         out.append('<p id="categories">No failed SMTP test.</p>')
-    out.append('<h2>Hosts</h2><table id="hosts"><thead><tr><th>host</th><th>app</th><th>server</th>'
-               "<th>status</th><th>detail</th></tr></thead><tbody>")
+    out.append("<h2>Credential sets: one full test (login) each</h2>")
+    if report.get("credential_sets"):
+        out.append('<table id="credential-sets"><thead><tr><th>server</th><th>user</th><th>test</th>'
+                   "<th>carried by</th><th>result</th><th>hosts</th><th>failed hosts</th><th>server reply</th>"
+                   "</tr></thead><tbody>")
+        for entry in report["credential_sets"]:
+            out.append('<tr class="credential-set" data-carrier="%s" data-verdict="%s"><td><code>%s</code></td>'
+                       "<td>%s</td><td>%s</td><td>%s</td><td><span class=\"badge v-%s\">%s</span>%s</td>"
+                       '<td class="num">%d</td><td class="num">%d</td><td class="reply">%s</td></tr>' % (
+                           _h(entry["carrier"]), _h(entry["verdict"]), _h(entry["server"]), _h(entry["username"]),
+                           _h(entry["level"]), _h(entry["carrier"] or "-"), _h(entry["verdict"]),
+                           _h(entry["verdict"]), " <code>%s</code>" % _h(entry["category"])
+                           if entry.get("category") else "", entry["hosts"], entry["failed_hosts"],
+                           _h(entry["reply"])))
+        out.append("</tbody></table>")
+    else:
+        out.append('<p id="credential-sets">No host logs in with shared credentials.</p>')
+    out.append('<h2>Hosts, failures first</h2><table id="hosts"><thead><tr><th>host</th><th>status</th>'
+               "<th>app</th><th>server (stored &rarr; desired)</th><th>drift (old &rarr; new)</th>"
+               "<th>server reply</th><th>detail</th></tr></thead><tbody>")
     for row in report["hosts"]:
         category = (row.get("diagnosis") or {}).get("category", "")
-        out.append('<tr class="host" data-host="%s" data-status="%s" data-category="%s"><td>%s</td><td>%s</td>'
-                   "<td><code>%s</code></td><td><span class=\"badge b-%s\">%s</span></td><td>%s</td></tr>" % (
-                       _h(row["host"]), _h(row["status"]), _h(category), _h(row["host"]), _h(row.get("app")),
-                       _h(row.get("server")), _h(row["status"]), _h(STATUS_LABELS[row["status"]]),
-                       _h(_detail(row))))
-    out.append("</tbody></table></body></html>")
+        out.append('<tr class="host" data-host="%s" data-status="%s" data-category="%s"><td>%s</td>'
+                   '<td><span class="badge b-%s">%s</span></td><td>%s</td><td>%s</td><td>%s</td>'
+                   '<td class="reply">%s</td><td>%s</td></tr>' % (
+                       _h(row["host"]), _h(row["status"]), _h(category), _h(row["host"]), _h(row["status"]),
+                       _h(STATUS_LABELS[row["status"]]), _h(row.get("app")), _html_servers(row), _html_drift(row),
+                       _h(row.get("reply")), _h(_detail(row))))
+    out.append("</tbody></table>")
+    out.append("<script>%s</script></body></html>" % _SCRIPT.strip())
     return "\n".join(out) + "\n"
 
 

@@ -71,7 +71,14 @@ def test_three_reports_agree_on_the_totals(fleet, mode):
     report = json.loads(files["json"])
     totals = report["totals"]
     assert report["mode"] == mode
-    assert [row["host"] for row in report["hosts"]] == HOSTS
+    assert sorted(row["host"] for row in report["hosts"]) == sorted(HOSTS)
+    # Failures first, then the inventory order within each status.
+    order = ["test_failed", "error", "unreachable", "drifted", "not_run", "compliant"]
+    ranks = [order.index(row["status"]) for row in report["hosts"]]
+    assert ranks == sorted(ranks)
+    for status in order:
+        same = [row["host"] for row in report["hosts"] if row["status"] == status]
+        assert same == [host for host in HOSTS if host in same]
     assert totals["hosts"] == len(HOSTS) == sum(totals["by_status"].values())
     assert markdown_totals(files["md"]) == dict(totals["by_status"], all=totals["hosts"])
     expected_html = {"total-hosts": totals["hosts"]}

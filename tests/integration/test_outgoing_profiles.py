@@ -67,7 +67,8 @@ def gitea_new_check(before, after, ctx):
 
 def gitea_legacy_check(before, after, ctx):
     mailer = gitea_check(before, after, ctx)
-    assert mailer['FROM'] == 'Git Server <%s>' % FROM  # the stored sender name is kept
+    # the stored sender name is kept, written as a quoted-string (Go's net/mail reads it back exactly)
+    assert mailer['FROM'] == '"Git Server" <%s>' % FROM
 
 
 NC_KEYS = ('mail_smtpmode', 'mail_smtphost', 'mail_smtpport', 'mail_smtpsecure', 'mail_smtpauth', 'mail_smtpname',

@@ -33,6 +33,9 @@ FAILURES = (
 
 AUTH_FAILURES = ("auth_failed_gmail", "auth_failed_o365", "app_password_required")
 
+# Stages at which ``script`` can replace the server's reply (message = the reply to the final ".").
+SCRIPT_STAGES = ("greeting", "ehlo", "auth", "mail", "rcpt", "data", "message")
+
 
 @dataclasses.dataclass
 class SandboxConfig:
@@ -53,6 +56,10 @@ class SandboxConfig:
     drip_interval: seconds between greeting bytes for ``drip_banner``.
     idle_timeout: the server closes a connection idle this long (seconds).
     tls_handshake_timeout: implicit-TLS handshake limit on the server side (seconds).
+    script: {stage: reply} replays a recorded reply at that stage (one of SCRIPT_STAGES) instead of the
+        normal one; a reply is a string (lines joined with CRLF or LF) or a list of lines, each with its
+        code. A greeting with a 4xx/5xx code is followed by closing the connection; "ehlo" answers EHLO
+        and HELO; "auth" answers every AUTH attempt (and makes the server offer AUTH).
     """
 
     security: str = "plain"
@@ -68,6 +75,7 @@ class SandboxConfig:
     drip_interval: float = 1.0
     idle_timeout: float = 60.0
     tls_handshake_timeout: float = 10.0
+    script: Optional[Dict[str, str]] = None
 
     def __post_init__(self):
         if self.security not in SECURITY_MODES:
@@ -87,6 +95,14 @@ class SandboxConfig:
         self.users = {str(k): str(v) for k, v in self.users.items()}
         if self.allowed_senders is not None:
             self.allowed_senders = {str(k): [str(a) for a in v] for k, v in self.allowed_senders.items()}
+        if self.script is not None:
+            if not isinstance(self.script, dict):
+                raise ValueError("script must be a mapping of stage to reply")
+            unknown = sorted(set(self.script) - set(SCRIPT_STAGES))
+            if unknown:
+                raise ValueError("script: unknown stage(s) %s; stages are %s" % (", ".join(unknown),
+                                                                                 ", ".join(SCRIPT_STAGES)))
+            self.script = {stage: _script_reply(stage, reply) for stage, reply in self.script.items()}
         if not 0 <= int(self.port) <= 65535:
             raise ValueError("port must be 0..65535")
 
@@ -108,7 +124,11 @@ class SandboxConfig:
 
     @property
     def auth_offered(self):
-        return bool(self.users) or self.failure in AUTH_FAILURES
+        return bool(self.users) or self.failure in AUTH_FAILURES or "auth" in (self.script or {})
+
+    def scripted(self, stage):
+        """The scripted reply for ``stage`` (CRLF-joined lines), or None."""
+        return (self.script or {}).get(stage)
 
     @property
     def scheme(self):
@@ -135,3 +155,17 @@ class SandboxConfig:
         for addresses in (self.allowed_senders or {}).values():
             identities.update(a.lower() for a in addresses)
         return identities
+
+
+def _script_reply(stage, reply):
+    """A scripted reply as CRLF-joined lines, each checked to be an SMTP reply line."""
+    lines = reply.splitlines() if isinstance(reply, str) else [str(line) for line in reply or ()]
+    if not lines:
+        raise ValueError("script: the %s reply is empty" % stage)
+    for index, line in enumerate(lines):
+        last = index == len(lines) - 1
+        if len(line) < 3 or not line[:3].isdigit() or line[:3] != lines[0][:3] or (
+                len(line) > 3 and line[3] != (" " if last else "-")):
+            raise ValueError("script: the %s reply line %r is not an SMTP reply line (code %s, \"-\" on all "
+                             "but the last line)" % (stage, line, lines[0][:3]))
+    return "\r\n".join(lines)

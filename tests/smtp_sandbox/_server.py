@@ -70,6 +70,8 @@ class _SandboxHandler:
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         cfg = self.config
+        if cfg.scripted("mail"):
+            return cfg.scripted("mail")
         if cfg.failure == "sender_not_owned":
             user = server.authenticated_as
             if user is not None and not cfg.may_send_as(user, address):
@@ -82,6 +84,8 @@ class _SandboxHandler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         failure = self.config.failure
+        if self.config.scripted("rcpt"):
+            return self.config.scripted("rcpt")
         if failure == "relay_denied":
             return _replies.relay_denied(address)
         if failure == "relay_denied_temp":
@@ -97,6 +101,8 @@ class _SandboxHandler:
     async def handle_DATA(self, server, session, envelope):
         cfg = self.config
         user = server.authenticated_as
+        if cfg.scripted("message"):
+            return cfg.scripted("message")
         if cfg.failure == "send_as_denied" and not cfg.may_send_as(user, envelope.mail_from):
             return _replies.SEND_AS_DENIED
         if cfg.failure == "message_rejected":
@@ -201,6 +207,13 @@ class _SandboxSMTP(SMTP):
         if not self._greeted:
             self._greeted = True
             failure = self.config.failure
+            scripted = self.config.scripted("greeting")
+            if scripted:
+                self.record["replies"].extend(scripted.split("\r\n"))
+                await super().push(scripted)
+                if scripted[0] in "45":
+                    self.transport.close()
+                return
             if failure == "no_banner":
                 self._silent = True
                 return
@@ -225,6 +238,9 @@ class _SandboxSMTP(SMTP):
 
     # -- commands -----------------------------------------------------------------------------------------
     async def smtp_EHLO(self, hostname):
+        if self.config.scripted("ehlo") and hostname:
+            await self.push(self.config.scripted("ehlo"))
+            return
         first = not self._ehlo_seen
         await super().smtp_EHLO(hostname)
         if hostname:
@@ -235,7 +251,16 @@ class _SandboxSMTP(SMTP):
             elif self.config.failure == "stall_after_ehlo":
                 self._silent = True
 
+    async def smtp_HELO(self, hostname):
+        if self.config.scripted("ehlo") and hostname:
+            await self.push(self.config.scripted("ehlo"))
+            return
+        await super().smtp_HELO(hostname)
+
     async def smtp_DATA(self, arg):
+        if self.config.scripted("data") and self.session.host_name and self.envelope.rcpt_tos and not arg:
+            await self.push(self.config.scripted("data"))
+            return
         if (
             self.config.failure == "data_refused"
             and self.session.host_name
@@ -256,6 +281,8 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
     """AUTH PLAIN/LOGIN against the users table, or the provider-specific refusals."""
     cfg = server.config
     failure = cfg.failure
+    if cfg.scripted("auth"):
+        return AuthResult(success=False, handled=False, message=cfg.scripted("auth"))
     if failure == "auth_failed_gmail":
         return AuthResult(success=False, handled=False, message=_replies.AUTH_FAILED_GMAIL)
     if failure == "auth_failed_o365":

@@ -88,3 +88,26 @@ class Codec(object):
 
 
 STORE_SPELLING = Codec()
+
+
+def has_surrogate(text):
+    return any(0xD800 <= ord(char) <= 0xDFFF for char in text)
+
+
+class TypedCodec(Codec):
+    """A typed store whose parser is the app's (JSON for Go's encoding/json, PHP literals for ``include``).
+
+    The store's parsed value is what the app reads (proven against the real readers in tests/readers), and the
+    store writes any Unicode string as a literal the app reads back exactly (JSON string escapes; PHP single
+    quotes with ``\\\\`` and ``\\'``). Only text that is not Unicode (a lone surrogate, which Ansible can hand
+    over from undecodable input) cannot be written: UTF-8 has no encoding for it.
+    """
+
+    def __init__(self, language):
+        self.language = language
+
+    def encode(self, value, option='value', app='this app'):
+        if isinstance(value, str) and has_surrogate(value):
+            self.refuse(option, app, 'the value is not valid Unicode text (a lone surrogate), which a %s file '
+                        'cannot hold' % self.language)
+        return value

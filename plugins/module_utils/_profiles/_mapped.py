@@ -10,6 +10,8 @@ __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
     format_from,
     parse_from,
@@ -38,6 +40,15 @@ class MappedProfile(FileProfile):
 
     name = 'generic'
     default_keys = None
+    # The value codec per format. The reader of a generic file is unknown: INI values are written and read the
+    # way go-ini reads them with its default LoadOptions (inline comments, continuation lines, %(key)s), typed
+    # formats through their parsers. A subclass replaces an entry (dotenv: its dialects for env).
+    format_codecs = {
+        'ini': GoIniCodec(continuation=True),
+        'json': TypedCodec('JSON'),
+        'php': TypedCodec('PHP'),
+        'yaml': TypedCodec('YAML'),
+    }
     text_true = 'true'
     text_false = 'false'
 
@@ -52,6 +63,9 @@ class MappedProfile(FileProfile):
 
     def fmt(self):
         return self.format
+
+    def codec(self, path):
+        return self.format_codecs.get(self.format, self.value_codec)
 
     def check(self, settings, state):
         super(MappedProfile, self).check(settings, state)

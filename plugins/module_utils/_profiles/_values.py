@@ -98,3 +98,18 @@ def parse_from(text):
     else:
         name = match.group(2).strip()
     return name or None, match.group(3).strip()
+
+
+_GO_TRUE = ('1', 't', 'T', 'TRUE', 'true', 'True', 'YES', 'yes', 'Yes', 'y', 'ON', 'on', 'On')
+_GO_FALSE = ('0', 'f', 'F', 'FALSE', 'false', 'False', 'NO', 'no', 'No', 'n', 'OFF', 'off', 'Off')
+
+
+def go_bool(value, default=False):
+    """go-ini ``Key.MustBool(default)`` / ``MapTo`` bool: its fixed spellings, anything else is ``default``."""
+    if isinstance(value, bool):
+        return value
+    if value in _GO_TRUE:
+        return True
+    if value in _GO_FALSE:
+        return False
+    return default

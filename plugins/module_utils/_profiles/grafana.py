@@ -2,17 +2,24 @@
 # Copyright (c) mailops.smtp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Grafana: ``[smtp]`` in grafana.ini / custom.ini, read by go-ini."""
+"""Grafana: ``[smtp]`` in grafana.ini / custom.ini, read by go-ini, then Grafana's value expanders.
+
+What Grafana reads (pkg/setting): ``ini.Load`` (go-ini default LoadOptions: inline comments at any ``#``/``;``,
+continuation lines) of conf/defaults.ini, then the user's file, whose EMPTY values are skipped (the defaults.ini
+value stays: ``from_name`` "Grafana", ``from_address`` "admin@grafana.localhost"), then ``$__env{}``, ``${}``,
+``$__file{}`` and ``$__vault{}`` expansion in every value, then ``Key.String()``. See ``_goini.GrafanaCodec``.
+"""
 
 from __future__ import annotations
 
 __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GrafanaCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
+    go_bool,
     join_host_port,
     split_host_port,
-    text_bool,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
@@ -28,6 +35,11 @@ class GrafanaProfile(FileProfile):
     section = 'smtp'
     secret_paths = (('smtp', 'password'),)
     owned = ('enabled', 'host', 'user', 'password', 'skip_verify', 'from_address', 'from_name', 'startTLS_policy')
+    value_codec = GrafanaCodec()
+    codecs = {
+        ('smtp', 'from_name'): GrafanaCodec(default='Grafana'),
+        ('smtp', 'from_address'): GrafanaCodec(default='admin@grafana.localhost'),
+    }
 
     def check(self, settings, state):
         super(GrafanaProfile, self).check(settings, state)
@@ -58,7 +70,7 @@ class GrafanaProfile(FileProfile):
             security = 'starttls'
         user = self._get(store, 'user') or None
         return stored_model(host=host, port=port if port is not None else 25, security=security,
-                            validate_certs=not text_bool(self._get(store, 'skip_verify'), False),
+                            validate_certs=not go_bool(self._get(store, 'skip_verify'), False),
                             auth=bool(user), username=user, password=self._get(store, 'password') or None,
                             from_email=self._get(store, 'from_address') or None,
                             from_name=self._get(store, 'from_name') or None)
@@ -66,20 +78,22 @@ class GrafanaProfile(FileProfile):
     def apply(self, store, settings, stored, update_password):
         section = self.section
         self.put(store, (section, 'enabled'), 'true')
-        self.put(store, (section, 'host'), join_host_port(settings.host, settings.port))
+        self.put(store, (section, 'host'), join_host_port(settings.host, settings.port), option='server')
         if settings.auth:
-            self.put(store, (section, 'user'), settings.username)
-            self.put(store, (section, 'password'), keep_password(settings, stored, update_password) or '')
+            self.put(store, (section, 'user'), settings.username, option='username')
+            self.put(store, (section, 'password'), keep_password(settings, stored, update_password) or '',
+                     option='password')
         else:
-            self.put(store, (section, 'user'), '')
-            self.put(store, (section, 'password'), '')
-        self.put(store, (section, 'skip_verify'), 'false' if settings.validate_certs else 'true')
+            self.put(store, (section, 'user'), '', option='username')
+            self.put(store, (section, 'password'), '', option='password')
+        self.put(store, (section, 'skip_verify'), 'false' if settings.validate_certs else 'true',
+                 option='validate_certs')
         if settings.from_email is not None:
-            self.put(store, (section, 'from_address'), settings.from_email)
+            self.put(store, (section, 'from_address'), settings.from_email, option='from_email')
         if settings.from_name is not None:
-            self.put(store, (section, 'from_name'), settings.from_name)
+            self.put(store, (section, 'from_name'), settings.from_name, option='from_name')
         if settings.security in GRAFANA_POLICY:
-            self.put(store, (section, 'startTLS_policy'), GRAFANA_POLICY[settings.security])
+            self.put(store, (section, 'startTLS_policy'), GRAFANA_POLICY[settings.security], option='security')
 
     def remove(self, store):
         for key in self.owned:

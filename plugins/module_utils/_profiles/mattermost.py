@@ -9,6 +9,7 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import text_bool, to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
@@ -25,6 +26,7 @@ class MattermostProfile(FileProfile):
     secret_paths = ((MM, 'SMTPPassword'),)
     owned = ('SMTPServer', 'SMTPPort', 'ConnectionSecurity', 'EnableSMTPAuth', 'SMTPUsername', 'SMTPPassword',
              'SkipServerCertificateVerification', 'FeedbackEmail', 'FeedbackName')
+    value_codec = TypedCodec('JSON')
 
     def _get(self, store, key):
         return self.get(store, (MM, key))
@@ -46,21 +48,22 @@ class MattermostProfile(FileProfile):
                             from_name=self._get(store, 'FeedbackName') or None)
 
     def apply(self, store, settings, stored, update_password):
-        self.put(store, (MM, 'SMTPServer'), settings.host)
-        self.put(store, (MM, 'SMTPPort'), str(settings.port))
-        self.put(store, (MM, 'ConnectionSecurity'), MM_SECURITY[settings.security])
-        self.put(store, (MM, 'EnableSMTPAuth'), bool(settings.auth))
+        self.put(store, (MM, 'SMTPServer'), settings.host, option='server')
+        self.put(store, (MM, 'SMTPPort'), str(settings.port), option='port')
+        self.put(store, (MM, 'ConnectionSecurity'), MM_SECURITY[settings.security], option='security')
+        self.put(store, (MM, 'EnableSMTPAuth'), bool(settings.auth), option='auth')
         if settings.auth:
-            self.put(store, (MM, 'SMTPUsername'), settings.username)
-            self.put(store, (MM, 'SMTPPassword'), keep_password(settings, stored, update_password) or '')
+            self.put(store, (MM, 'SMTPUsername'), settings.username, option='username')
+            self.put(store, (MM, 'SMTPPassword'), keep_password(settings, stored, update_password) or '',
+                     option='password')
         else:
-            self.put(store, (MM, 'SMTPUsername'), settings.username or '')
-            self.put(store, (MM, 'SMTPPassword'), '')
-        self.put(store, (MM, 'SkipServerCertificateVerification'), not settings.validate_certs)
+            self.put(store, (MM, 'SMTPUsername'), settings.username or '', option='username')
+            self.put(store, (MM, 'SMTPPassword'), '', option='password')
+        self.put(store, (MM, 'SkipServerCertificateVerification'), not settings.validate_certs, option='validate_certs')
         if settings.from_email is not None:
-            self.put(store, (MM, 'FeedbackEmail'), settings.from_email)
+            self.put(store, (MM, 'FeedbackEmail'), settings.from_email, option='from_email')
         if settings.from_name is not None:
-            self.put(store, (MM, 'FeedbackName'), settings.from_name)
+            self.put(store, (MM, 'FeedbackName'), settings.from_name, option='from_name')
 
     def remove(self, store):
         for key in ('SMTPServer', 'SMTPPort', 'SMTPUsername', 'SMTPPassword'):

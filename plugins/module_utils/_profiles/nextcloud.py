@@ -9,6 +9,7 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import php_truthy, to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
@@ -25,6 +26,7 @@ class NextcloudProfile(FileProfile):
     secret_paths = ((NC_VAR, 'mail_smtppassword'),)
     owned = ('mail_smtpmode', 'mail_smtphost', 'mail_smtpport', 'mail_smtpsecure', 'mail_smtpauth',
              'mail_smtpname', 'mail_smtppassword', 'mail_from_address', 'mail_domain', 'mail_smtpstreamoptions')
+    value_codec = TypedCodec('PHP')
 
     def check(self, settings, state):
         super(NextcloudProfile, self).check(settings, state)
@@ -61,20 +63,21 @@ class NextcloudProfile(FileProfile):
 
     def apply(self, store, settings, stored, update_password):
         self.put(store, (NC_VAR, 'mail_smtpmode'), 'smtp')
-        self.put(store, (NC_VAR, 'mail_smtphost'), settings.host)
-        self.put(store, (NC_VAR, 'mail_smtpport'), settings.port)
-        self.put(store, (NC_VAR, 'mail_smtpsecure'), 'ssl' if settings.security == 'tls' else '')
-        self.put(store, (NC_VAR, 'mail_smtpauth'), bool(settings.auth))
+        self.put(store, (NC_VAR, 'mail_smtphost'), settings.host, option='server')
+        self.put(store, (NC_VAR, 'mail_smtpport'), settings.port, option='port')
+        self.put(store, (NC_VAR, 'mail_smtpsecure'), 'ssl' if settings.security == 'tls' else '', option='security')
+        self.put(store, (NC_VAR, 'mail_smtpauth'), bool(settings.auth), option='auth')
         if settings.auth:
-            self.put(store, (NC_VAR, 'mail_smtpname'), settings.username)
-            self.put(store, (NC_VAR, 'mail_smtppassword'), keep_password(settings, stored, update_password) or '')
+            self.put(store, (NC_VAR, 'mail_smtpname'), settings.username, option='username')
+            self.put(store, (NC_VAR, 'mail_smtppassword'), keep_password(settings, stored, update_password) or '',
+                     option='password')
         else:
-            self.put(store, (NC_VAR, 'mail_smtpname'), '')
-            self.put(store, (NC_VAR, 'mail_smtppassword'), '')
+            self.put(store, (NC_VAR, 'mail_smtpname'), '', option='username')
+            self.put(store, (NC_VAR, 'mail_smtppassword'), '', option='password')
         if settings.from_email is not None:
             local, _sep, domain = settings.from_email.rpartition('@')
-            self.put(store, (NC_VAR, 'mail_from_address'), local)
-            self.put(store, (NC_VAR, 'mail_domain'), domain)
+            self.put(store, (NC_VAR, 'mail_from_address'), local, option='from_email')
+            self.put(store, (NC_VAR, 'mail_domain'), domain, option='from_email')
         options = self._get(store, 'mail_smtpstreamoptions')
         if not settings.validate_certs:
             if not (isinstance(options, dict) and options.get('ssl') == NC_NO_VERIFY['ssl']):

@@ -72,7 +72,7 @@ CASES = [
      "auth_failed", ["security defaults"], False, False),
     ("o365-unsuccessful", reply("auth", 535, "5.7.3", "Authentication unsuccessful"),
      "auth_failed", ["user name", "password"], False, False),
-    ("o365-not-authenticated", reply("mail", 530, "5.7.57", "Client not authenticated to send mail.", **SUBMISSION),
+    ("o365-not-authenticated", reply("mail", 530, "5.7.57", "Client not authenticated to send mail.", **NONE),
      "auth_required", ["username"], False, False),
     ("o365-send-as-at-mail",
      reply("mail", 550, "5.7.60", "SMTP; Client does not have permissions to send as this sender", **SUBMISSION),
@@ -186,7 +186,38 @@ CASES = [
     ("greeting-closed", error("greeting", ConnectionClosed("closed")),
      "greeting_failure", ["SMTP"], False, False),
     ("ehlo-name-rejected", reply("ehlo", 501, "5.5.4", "Invalid EHLO hostname"),
-     "protocol_error", ["ehlo_name"], False, False),
+     "ehlo_rejected", ["ehlo_name"], False, False),
+    # The dialogue decides: the same words before and after a successful AUTH (235)
+    ("helo-name-rejected-at-rcpt",
+     reply("rcpt", 504, "5.5.2", "<localhost>: Helo command rejected: need fully-qualified hostname", **NONE),
+     "ehlo_rejected", ["ehlo_name"], False, False),
+    ("not-logged-in-at-rcpt",
+     reply("rcpt", 553, "5.7.1", "<crm@example.com>: Sender address rejected: not logged in", **NONE),
+     "auth_required", ["username and password"], False, False),
+    ("authentication-required-after-235",
+     reply("message", 550, "5.7.1", "Unauthenticated email is not accepted from this domain", **SUBMISSION),
+     "sender_domain_policy", ["SPF", "from_email"], False, False),
+    ("relaying-disallowed-after-235", reply("message", 553, None, "Relaying disallowed as ceo@example.com",
+                                            **SUBMISSION),
+     "sender_not_permitted", ["Send As", "from_email"], True, False),
+    ("relaying-denied-before-auth", reply("rcpt", 550, "5.7.1", "Relaying denied", **NONE),
+     "relay_denied", ["username and password"], False, False),
+    ("qmail-rcpthosts", reply("rcpt", 553, None, "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
+                              **NONE),
+     "relay_denied", ["relay"], False, False),
+    ("dmarc", reply("message", 550, "5.7.26", "Unauthenticated email from example.com is not accepted due to "
+                                              "domain's DMARC policy", **NONE),
+     "sender_domain_policy", ["DKIM"], False, False),
+    ("spamhaus-at-rcpt", reply("rcpt", 554, "5.7.1", "Service unavailable; Client host [192.0.2.1] blocked using "
+                                                     "zen.spamhaus.org", **NONE),
+     "client_blocked", ["delisted", "PTR"], False, False),
+    ("blocklisted-at-greeting", reply("greeting", 554, None, "Bad DNS PTR resource record."),
+     "client_blocked", ["PTR"], False, False),
+    ("greeting-too-busy", reply("greeting", 421, None, "Too many concurrent SMTP connections; please try again later."),
+     "greeting_failure", ["later"], False, False),
+    ("unknown-5xx-at-rcpt-after-auth", reply("rcpt", 550, None, "Requested action not taken: mailbox unavailable",
+                                             **SUBMISSION),
+     "recipient_rejected", ["test_recipient", "policy"], False, False),
     ("recipient-unknown", reply("rcpt", 550, "5.1.1", "<nobody@example.com>: Recipient address rejected: "
                                                       "User unknown"),
      "recipient_rejected", ["test_recipient"], False, False),
@@ -264,10 +295,10 @@ def test_the_last_row_matches_anything():
 
 
 def test_structure_wins_over_text():
-    # The text says "relay", but the enhanced code says the recipient does not exist: 5.1.1 comes first
-    # only when no relay row matches, and the relay row needs the word; a greeting refusal stays a greeting failure
-    # whatever the text says.
+    # A greeting refusal stays a greeting failure whatever the text says (unless it names a blocklist).
     assert diagnose(reply("greeting", 554, None, "Relay access denied"))["category"] == "greeting_failure"
+    # No row decides by a keyword alone: "relay" in a reply to AUTH is still an AUTH failure.
+    assert diagnose(reply("auth", 535, None, "relay login failed"))["category"] == "auth_failed"
     # Same code, same enhanced status: only the text separates TLS from authentication.
     assert diagnose(reply("mail", 530, "5.7.0", "Must issue a STARTTLS command first"))["category"] == "tls_required"
     assert diagnose(reply("mail", 530, "5.7.0", "Authentication required",
@@ -305,3 +336,11 @@ def test_exception_kinds(exc, kind):
 ])
 def test_late_sender_checkers_are_recognised(text, provider):
     assert late_sender_check(text) == provider
+
+
+def test_no_row_decides_by_a_keyword_alone():
+    # Every row with a text criterion also names the stages and a code (or class) it applies to.
+    for row in CATALOG:
+        if "text" in row:
+            assert "codes" in row, row
+            assert "stages" in row or row["category"] == "tls_required", row

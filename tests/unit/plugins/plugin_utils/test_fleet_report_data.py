@@ -59,7 +59,13 @@ def test_apply_check_mode_names_the_settings_that_would_change():
     info = {"drift": [{"setting": "host", "before": "old", "after": "new"}, {"setting": "password"}]}
     summary = host_summary({"changed": True}, check_mode=True, info=info)
     assert (summary["status"], summary["drift"], summary["changed"]) == ("drifted", ["host", "password"], False)
-    assert host_summary({"changed": True}, check_mode=False, info=info)["drift"] == []
+    # Outside check mode the drift found before the write is what was changed.
+    applied = host_summary({"changed": True, "backup_file": "/etc/app.ini.1.bak~"}, check_mode=False, info=info)
+    assert (applied["status"], applied["changed"], applied["drift"]) == ("compliant", True, ["host", "password"])
+    assert applied["drift_detail"][0] == {"setting": "host", "before": "old", "after": "new"}
+    assert applied["backup_file"] == "/etc/app.ini.1.bak~"
+    # Nothing written: no drift to show.
+    assert host_summary({"changed": False}, check_mode=False, info=info)["drift"] == []
 
 
 def test_audit_drift_and_probe():
@@ -101,10 +107,11 @@ def test_totals_count_every_status_and_failed_categories():
                                    "unreachable": 1, "not_run": 1}
     assert list(totals["by_status"]) == list(STATUSES)
     assert totals["by_category"] == {"auth_failed": 1}
-    assert [row["host"] for row in report["hosts"]] == ["web1", "web2", "web3", "gone", "later"]
-    assert report["hosts"][3]["status"] == "unreachable"
-    assert report["hosts"][4]["status"] == "not_run"
-    assert [row["app"] for row in report["hosts"]] == ["grafana", "gitea", "nextcloud", "redmine", "discourse"]
+    # Failures first (test_failed, error, unreachable, drifted, not_run, compliant), inventory order within.
+    assert [row["host"] for row in report["hosts"]] == ["web2", "gone", "later", "web1", "web3"]
+    assert [row["status"] for row in report["hosts"]] == ["test_failed", "unreachable", "not_run", "compliant",
+                                                         "compliant"]
+    assert [row["app"] for row in report["hosts"]] == ["gitea", "redmine", "discourse", "grafana", "nextcloud"]
     assert report["generated_at"] == "2026-01-02T03:04:05Z"
 
 
@@ -137,10 +144,14 @@ def test_markdown_has_totals_and_escapes_table_cells():
 def test_html_is_self_contained_escaped_and_exposes_totals():
     summaries = {"<script>": host_summary({"failed": True, "msg": "<img src=x onerror=alert(1)>"})}
     text = render(build_report(summaries, ["<script>"], now=NOW), "html")
-    assert "<script" not in text and "<img" not in text
+    # The one script is the page's own filter, at the end; nothing from the data is markup.
+    assert text.count("<script") == 1 and text.count("</script>") == 1
+    assert text.index("<script>") > text.index('id="hosts"')
+    assert "<img" not in text
     assert "&lt;script&gt;" in text
-    for external in ("http://", "https://", "<link", "src="):
+    for external in ("http://", "https://", "<link", "src=", "url(", "@import"):
         assert external not in text.replace("src=x", "")
+    assert "default-src 'none'" in text
     text = render(_fleet(), "html")
     assert 'id="total-hosts" data-count="5"' in text
     assert 'id="total-compliant" data-status="compliant" data-count="2"' in text

@@ -1,0 +1,1 @@
+"""Private mail servers for the tests (Postfix instances on loopback, own directories)."""
