@@ -31,11 +31,27 @@ options:
       - V(dotenv) a C(KEY=value) file; Django key names (C(EMAIL_HOST), C(EMAIL_PORT), C(EMAIL_HOST_USER),
         C(EMAIL_HOST_PASSWORD), C(EMAIL_USE_TLS), C(EMAIL_USE_SSL), C(DEFAULT_FROM_EMAIL)) and C(True)/C(False)
         unless O(keys) and O(values) say otherwise.
+      - V(alertmanager) C(global.smtp_*) of Prometheus Alertmanager's C(alertmanager.yml) (C(smtp_smarthost)
+        C(host:port), C(smtp_require_tls), C(smtp_auth_username), C(smtp_auth_password), C(smtp_from)).
+        Alertmanager uses implicit TLS exactly when the port is 465 (written with C(smtp_require_tls=false),
+        which Alertmanager 0.25 needs there); implicit TLS on another port, STARTTLS or no TLS on 465,
+        O(validate_certs=false) (set per receiver in Alertmanager), IPv6 addresses (0.25 cannot dial them) and
+        a non-ASCII or templated (C({{)) sender are refused. Reload Alertmanager to apply.
+      - V(gitlab) C(gitlab_rails['smtp_*']), C(gitlab_rails['gitlab_email_from']) and
+        C(gitlab_rails['gitlab_email_display_name']) in GitLab Omnibus's C(/etc/gitlab/gitlab.rb), edited in
+        place (commented templates replaced, Ruby string quoting kept). A key set to a Ruby expression (for
+        example C(ENV['X'])) or inside indented code is refused. Run C(gitlab-ctl reconfigure) to apply.
+      - V(synapse) the C(email) section of Matrix Synapse's C(homeserver.yaml) (C(smtp_host), C(smtp_port),
+        C(smtp_user), C(smtp_pass), C(force_tls), C(require_transport_security), C(enable_tls), C(notif_from)
+        with C(%) written as C(%%) because Synapse formats it with V(%(app\)s)). Synapse always verifies
+        certificates, so O(validate_certs=false) is refused, and it needs O(from_email) when the file has no
+        C(notif_from). Restart Synapse to apply.
       - V(generic) any file in O(format), with the key of each setting given by O(keys).
       - A setting the application cannot store is an error naming the application and the setting.
     type: str
     required: true
-    choices: [corebos, discourse, dotenv, generic, gitea, grafana, mattermost, nextcloud, redmine]
+    choices: [alertmanager, corebos, discourse, dotenv, generic, gitea, gitlab, grafana, mattermost, nextcloud, redmine,
+              synapse]
   path:
     description:
       - The configuration file (the coreBOS root directory for O(app=corebos)).

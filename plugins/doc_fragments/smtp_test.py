@@ -60,12 +60,14 @@ options:
   timeout:
     description:
       - Seconds each network operation (connect, TLS handshake, each reply) may take.
+      - A finite number greater than 0 and at most 3600.
     type: float
     default: 10
   deadline:
     description:
       - Seconds the whole test may take, including the search for a working alternative in
         C(diagnosis.suggestion). A server that sends one byte a second cannot hold a host for longer.
+      - A finite number greater than 0 and at most 86400.
     type: float
     default: 30
   transcript:

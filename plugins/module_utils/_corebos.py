@@ -43,6 +43,7 @@ import traceback
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import AppProfile, Plan, Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._files import read_bytes
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, MODEL_KEYS, PASSWORD_CHANGED
 
 APP = 'corebos'
@@ -307,11 +308,12 @@ def read_config_inc(path):
     if os.path.isdir(path):
         filename = os.path.join(path, CONFIG_FILE)
     try:
-        with open(filename, 'rb') as handle:
-            raw = handle.read()
-    except (IOError, OSError) as exc:
-        raise StoreError('coreBOS: cannot read %s (%s); give path: the coreBOS root, or the login_* options'
-                         % (filename, exc.strerror or exc)) from None
+        raw = read_bytes(filename)   # a FIFO or device named config.inc.php is refused, never blocks
+    except StoreError as exc:
+        raise StoreError('coreBOS: %s' % exc) from None
+    if raw is None:
+        raise StoreError('coreBOS: cannot read %s (No such file or directory); give path: the coreBOS root, or '
+                         'the login_* options' % filename)
     text = raw.decode('utf-8', 'replace')
     try:
         values, env_vars = parse_dbconfig(text)
@@ -955,10 +957,11 @@ class CorebosProfile(AppProfile):
 
     def sender_refusal_advice(self, address, username):
         """What to do when the server refuses one of the default test senders (a coreBOS user's address)."""
-        account = (' (%s)' % username) if username else ''
-        return ('coreBOS sends each user\'s mail from the user\'s own address when from_email ("Email From") is '
-                'empty, and this server refused %s for the account%s: set from_email to an address the account '
-                'may send as, or grant the account Send As rights for the users\' addresses.' % (address, account))
+        account = (' %s' % username) if username else ''
+        return ('This server will not let the account%s send as %s, a coreBOS user\'s address: with from_email '
+                '("Email From") empty, coreBOS sends each user\'s mail from the user\'s own address. Set from_email '
+                'to an address the account may send as, or grant the account Send As rights for the users\' '
+                'addresses.' % (account, address))
 
     # -- planning (no I/O)
     def desired_row(self, snapshot, settings):

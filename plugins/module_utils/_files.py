@@ -363,12 +363,14 @@ def _selinux_context(module, target, exists):
 
 
 def _place(module, target, data, mode, st, context_from, check=None):
-    """Write ``data`` to a temp file next to ``target`` and rename it over ``target``. Raises OSError.
+    """Write ``data`` to a temp file and rename it over ``target``. Raises OSError.
 
+    The temp file is in ``target``'s directory and named after ``context_from`` (the configuration file: for a
+    backup too), so that ``remove_stale_temps()`` of that file finds it when this run is killed.
     ``check(temp_path)``, when given, runs on the complete candidate before the rename and raises to refuse it.
     """
-    directory, name = os.path.split(target)
-    fd, temp = _create_temp(directory, name)
+    directory = os.path.dirname(target)
+    fd, temp = _create_temp(directory, os.path.basename(context_from))
     placed = False
     try:
         try:

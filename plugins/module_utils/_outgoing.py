@@ -106,9 +106,10 @@ def _explain_sender_refusal(profile, test, settings, defaults_used):
     if not (defaults_used and advice and diagnosis.get('sender')
             and diagnosis['sender'] in ((test.get('probe') or {}).get('test_senders') or ())):
         return
-    extra = advice(diagnosis['sender'], settings.username)
-    diagnosis['hint'] = '%s %s' % (diagnosis['hint'], extra)
-    test['msg'] = '%s. %s' % ((test.get('msg') or '').rstrip('. '), extra)
+    generic, specific = diagnosis['hint'], advice(diagnosis['sender'], settings.username)
+    diagnosis['hint'] = specific
+    msg = test.get('msg') or ''
+    test['msg'] = msg.replace(generic, specific) if generic in msg else '%s. %s' % (msg.rstrip('. '), specific)
 
 
 def _run_test(module, settings, params, test_senders=None):
@@ -153,7 +154,8 @@ def _read(module, profile):
     try:
         snapshot = profile.read()
     except StoreError as exc:
-        _fail(module, '%s; nothing was changed' % exc)
+        msg = str(exc)
+        _fail(module, msg if msg.endswith('nothing was changed') else '%s; nothing was changed' % msg)
     for secret in snapshot.secrets:
         module.no_log_values.add(secret)
     return snapshot

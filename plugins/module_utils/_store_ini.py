@@ -22,8 +22,10 @@ from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import sp
 
 _HEADER = re.compile(r"^[ \t]*\[([^\]\r\n]*)\][ \t]*(?:[;#].*)?$")
 _COMMENTED_HEADER = re.compile(r"^[ \t]*[;#][ \t]*\[([^\]\r\n]+)\][ \t]*$")
-_KEY = re.compile(r"^([ \t]*)([^=;#\[\s][^=]*?)([ \t]*)=([ \t]*)(.*)$")
-_COMMENTED_KEY = re.compile(r"^([ \t]*)[;#][ \t]?([^=;#\[\s][^=]*?)([ \t]*)=([ \t]*)(.*)$")
+# go-ini ends a key name at the first "=" or ":" (KeyValueDelimiters "=:"): "PASSWD: x" is key PASSWD.
+# Groups: 1 indent, 2 key, 3 blanks, 4 delimiter, 5 blanks, 6 value text.
+_KEY = re.compile(r"^([ \t]*)([^=:;#\[\s][^=:]*?)([ \t]*)([=:])([ \t]*)(.*)$")
+_COMMENTED_KEY = re.compile(r"^([ \t]*)[;#][ \t]?([^=:;#\[\s][^=:]*?)([ \t]*)([=:])([ \t]*)(.*)$")
 _UNSAFE = re.compile(r"[#;\"'`]")
 _HEADER_KINDS = ("header", "commented_header")
 
@@ -110,7 +112,7 @@ class IniStore(object):
             match = _HEADER.match(line.text)
             if match:
                 line.kind = "header"
-                section = region = match.group(1).strip()
+                section = region = match.group(1)  # go-ini keeps blanks inside the brackets: "[ smtp ]" is " smtp "
                 region_commented = False
                 line.name = section
             else:
@@ -157,7 +159,8 @@ class IniStore(object):
         if not isinstance(path, (tuple, list)) or len(path) != 2:
             raise StoreError("INI paths are (section, key)")
         section, key = path
-        if not isinstance(key, str) or not key or key != key.strip() or "=" in key or "\n" in key or "\r" in key:
+        if not isinstance(key, str) or not key or key != key.strip() or "=" in key or ":" in key or "\n" in key \
+                or "\r" in key:
             raise StoreError("invalid INI key name")
         if section and (not isinstance(section, str) or "]" in section or "\n" in section or "\r" in section):
             raise StoreError("invalid INI section name")
@@ -169,7 +172,7 @@ class IniStore(object):
         found = self._active(section, key)
         if not found:
             return None
-        return decode_value(self._lines[found[-1]].match.group(5))
+        return decode_value(self._lines[found[-1]].match.group(6))
 
     def get_raw(self, path):
         """The text after ``key =`` (blanks after ``=`` removed) of the last active line of the key, or None."""
@@ -177,7 +180,7 @@ class IniStore(object):
         found = self._active(section, key)
         if not found:
             return None
-        return self._lines[found[-1]].match.group(5)
+        return self._lines[found[-1]].match.group(6)
 
     def lines_after(self, path):
         """The texts (without line ends) of the lines after the key's last active line (multi-line values)."""
@@ -205,7 +208,7 @@ class IniStore(object):
         elif not isinstance(value, str):
             value = str(value)
         found = self._active(section, key)
-        if found and decode_value(self._lines[found[-1]].match.group(5)) == value:
+        if found and decode_value(self._lines[found[-1]].match.group(6)) == value:
             return
         self._write(section, key, encoded)
 
@@ -244,15 +247,15 @@ class IniStore(object):
 
     # ------------------------------------------------------------------ helpers
     def _format(self, match, key, encoded, indent=None, keep_comment=True):
-        before, after = match.group(3), match.group(4)
+        before, after = match.group(3), match.group(5)
         if encoded and not after and before:
             after = " "
         if not encoded:
             after = ""
-        text = (match.group(1) if indent is None else indent) + key + before + "=" + after + encoded
+        text = (match.group(1) if indent is None else indent) + key + before + match.group(4) + after + encoded
         if indent is None and keep_comment:
             # keep an inline comment that followed an unquoted value
-            old = match.group(5)
+            old = match.group(6)
             comment = re.search(r"[ \t]+[#;].*$", old)
             if comment and not old.lstrip().startswith(('"""', "`")):
                 text += comment.group(0)
@@ -293,7 +296,7 @@ class IniStore(object):
         near = [line for line in keys if line.section == section]
         for line in (near[-1:] or keys[:1]):
             if line.kind == "key":
-                before, after = line.match.group(3), line.match.group(4)
+                before, after = line.match.group(3), line.match.group(5)
                 return (before or "") + "=" + (after or (" " if before else ""))
         return " = "
 

@@ -106,6 +106,15 @@ class JsonStore(object):
             node = node[key]
         return node
 
+    def keys(self, path=()):
+        """The keys of the object at ``path`` (``()``: the top level), in file order; [] when it is no object."""
+        node = self._data
+        for key in tuple(path):
+            if not isinstance(node, dict) or key not in node:
+                return []
+            node = node[key]
+        return list(node) if isinstance(node, dict) else []
+
     def set(self, path, value):
         path = self._check_path(path)
         if isinstance(value, tuple):

@@ -375,6 +375,15 @@ class PhpStore(object):
             raise StoreError("PHP file has no $%s = array(...) assignment" % variable)
         return None
 
+    def later_uses(self, variable):
+        """Line numbers where ``$variable`` appears again after its array literal (PHP reads those last)."""
+        node = self._root(variable)
+        if node is None:
+            return []
+        name = "$" + variable
+        return [_lineno(self._text, tok.start) for tok in tokenize(self._text)
+                if tok.kind == "var" and tok.text == name and tok.start >= node.end]
+
     @staticmethod
     def _check_path(path):
         if not isinstance(path, (tuple, list)) or len(path) < 2:

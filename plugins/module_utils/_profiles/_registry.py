@@ -20,24 +20,30 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.alertmanager import AlertmanagerProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.discourse import DiscourseProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.dotenv import DotenvProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.generic import GenericProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.gitea import GiteaProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.gitlab import GitlabProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.grafana import GrafanaProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.mattermost import MattermostProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.nextcloud import NextcloudProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.redmine import RedmineProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.synapse import SynapseProfile
 
 PROFILES = {
+    'alertmanager': AlertmanagerProfile,
     'discourse': DiscourseProfile,
     'dotenv': DotenvProfile,
     'generic': GenericProfile,
     'gitea': GiteaProfile,
+    'gitlab': GitlabProfile,
     'grafana': GrafanaProfile,
     'mattermost': MattermostProfile,
     'nextcloud': NextcloudProfile,
     'redmine': RedmineProfile,
+    'synapse': SynapseProfile,
 }
 
 APPS = ('corebos',) + tuple(sorted(PROFILES))

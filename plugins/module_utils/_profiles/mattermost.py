@@ -2,14 +2,18 @@
 # Copyright (c) mailops.smtp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Mattermost: ``EmailSettings`` in config.json."""
+"""Mattermost: ``EmailSettings`` in config.json, read by Go's ``encoding/json`` into typed fields.
+
+Keys match case-insensitively (the last matching key wins) and a value of the wrong JSON type is unreadable;
+see ``_gojson.GoJsonFieldCodec``.
+"""
 
 from __future__ import annotations
 
 __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._gojson import GoJsonFieldCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import text_bool, to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
@@ -26,7 +30,11 @@ class MattermostProfile(FileProfile):
     secret_paths = ((MM, 'SMTPPassword'),)
     owned = ('SMTPServer', 'SMTPPort', 'ConnectionSecurity', 'EnableSMTPAuth', 'SMTPUsername', 'SMTPPassword',
              'SkipServerCertificateVerification', 'FeedbackEmail', 'FeedbackName')
-    value_codec = TypedCodec('JSON')
+    value_codec = GoJsonFieldCodec(str)  # *string fields
+    codecs = {
+        (MM, 'EnableSMTPAuth'): GoJsonFieldCodec(bool),
+        (MM, 'SkipServerCertificateVerification'): GoJsonFieldCodec(bool),
+    }
 
     def _get(self, store, key):
         return self.get(store, (MM, key))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import php_truthy, to_port
@@ -42,6 +43,11 @@ class NextcloudProfile(FileProfile):
         return self.get(store, (NC_VAR, key))
 
     def extract(self, store):
+        later = store.later_uses(NC_VAR)
+        if later:
+            # PHP runs those statements after the array: what Nextcloud reads is not in the array alone
+            raise StoreError('$%s is changed again after its array (line %s): the module cannot tell what '
+                             'Nextcloud reads; merge those settings into the array' % (NC_VAR, later[0]))
         host = self._get(store, 'mail_smtphost')
         if host is None:
             return None

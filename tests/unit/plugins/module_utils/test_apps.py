@@ -200,6 +200,12 @@ TARGETS = [
     ('generic', GENERIC['yaml'], ('generic', 'mail.yml'), dict(validate=True, none=True)),
     ('generic', GENERIC['env'], ('generic', 'mail.env'), dict(from_name=True, validate=True, none=True)),
     ('generic', GENERIC['php'], None, dict(from_name=True, validate=True, none=True)),
+    ('alertmanager', {}, ('alertmanager', 'alertmanager.yml'),
+     dict(tls465=True, from_name=True, none=True, ascii_names=True, no_ipv6=True)),
+    ('gitlab', {}, ('gitlab', 'gitlab.rb'), dict(from_name=True, validate=True, none=True)),
+    ('gitlab', {}, None, dict(from_name=True, validate=True, none=True)),
+    ('synapse', {}, ('synapse', 'homeserver.yaml'), dict(from_name=True, none=True)),
+    ('synapse', {}, None, dict(from_name=True, none=True)),
 ]
 
 secret_text = st.text(alphabet=st.characters(blacklist_categories=('Cs', 'Cc'),
@@ -218,7 +224,8 @@ def target_settings(draw, caps):
     else:
         port = draw(st.integers(min_value=1, max_value=65535))
     auth = draw(st.booleans())
-    params = dict(server=draw(hosts), port=port, security=security)
+    params = dict(server=draw(hosts.filter(lambda host: ':' not in host) if caps.get('no_ipv6') else hosts),
+                  port=port, security=security)
     if caps.get('tls465') and security == 'none':
         pass
     if auth:
@@ -229,7 +236,7 @@ def target_settings(draw, caps):
     if not caps.get('no_from'):
         params['from_email'] = draw(st.sampled_from(['noreply@example.com', 'ops.team@sub.example.org']))
         if caps.get('from_name') and draw(st.booleans()):
-            params['from_name'] = draw(names)
+            params['from_name'] = draw(names.filter(str.isascii) if caps.get('ascii_names') else names)
     return desired(**params)
 
 
@@ -275,7 +282,7 @@ def test_profile_writes_what_it_reads_back_and_is_idempotent(app, params, fixtur
 
 def test_every_file_profile_is_registered():
     assert set(PROFILES) == {'grafana', 'gitea', 'nextcloud', 'mattermost', 'redmine', 'discourse', 'dotenv',
-                             'generic'}
+                             'generic', 'alertmanager', 'gitlab', 'synapse'}
 
 
 def test_every_profile_file_is_registered_under_its_own_name():

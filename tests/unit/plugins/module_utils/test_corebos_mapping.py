@@ -379,3 +379,18 @@ def test_any_storable_settings_round_trip_through_the_row(servers, auth, validat
     again = cb.decode_row(cb.encode_settings(settings.servers, model['auth'], settings.validate_certs,
                                              model['username'], model['password'], model['from_email']))
     assert cb.decoded_key(again) == cb.decoded_key(model)
+
+
+def test_a_fifo_named_config_inc_php_is_refused_without_blocking(tmp_path):
+    """Run in a child process with a timeout: a blocking open() of the FIFO would hang otherwise."""
+    import subprocess
+    import sys
+    os.mkfifo(str(tmp_path / 'config.inc.php'))
+    collections = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '.collections'))
+    script = ('import sys; sys.path.insert(0, %r)\n'
+              'from ansible_collections.mailops.smtp.plugins.module_utils._corebos import read_config_inc\n'
+              'from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError\n'
+              'try:\n    read_config_inc(sys.argv[1])\nexcept StoreError as exc:\n    print(exc)\n' % collections)
+    proc = subprocess.run([sys.executable, '-c', script, str(tmp_path)], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=30, universal_newlines=True, check=False)
+    assert proc.stdout.startswith('coreBOS: %s is a FIFO' % (tmp_path / 'config.inc.php')), proc.stdout

@@ -338,3 +338,20 @@ def test_permission_denied_is_a_clear_message_for_an_unprivileged_user(public_tm
         'writing %s failed: permission denied; nothing was changed' % target,
     ], proc.stdout
     assert target.read_text() == 'x = 1\n' and os.listdir(str(directory)) == ['app.ini']
+
+
+def test_a_bind_mounted_file_is_refused_clearly_or_written_in_place_with_unsafe_writes(tmp_path):
+    """Docker-style single-file bind mount: rename() over it fails with EBUSY."""
+    source = tmp_path / 'source.ini'
+    source.write_text('x = 1\n')
+    target = tmp_path / 'app.ini'
+    target.write_text('')
+    subprocess.run(['mount', '--bind', str(source), str(target)], check=True, timeout=30)
+    try:
+        with pytest.raises(StoreError, match='device or resource busy .*set unsafe_writes: true.*nothing was changed'):
+            _files.write_text(FakeModule(), str(target), 'x = 2\n')
+        assert source.read_text() == 'x = 1\n' and leftovers(tmp_path) == []
+        _files.write_text(FakeModule(unsafe_writes=True), str(target), 'x = 2\n')
+        assert source.read_text() == 'x = 2\n' and leftovers(tmp_path) == []
+    finally:
+        subprocess.run(['umount', str(target)], check=False, timeout=30)

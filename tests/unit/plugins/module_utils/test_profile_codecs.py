@@ -11,11 +11,12 @@ Grafana's expansion, Go net/mail, Go encoding/json, php):
 """
 
 import os
+import random
 
 import pytest
 import readers
 
-from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import (
@@ -28,6 +29,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._gomail imp
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import go_bool
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import compute_drift, settings_from_params
+from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore
 
 CORPUS = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..', 'shared', 'corpus')
 if not os.path.isdir(CORPUS):
@@ -399,3 +401,100 @@ def test_corpus_files_edited_with_hostile_values_read_right_and_keep_everything_
                 email['FeedbackName']) == ('127.0.0.1', '2587', user, password, sender)
     # and the module reads what the app reads: a second run changes nothing
     assert plan_text(make(app), plan.payload, desired(**params)).changed is False
+
+
+def test_key_lines_and_sections_are_found_the_way_go_ini_finds_them():
+    """go-ini ends a key at the first "=" or ":" and keeps blanks inside [ ]: the module sees the same keys."""
+    text = ('[mailer]\nSMTP_ADDR = mail.example.com\nUSER = bob\nPASSWD: colon-secret\n'
+            '[ mailer ]\nPASSWD = not-the-mailer-section\n')
+    real = readers.gitea(text)
+    assert real['mailer']['PASSWD'] == 'colon-secret' and real[' mailer ']['PASSWD'] == 'not-the-mailer-section'
+    profile = make('gitea')
+    assert info(profile, text)['password'] == 'colon-secret'
+    plan = plan_text(profile, text, desired(username='bob', password='n:ew#1'))
+    assert 'PASSWD: `n:ew#1`\n' in plan.payload  # edited in place, its ":" kept
+    assert readers.gitea(plan.payload)['mailer']['PASSWD'] == 'n:ew#1'
+    assert readers.gitea(plan.payload)[' mailer ']['PASSWD'] == 'not-the-mailer-section'
+
+
+# Seeded random text from the characters INI readers treat specially: a fixed, reproducible sample (the same on
+# every run) that the model must read like go-ini and that every accepted write must survive.
+_ALPHABET = list('ab #;"\'`\\%()s=:[]\t$') + ['"""', '%(USER)s', '\u00a0', 'é', '=?utf-8?q?', '?=', '<', '>']
+
+
+def _samples(seed, count, longest):
+    rnd = random.Random(seed)
+    return [''.join(rnd.choice(_ALPHABET) for _ in range(rnd.randint(1, longest))) for _ in range(count)]
+
+
+def test_seeded_random_lines_read_like_go_ini_and_writes_read_back():
+    raws = _samples(10, 600, 10)
+    texts = ['[mailer]\nSMTP_ADDR = h\nUSER = bob\nPASSWD = %s\nX = 1\n' % raw for raw in raws]
+    for app, read in (('gitea', readers.gitea_many(texts)),
+                      ('grafana', readers.grafana_many([t.replace('[mailer]', '[smtp]') for t in texts]))):
+        codec = make(app).value_codec
+        for raw, text, real in zip(raws, texts, read):
+            if isinstance(real, readers.Unreadable):
+                continue  # an unclosed quote, or (Grafana) an expansion that fails
+            section = 'mailer' if app == 'gitea' else 'smtp'
+            ours = codec.load(IniStore.parse(text.replace('[mailer]', '[%s]' % section)), (section, 'PASSWD'))
+            if app == 'grafana' and ('${' in raw or '$__' in raw):
+                continue  # Grafana expanded it from its environment
+            assert ours == real[section].get('PASSWD', ''), (app, raw)  # Grafana: an empty value is skipped
+    values, encoded = _samples(11, 600, 10), []
+    codec = GoIniCodec()
+    for value in values:
+        try:
+            encoded.append((value, '[mailer]\nPASSWD = %s\n' % codec.encode(value, 'password', 'gitea')))
+        except SettingsError:
+            assert '%(' in value and ')s' in value
+    for (value, _text), real in zip(encoded, readers.gitea_many([text for _value, text in encoded])):
+        assert real['mailer']['PASSWD'] == value
+    names = _samples(12, 300, 8)
+    read = readers.gitea_many(['[mailer]\nFROM = `%s`\n' % name for name in names])
+    for name, real in zip(names, read):
+        want = None
+        if not isinstance(real, readers.Unreadable) and '*' in real:
+            want = (real['*']['mailer.FROM:name'], real['*']['mailer.FROM:address'])
+        assert parse_address(name) == want, name
+
+
+MM_HAND = [
+    '{"EmailSettings": {"SMTPServer": "h", "SMTPPassword": "a", "SMTPPassword": "b"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "smtppassword": "lower"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "SMTPPassword": "exact", "smtppassword": "lower"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "smtppassword": "lower", "SMTPPassword": "exact"}}',
+    '{"emailsettings": {"SMTPServer": "h", "SMTPPassword": "top-level key in lower case"}}',
+    '{"EmailSettings": {"SMTPServer": "h", "SMTPPassword": null}}',
+]
+
+
+def test_mattermost_keys_match_case_insensitively_like_go_json():
+    profile = make('mattermost')
+    for text, real in zip(MM_HAND, readers.mattermost_many(MM_HAND)):
+        assert info(profile, text)['password'] == real['EmailSettings']['SMTPPassword'], text
+    # writing goes to the key Go reads, so Mattermost then uses the new password
+    plan = plan_text(profile, MM_HAND[2], desired(username='bob', password='new'))
+    assert readers.mattermost(plan.payload)['EmailSettings']['SMTPPassword'] == 'new'
+    assert plan_text(profile, plan.payload, desired(username='bob', password='new')).changed is False
+
+
+def test_mattermost_value_of_the_wrong_json_type_is_drift_and_gets_fixed():
+    text = '{"EmailSettings": {"SMTPServer": "h", "SMTPPort": 587, "EnableSMTPAuth": "true"}}'
+    assert isinstance(readers.mattermost_many([text])[0], readers.Unreadable)  # Mattermost cannot load it
+    profile = make('mattermost')
+    assert info(profile, text)['port'] is None
+    plan = plan_text(profile, text, desired(server='tls://h:587', username='bob', password='pw'))
+    email = readers.mattermost(plan.payload)['EmailSettings']
+    assert (email['SMTPPort'], email['EnableSMTPAuth']) == ('587', True)
+
+
+def test_nextcloud_config_changed_after_its_array_is_refused_not_misread():
+    """PHP runs `$CONFIG['key'] = ...` after the array: the module says it cannot tell instead of misreading."""
+    text = ("<?php\n$CONFIG = array (\n  'mail_smtphost' => 'mail.example.com',\n  'mail_smtppassword' => 'a',\n);\n"
+            "$CONFIG['mail_smtppassword'] = 'late';\n")
+    assert readers.nextcloud(text)['mail_smtppassword'] == 'late'
+    profile = make('nextcloud')
+    with pytest.raises(StoreError) as caught:
+        info(profile, text)
+    assert 'line 6' in str(caught.value) and 'late' not in str(caught.value)

@@ -1,0 +1,91 @@
+"""coreBOS sends as its users when "Email From" is empty: the module checks that before saving.
+
+A real MariaDB (tests/mariadb) holds coreBOS's vtiger_systems and vtiger_users; a real Postfix + Dovecot submission
+server (tests/mta) lets the CRM account send only as the addresses it owns (smtpd_sender_login_maps +
+reject_sender_login_mismatch). outgoing_server runs through ansible-playbook.
+"""
+
+import json
+
+import pytest
+
+pytest_plugins = ['mariadb.pytest_plugin', 'mta.pytest_plugin']
+
+CRM = 'crm@example.test'
+PASSWORD = 'Crm-submission 7'
+USERS = [
+    dict(id=1, user_name='admin', email1=CRM, status='Active', deleted=0),
+    dict(id=2, user_name='ann', email1='ann@example.test', status='Active', deleted=0),
+    dict(id=3, user_name='bob', email1='bob@example.test', status='Active', deleted=0),
+    dict(id=4, user_name='carol', email1='carol@example.test', status='Inactive', deleted=0),
+    dict(id=5, user_name='dave', email1='dave@example.test', status='Active', deleted=1),
+    dict(id=6, user_name='erin', email1='erin@example.test', status='Active', deleted=0),
+]
+OWNERS = {u['email1']: [u['email1']] for u in USERS}
+
+
+def task(db, server, **options):
+    args = dict(app='corebos', login_host=db.host, login_port=db.port, login_user=db.user,
+                login_password=db.password, login_db=db.name, server=server.server, ca_path=server.ca_path,
+                username=CRM, password=PASSWORD, test_recipient='someone@example.org',
+                ehlo_name='crm.example.test', timeout=5, deadline=20)
+    args.update(options)
+    return {'name': 'outgoing', 'mailops.smtp.outgoing_server': args, 'ignore_errors': True}
+
+
+def run(run_playbook, tmp_path, tasks):
+    playbook = tmp_path / 'corebos-senders.yml'
+    playbook.write_text(json.dumps([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]))
+    outcome = run_playbook(str(playbook))
+    return outcome.result('outgoing'), outcome.status('outgoing'), outcome.all_output()
+
+
+@pytest.fixture
+def crm(corebos_db):
+    corebos_db.add_users(*USERS)
+    return corebos_db
+
+
+def test_no_from_email_fails_before_saving_and_names_the_refused_user(run_playbook, tmp_path, crm,
+                                                                      submission_server):
+    server = submission_server({CRM: PASSWORD}, sender_logins=OWNERS)
+    result, status, output = run(run_playbook, tmp_path, [task(crm, server)])
+    assert status == 'failed'
+    assert crm.email_rows() == []  # nothing was saved
+    diagnosis = result['diagnosis']
+    assert (diagnosis['category'], diagnosis['stage'], diagnosis['sender']) == (
+        'sender_not_permitted', 'rcpt', 'ann@example.test')
+    # the default test_senders: the first three active, not deleted users (admin, ann, bob); the admin's address is
+    # the test sender itself, so it is not tried twice
+    assert result['probe']['test_senders'] == ['ann@example.test', 'bob@example.test']
+    msg = result['msg']
+    assert 'ann@example.test' in msg and 'not owned by user crm@example.test' in msg
+    assert 'set from_email' in msg.lower() and 'Send As rights' in msg  # the two fixes
+    assert 'Nothing was changed' in msg
+    assert PASSWORD not in output and crm.password not in output
+
+
+def test_setting_from_email_is_the_first_fix(run_playbook, tmp_path, crm, submission_server):
+    server = submission_server({CRM: PASSWORD}, sender_logins=OWNERS)
+    result, status, _output = run(run_playbook, tmp_path, [task(crm, server, from_email=CRM)])
+    assert status == 'ok', result.get('msg')
+    assert [row['from_email_field'] for row in crm.email_rows()] == [CRM]
+    assert result['probe']['test_senders'] == []
+
+
+def test_granting_send_as_is_the_second_fix(run_playbook, tmp_path, crm, submission_server):
+    owners = dict(OWNERS)
+    for user in USERS[1:]:
+        owners[user['email1']] = [user['email1'], CRM]
+    server = submission_server({CRM: PASSWORD}, sender_logins=owners)
+    result, status, _output = run(run_playbook, tmp_path, [task(crm, server)])
+    assert status == 'ok', result.get('msg')
+    assert [row['from_email_field'] for row in crm.email_rows()] == ['']
+    assert result['probe']['test_senders'] == ['ann@example.test', 'bob@example.test']
+
+
+def test_an_empty_test_senders_turns_the_check_off(run_playbook, tmp_path, crm, submission_server):
+    server = submission_server({CRM: PASSWORD}, sender_logins=OWNERS)
+    result, status, _output = run(run_playbook, tmp_path, [task(crm, server, test_senders=[])])
+    assert status == 'ok', result.get('msg')
+    assert len(crm.email_rows()) == 1
