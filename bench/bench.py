@@ -202,6 +202,7 @@ class Sandbox:
         self.dir = directory
         self.scenarios = os.path.join(directory, "scenarios.json")
         self.statefile = os.path.join(directory, "state.json")
+        self.records = os.path.join(directory, "records")
         self.state = None
 
     def __enter__(self):
@@ -212,11 +213,12 @@ class Sandbox:
             os.unlink(self.statefile)
         except OSError:
             pass
+        shutil.rmtree(self.records, ignore_errors=True)
         # serve in the foreground of a child we own (see sandbox_serve.py for the TCP_NODELAY note)
         self.log = open(os.path.join(self.dir, "sandbox.log"), "ab")
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "sandbox_serve.py"), "serve", "--scenarios", self.scenarios,
-             "--state", self.statefile],
+             "--state", self.statefile, "--record-dir", self.records],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + 30
@@ -241,6 +243,25 @@ class Sandbox:
 
     def __getitem__(self, name):
         return self.state[name]
+
+    def sessions(self, name="good"):
+        """Sessions the sandbox instance ``name`` recorded so far (records/<name>/sessions.jsonl)."""
+        path = os.path.join(self.records, name, "sessions.jsonl")
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def logins(self, name="good"):
+        """How many sessions sent AUTH (what a provider counts against an account)."""
+        return sum(1 for s in self.sessions(name) if any(c.upper().startswith("AUTH") for c in s["commands"]))
+
+    def wait_sessions(self, count, name="good", timeout=10.0):
+        """Records trail the clients by a moment: wait until ``count`` sessions are recorded."""
+        deadline = time.monotonic() + timeout
+        while len(self.sessions(name)) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return len(self.sessions(name))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -280,12 +301,17 @@ def _first_failure(doc):
 
 
 def task_seconds(doc, task_name):
+    """Duration of the task named ``task_name`` (a role's task is named ``<role> : <name>``; summed if repeated)."""
+    total = None
     for play in doc.get("plays", []):
         for task in play.get("tasks", []):
-            if task["task"]["name"] == task_name:
+            name = task["task"]["name"]
+            if name == task_name or name.endswith(" : " + task_name):
                 d = task["task"]["duration"]
-                return _ts(d["end"]) - _ts(d["start"])
-    raise BenchError("task %r not in the result" % task_name)
+                total = (total or 0.0) + _ts(d["end"]) - _ts(d["start"])
+    if total is None:
+        raise BenchError("task %r not in the result" % task_name)
+    return total
 
 
 def task_changed(doc):
@@ -738,6 +764,146 @@ class Fleet:
                 "cpu": {k: Sample(v) for k, v in self.cpu.items()}}
 
 
+class RoleFleet:
+    """6. The role at fleet scale: a 200-host audit with one credential set, against ping on the same inventory.
+
+    Counts the logins on the sandbox (sessions that sent AUTH) for each role run, and checks the report: every
+    host in it, the drifted hosts found, one credential set carried by one host.
+    """
+
+    def __init__(self, inp, sandbox, hosts):
+        self.inp = inp
+        self.sandbox = sandbox
+        self.hosts = hosts
+        root = os.path.join(WORK, "role%d" % hosts)
+        shutil.rmtree(root, ignore_errors=True)
+        self.inventory = gen.make_fleet(root, hosts, BV_PYTHON, inp.compliant_ini, inp.drifted_ini)
+        self.report_dir = os.path.join(root, "reports")
+        self.drifted = hosts // 4
+        self.wall = {"ping": [], "role": []}
+        self.cpu = {"ping": [], "role": []}
+        self.logins = []
+        self.sessions = []
+        self.report_tasks = []
+        self.rep_seconds = []
+
+    def run_once(self):
+        t = time.time()
+        r = run_playbook("fleet_ping.yml", self.inventory, self.inp.varsfile, forks=10)
+        self.wall["ping"].append(r.wall / self.hosts)
+        self.cpu["ping"].append(r.cpu / self.hosts)
+        before_sessions = len(self.sandbox.sessions())
+        before = self.sandbox.logins()
+        r = run_playbook("role_audit.yml", self.inventory, self.inp.varsfile, forks=10,
+                         extra=["-e", "role_report_dir=" + self.report_dir])
+        # every host opens one session (its TLS check); the carrier one more (its full test)
+        seen = self.sandbox.wait_sessions(before_sessions + self.hosts + 1)
+        logins = self.sandbox.logins() - before
+        with open(os.path.join(self.report_dir, "outgoing-server-audit.json")) as f:
+            report = json.load(f)
+        by_status = report["totals"]["by_status"]
+        if (report["totals"]["hosts"] != self.hosts or by_status["drifted"] != self.drifted
+                or by_status["compliant"] != self.hosts - self.drifted or len(report["credential_sets"]) != 1):
+            raise BenchError("role audit: unexpected report totals %r, %d credential set(s)"
+                             % (report["totals"], len(report["credential_sets"])))
+        self.wall["role"].append(r.wall / self.hosts)
+        self.cpu["role"].append(r.cpu / self.hosts)
+        self.logins.append(logins)
+        self.sessions.append(seen - before_sessions)
+        self.report_tasks.append(sum(task_seconds(r.doc, name) for name in REPORT_TASKS))
+        self.carrier = report["credential_sets"][0]["carrier"]
+        self.rep_seconds.append(time.time() - t)
+        log("role %d hosts run %d: %.1f s wall (ping %.1f s), %d login(s), %d sessions, report tasks %.2f s"
+            % (self.hosts, len(self.rep_seconds), r.wall, self.wall["ping"][-1] * self.hosts, logins,
+               seen - before_sessions, self.report_tasks[-1]))
+
+    def estimate(self):
+        return max(self.rep_seconds) if self.rep_seconds else None
+
+    def result(self):
+        return {"hosts": self.hosts, "drifted": self.drifted, "runs": len(self.rep_seconds),
+                "wall": {k: Sample(v) for k, v in self.wall.items()},
+                "cpu": {k: Sample(v) for k, v in self.cpu.items()},
+                "logins": self.logins, "sessions": self.sessions, "carrier": self.carrier,
+                "report_tasks": Sample(self.report_tasks)}
+
+
+REPORT_TASKS = ("Build the fleet report", "Write the fleet report on the controller")
+
+
+def report_samples():
+    """Host summaries as the role leaves them: compliant, drifted, failed at AUTH (a set), failed locally."""
+    from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import host_summary
+
+    credential = {"shared": True, "key": "k", "server": "tls://smtp.example.com:587",
+                  "username": "apps@example.com", "level": "envelope"}
+    passed = {"verdict": "passed", "carrier": "host0001", "level": "envelope",
+              "reply": "354 End data with <CR><LF>.<CR><LF>"}
+    refused = {"verdict": "failed", "carrier": "host0002", "level": "envelope", "reply": "535 5.7.8 invalid",
+               "message": "SMTP test failed at stage auth",
+               "diagnosis": {"category": "auth_failed", "stage": "auth", "smtp_code": 535,
+                             "enhanced_status": "5.7.8", "server_message": "Authentication credentials invalid",
+                             "hint": "Check the user name and password."}}
+    drift = [{"setting": "host", "before": "exchange.example.com", "after": "smtp.example.com"},
+             {"setting": "port", "before": 25, "after": 587},
+             {"setting": "password", "before": "********", "after": "********"}]
+    info = {"exists": True, "settings": {"server": "smtp://exchange.example.com:25"}, "drift": drift}
+    in_sync = {"exists": True, "settings": {"server": "tls://smtp.example.com:587"}, "drift": []}
+    local_ok = {"ok": True, "probe": {"stages": [{"stage": "tls", "reply": "220 2.0.0 Ready to start TLS"}]}}
+    local_bad = {"ok": False, "msg": "SMTP test failed at stage connect",
+                 "diagnosis": {"category": "connection_timeout", "stage": "connect",
+                               "server_message": "timed out", "hint": "A firewall drops the packets."}}
+    common = dict(mode="audit", app="grafana", server="tls://smtp.example.com:587", credential=credential)
+    samples = [host_summary(in_sync, probe=local_ok, verdict=passed, **common) for _i in range(14)]
+    samples += [host_summary(info, probe=local_ok, verdict=passed, **common) for _i in range(3)]
+    samples += [host_summary(info, probe=local_ok, verdict=refused, **common),
+                host_summary(info, probe=local_bad, verdict=passed, **common)]
+    return samples
+
+
+def bench_report(reps, hosts=1000):
+    """7. Rendering the fleet report of a 1,000-host fleet: in-process, and as the role's tasks in a playbook."""
+    from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import build_report, render
+
+    log("report: %d hosts, %d runs in-process, 1 through ansible-playbook" % (hosts, reps))
+    samples = report_samples()
+    names = ["host%04d" % i for i in range(1, hosts + 1)]
+    summaries = {name: samples[i % len(samples)] for i, name in enumerate(names)}
+    timings = {"build": [], "json": [], "markdown": [], "html": [], "total": []}
+    sizes = {}
+    for _rep in range(reps):
+        t0 = time.perf_counter()
+        report = build_report(summaries, names, active_hosts=names, mode="audit", secrets=[SMTP_PASSWORD])
+        t1 = time.perf_counter()
+        timings["build"].append(t1 - t0)
+        for fmt in ("json", "markdown", "html"):
+            t = time.perf_counter()
+            sizes[fmt] = len(render(report, fmt))
+            timings[fmt].append(time.perf_counter() - t)
+        timings["total"].append(time.perf_counter() - t0)
+    # Through Ansible: the role's report tasks on a 1,000-host inventory whose hosts hold a summary.
+    root = os.path.join(WORK, "report%d" % hosts)
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    inventory = os.path.join(root, "inventory.ini")
+    with open(inventory, "w") as f:
+        f.write("[fleet]\n")
+        for name in names:
+            f.write("%s ansible_connection=local ansible_python_interpreter=%s\n" % (name, BV_PYTHON))
+    samples_file = write_json(os.path.join(root, "samples.json"), {"report_samples": samples})
+    r = run_playbook("report_render.yml", inventory, samples_file, forks=10,
+                     extra=["-e", "role_report_dir=" + os.path.join(root, "reports")])
+    with open(os.path.join(root, "reports", "outgoing-server-audit.json")) as f:
+        written = json.load(f)
+    if written["totals"]["hosts"] != hosts:
+        raise BenchError("report render: %d hosts in the written report" % written["totals"]["hosts"])
+    result = {k: Sample(v) for k, v in timings.items()}
+    result["ansible_tasks"] = Sample([sum(task_seconds(r.doc, name) for name in REPORT_TASKS)])
+    result["sizes"] = sizes
+    result["hosts"] = hosts
+    return result
+
+
 # ---------------------------------------------------------------------------------------------------------
 # report
 
@@ -770,6 +936,26 @@ def report(machine, results):
             r = ratio(w["ours"], w[base])
             lines.append("| 1 | fleet %d hosts, per host: outgoing_server (check) vs %s | %s | %s | %s | %s |" % (
                 f["hosts"], label, ms(w["ours"]).fmt(0), ms(w[base]).fmt(0), fmt_ratio(r), goal_cell(r[0], goal)))
+    for rf in results.get("role", []):
+        w = rf["wall"]
+        r = ratio(w["role"], w["ping"])
+        lines.append("| 6 | role audit, %d hosts, one credential set, per host: outgoing_server role vs "
+                     "ansible.builtin.ping | %s | %s | %s | %s |" % (
+                         rf["hosts"], ms(w["role"]).fmt(0), ms(w["ping"]).fmt(0), fmt_ratio(r), goal_cell(r[0], 1.3)))
+        logins = ", ".join(str(n) for n in rf["logins"])
+        lines.append("| 6 | role audit, %d hosts: logins (AUTH sessions) counted on the sandbox, per run | %s | "
+                     "%d (one per host) | - | 1 |" % (rf["hosts"], logins, rf["hosts"]))
+        lines.append("| 6 | role audit, %d hosts: the report tasks (build + write 3 files) | %s | - | - | - |"
+                     % (rf["hosts"], rf["report_tasks"].fmt(2)))
+    rp = results.get("report")
+    if rp:
+        lines.append("| 7 | fleet report, %d hosts, in-process: build + JSON + Markdown + HTML | %s | - | - | "
+                     "<2 s %s |" % (rp["hosts"], rp["total"].fmt(3),
+                                    "met" if rp["total"].median < 2 else "**missed**"))
+        lines.append("| 7 | fleet report, %d hosts, the role's report tasks in ansible-playbook (hostvars of %d "
+                     "hosts, build, write 3 files) | %s | - | - | <2 s %s |" % (
+                         rp["hosts"], rp["hosts"], rp["ansible_tasks"].fmt(2),
+                         "met" if rp["ansible_tasks"].median < 2 else "**missed**"))
     d = results.get("dialogue")
     if d:
         rows = (("smtp_probe module process vs swaks process", "ours_process", "swaks_process", 1.0),
@@ -835,6 +1021,22 @@ def report(machine, results):
             c = f["cpu"]
             lines.append("| %d | %s | %s | %s |"
                          % (f["hosts"], ms(c["ping"]).fmt(0), ms(c["ours"]).fmt(0), ms(c["template_mail"]).fmt(0)))
+    if results.get("role"):
+        lines.append("")
+        lines.append("Role audit CPU per host (controller + target, user+sys), medians:")
+        lines.append("")
+        lines.append("| hosts | ping | outgoing_server role (audit) | sessions on the sandbox per run | carrier |")
+        lines.append("|---|---|---|---|---|")
+        for rf in results["role"]:
+            c = rf["cpu"]
+            sessions = ", ".join(str(n) for n in rf["sessions"])
+            lines.append("| %d | %s | %s | %s | %s |" % (rf["hosts"], ms(c["ping"]).fmt(0), ms(c["role"]).fmt(0),
+                                                      sessions, rf["carrier"]))
+    if rp:
+        lines.append("")
+        lines.append("Report of %d hosts, in-process medians: build %s, JSON %s, Markdown %s, HTML %s; sizes %s" % (
+            rp["hosts"], rp["build"].fmt(3), rp["json"].fmt(3), rp["markdown"].fmt(3), rp["html"].fmt(3),
+            ", ".join("%s %d kB" % (k, v // 1024) for k, v in rp["sizes"].items())))
     if mem:
         lines.append("")
         lines.append("Peak RSS per module run: " + ", ".join(
@@ -879,7 +1081,9 @@ def main(argv=None):
     ap.add_argument("--dialogue-reps", type=int, default=10)
     ap.add_argument("--large-reps", type=int, default=3)
     ap.add_argument("--hostile-reps", type=int, default=1)
-    ap.add_argument("--only", default="dialogue,hostile,large,memory,fleet", help="sections to run")
+    ap.add_argument("--role-hosts", type=int, default=int(os.environ.get("BENCH_ROLE_HOSTS", 200)))
+    ap.add_argument("--report-reps", type=int, default=5)
+    ap.add_argument("--only", default="dialogue,hostile,large,memory,fleet,role,report", help="sections to run")
     args = ap.parse_args(argv)
     budget = Budget(args.budget)
     only = set(args.only.split(","))
@@ -911,6 +1115,14 @@ def main(argv=None):
                 fleet = Fleet(inp, hosts)
                 fleet.run_once()
                 fleets.append(fleet)
+        roles = []
+        if "role" in only:
+            log("role: %d hosts, forks 10, run 1 (%.0f s left)" % (args.role_hosts, budget.left()))
+            role = RoleFleet(inp, sandbox, args.role_hosts)
+            role.run_once()
+            roles.append(role)
+        if "report" in only:
+            results["report"] = bench_report(args.report_reps)
         if "dialogue" in only:
             results["dialogue"] = bench_dialogue(inp, args.dialogue_reps)
         if "large" in only:
@@ -920,15 +1132,17 @@ def main(argv=None):
         if "hostile" in only:
             results["hostile"] = bench_hostile(inp, args.hostile_reps)
         for rep in range(2, args.fleet_reps + 1):
-            for fleet in fleets:
+            for fleet in fleets + roles:
                 need = fleet.estimate() * 1.1 + RESERVE
                 if budget.left() < need:
-                    log("fleet: skipping run %d of %d hosts: %.0f s left, about %.0f s needed"
-                        % (rep, fleet.hosts, budget.left(), need))
+                    log("%s: skipping run %d of %d hosts: %.0f s left, about %.0f s needed"
+                        % (type(fleet).__name__, rep, fleet.hosts, budget.left(), need))
                     continue
                 fleet.run_once()
         if fleets:
             results["fleet"] = [f.result() for f in fleets]
+        if roles:
+            results["role"] = [r.result() for r in roles]
     machine["loadavg_end"] = loadavg()
     machine["elapsed_s"] = budget.elapsed()
     table = report(machine, results)

@@ -185,3 +185,48 @@ PLAYBOOKS["memory.yml"] = """\
         from_name: "{{ smtp_from_name }}"
         test: none
 """
+
+PLAYBOOKS["role_audit.yml"] = """\
+---
+# The mailops.smtp.outgoing_server role in audit mode: every host checks its own path (TLS, certificate, no
+# login), one host logs in for the whole fleet (one credential set), and the fleet report is written.
+- name: Fleet audit with the mailops.smtp.outgoing_server role
+  hosts: fleet
+  gather_facts: false
+  roles:
+    - role: mailops.smtp.outgoing_server
+      vars:
+        outgoing_server_mode: audit
+        outgoing_server_app: grafana
+        outgoing_server_path: "{{ cfg_path }}"
+        outgoing_server_server: "{{ smtp_server }}"
+        outgoing_server_ca_path: "{{ smtp_ca }}"
+        outgoing_server_username: "{{ smtp_user }}"
+        outgoing_server_password: "{{ smtp_password }}"
+        outgoing_server_from_email: "{{ smtp_from }}"
+        outgoing_server_from_name: "{{ smtp_from_name }}"
+        outgoing_server_timeout: "{{ smtp_timeout }}"
+        outgoing_server_deadline: "{{ smtp_deadline }}"
+        outgoing_server_report_dir: "{{ role_report_dir }}"
+"""
+
+PLAYBOOKS["report_render.yml"] = """\
+---
+# The role's report tasks alone, on a large fleet whose hosts already hold a summary (set from a sample).
+- name: Render the fleet report of a large fleet
+  hosts: fleet
+  gather_facts: false
+  tasks:
+    - name: Give every host a summary, as the role leaves it
+      ansible.builtin.set_fact:
+        __outgoing_server_summary: "{{ report_samples[inventory_hostname[4:] | int % report_samples | length] }}"
+
+    - name: Write the fleet report with the role's report tasks
+      ansible.builtin.include_role:
+        name: mailops.smtp.outgoing_server
+        tasks_from: report.yml
+      vars:
+        outgoing_server_app: grafana
+        outgoing_server_mode: audit
+        outgoing_server_report_dir: "{{ role_report_dir }}"
+"""

@@ -3,7 +3,8 @@
 
 The directory is laid out by application, like shared/corpus: ``grafana/``, ``gitea/``, ``nextcloud/``,
 ``mattermost/``, ``redmine/``, ``discourse/``, ``django/`` (dotenv, Django names), ``mastodon/`` (dotenv,
-Mastodon names). Every file is COPIED to a temporary directory; the originals are never written.
+Mastodon names), ``alertmanager/``, ``gitlab/`` (``gitlab.rb*``), ``synapse/`` (``homeserver.yaml*``).
+Every file is COPIED to a temporary directory; the originals are never written.
 
 For each profile file, through ``ansible-playbook`` and ``mailops.smtp.outgoing_server`` against an SMTP
 sandbox started here: check mode leaves the file identical; apply changes only the profile's keys and the
@@ -145,6 +146,35 @@ PROFILES = {
         expect=lambda port: dict(expected_values(port), from_email=FROM),
         owned=(None, tuple(MASTODON_KEYS.values())),
         tokens=tuple(MASTODON_KEYS.values())))],
+    'alertmanager': [('*.yml', dict(
+        app='alertmanager', parser='yaml', params=dict(from_email=FROM),
+        values=path_values(dict(host=('global', 'smtp_smarthost'), user=('global', 'smtp_auth_username'),
+                                password=('global', 'smtp_auth_password'), from_email=('global', 'smtp_from'),
+                                require_tls=('global', 'smtp_require_tls'))),
+        expect=lambda port: dict(host='127.0.0.1:%d' % port, user=USER, password=PASSWORD, from_email=FROM,
+                                 require_tls=True),
+        owned=('global', ('smtp_smarthost', 'smtp_require_tls', 'smtp_force_implicit_tls', 'smtp_auth_username',
+                          'smtp_auth_password', 'smtp_from')),
+        tokens=('smtp_',)))],
+    'gitlab': [('gitlab.rb*', dict(
+        app='gitlab', parser='gitlab', params=dict(from_email=FROM),
+        values=path_values(dict(host=('gitlab_rails', 'smtp_address'), port=('gitlab_rails', 'smtp_port'),
+                                user=('gitlab_rails', 'smtp_user_name'), password=('gitlab_rails', 'smtp_password'),
+                                from_email=('gitlab_rails', 'gitlab_email_from'))),
+        expect=lambda port: dict(expected_values(port, int), from_email=FROM),
+        owned=('gitlab_rails', ('smtp_enable', 'smtp_address', 'smtp_port', 'smtp_user_name', 'smtp_password',
+                                'smtp_authentication', 'smtp_enable_starttls_auto', 'smtp_enable_starttls',
+                                'smtp_tls', 'smtp_ssl', 'smtp_openssl_verify_mode', 'gitlab_email_from',
+                                'gitlab_email_display_name')),
+        tokens=("gitlab_rails['smtp_", "gitlab_rails['gitlab_email_")))],
+    'synapse': [('homeserver.yaml*', dict(
+        app='synapse', parser='yaml', params=dict(from_email=FROM),
+        values=path_values(dict(host=('email', 'smtp_host'), port=('email', 'smtp_port'), user=('email', 'smtp_user'),
+                                password=('email', 'smtp_pass'), from_email=('email', 'notif_from'))),
+        expect=lambda port: dict(expected_values(port, int), from_email=FROM),
+        owned=('email', ('smtp_host', 'smtp_port', 'smtp_user', 'smtp_pass', 'force_tls',
+                         'require_transport_security', 'enable_tls', 'notif_from')),
+        tokens=('smtp_', 'require_transport_security', 'notif_from')))],
 }
 
 
@@ -159,6 +189,9 @@ def parse(kind, path):
         return parse_yaml(text)
     if kind == 'env':
         return parse_env(text)
+    if kind == 'gitlab':
+        import readers  # real Ruby evaluating gitlab.rb as Omnibus does
+        return readers.gitlab(text)
     return parse_php(path)
 
 
@@ -168,6 +201,8 @@ def without_owned(kind, parsed, owned):
     if kind == 'ini':
         return {k: v for k, v in parsed.items() if not (k[0] == container and k[1] in keys)}
     data = copy.deepcopy(parsed)
+    if container is not None and isinstance(data, dict) and data.get(container) is None:
+        data[container] = {}  # a null mapping (Synapse's sample ``email:``) is an empty one
     node = data if container is None else (data or {}).get(container)
     if isinstance(node, dict):
         for key in keys:

@@ -47,15 +47,29 @@ options:
         certificates, so O(validate_certs=false) is refused, and it needs O(from_email) when the file has no
         C(notif_from). Restart Synapse to apply.
       - V(generic) any file in O(format), with the key of each setting given by O(keys).
+      - V(postfix) the host's own Postfix as a relay client. In C(main.cf) (O(path), default
+        C(/etc/postfix/main.cf)) C(relayhost = [host]:port), C(smtp_tls_security_level) (V(none), C(encrypt)
+        when O(validate_certs=false), else C(verify)), C(smtp_tls_wrappermode = yes) for implicit TLS,
+        C(smtp_tls_CAfile) from O(ca_path), C(smtp_sasl_auth_enable), C(smtp_sasl_security_options = noanonymous),
+        C(smtp_sasl_password_maps); the credentials go to that map's source file (by default C(sasl_passwd) next
+        to C(main.cf), created 0600, with the type C(postconf -h default_database_type) names) and C(postmap)
+        compiles it. O(from_email) becomes C(sender_canonical_maps = static:ADDRESS), which rewrites every
+        sender address (envelope and headers) to it. No sender name, no IPv6 literal relay, one server only.
+        Values are read back with C(postconf) and C(postmap -q). Reload Postfix to apply (the role's handler does).
+      - V(msmtp) the account O(account) of C(/etc/msmtprc) (the default O(path)) or C(~/.msmtprc) (C(host),
+        C(port), C(tls), C(tls_starttls), C(tls_certcheck), C(tls_trust_file), C(auth), C(user), C(password),
+        C(from)); other accounts, C(defaults) and comments are kept, inherited values are not repeated.
+        No sender name; O(from_email) cannot hold msmtp's C(%U)/C(%H)/C(%C)/C(%M) patterns or C(*), C(?), C([).
       - A setting the application cannot store is an error naming the application and the setting.
     type: str
     required: true
-    choices: [alertmanager, corebos, discourse, dotenv, generic, gitea, gitlab, grafana, mattermost, nextcloud, redmine,
-              synapse]
+    choices: [alertmanager, corebos, discourse, dotenv, generic, gitea, gitlab, grafana, mattermost, msmtp, nextcloud,
+              postfix, redmine, synapse]
   path:
     description:
       - The configuration file (the coreBOS root directory for O(app=corebos)).
-      - Required for every O(app) except V(corebos) with the C(login_*) options.
+      - Required for every O(app) except V(corebos) with the C(login_*) options, V(postfix) (default
+        C(/etc/postfix/main.cf)) and V(msmtp) (default C(/etc/msmtprc)).
     type: path
   format:
     description:
@@ -90,6 +104,26 @@ options:
         replaces the C(default) C(email_delivery) as a whole.
     type: str
     default: default
+  account:
+    description:
+      - For O(app=msmtp), the name of the account block (C(account NAME)) to edit; it is appended when the file
+        has no such account. Commands before the first C(account) line form the account V(default).
+      - With O(state=absent) the whole account block goes (refused while another account inherits from it).
+    type: str
+    default: default
+  dialect:
+    description:
+      - For O(app=dotenv), which reader the application uses for its C(KEY=value) file. Each reads quotes,
+        backslashes, V(#) and V($) differently, so the module writes, reads back and compares values the way
+        that reader does, and refuses a value that reader cannot be given exactly (naming the option).
+      - V(python-dotenv) (the default; Django with python-dotenv), V(django-environ) (C(environ.Env.read_env)),
+        V(ruby-dotenv) (Mastodon, Rails), V(docker-compose) (Compose C(env_file)), V(systemd)
+        (C(EnvironmentFile=)), V(shell) (a shell sourcing the file).
+      - See C(docs/apps.md) for what each cannot store.
+      - Only for O(app=dotenv).
+    type: str
+    choices: [python-dotenv, django-environ, ruby-dotenv, docker-compose, systemd, shell]
+    version_added: 1.1.0
   login_host:
     description:
       - For O(app=corebos), the database host (instead of the credentials in the coreBOS C(config.inc.php)).

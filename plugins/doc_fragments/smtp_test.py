@@ -40,10 +40,11 @@ options:
         user's mail from the user's own address, these are the users' addresses.
       - With O(test=envelope) and O(test=send) each one is tried in the same session before O(test_sender)
         (MAIL FROM and RCPT TO, then RSET; one AUTH for all). A server that lets the account send only as
-        itself refuses one of them, and the test fails with RV(diagnosis.category=sender_not_permitted) and
-        the refused address in RV(diagnosis.sender).
-      - Default none. With O(app=corebos) and no O(from_email), coreBOS sends each user's mail from the user's
-        own address, so the default is the addresses (C(vtiger_users.email1)) of up to three active coreBOS users.
+        itself refuses one of them, and the test fails with C(diagnosis.category=sender_not_permitted) and
+        the refused address in C(diagnosis.sender).
+      - Default none. With C(app=corebos) (module M(mailops.smtp.outgoing_server)) and no O(from_email),
+        coreBOS sends each user's mail from the user's own address, so the default is the addresses
+        (C(vtiger_users.email1)) of up to three active coreBOS users.
       - V([]) turns the check off.
       - Servers that decide "send as" only after the message (Exchange, Microsoft 365) accept these envelopes;
         only O(test=send) is conclusive for them, and the test says so in a warning.

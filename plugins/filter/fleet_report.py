@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import build_report, host_summary, render
+from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import (
+    build_report,
+    from_host_vars,
+    host_summary,
+    host_var,
+    render,
+)
 from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_test import credential_set, elect, set_verdict
 
 
@@ -20,6 +26,11 @@ def fleet_host_summary(result, mode="apply", app="", server="", probe=None, chec
 
 
 def fleet_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=False, secrets=None, apps=None):
+    if isinstance(summaries, (list, tuple)):
+        # The hosts' variables (hostvars[host] for each host): one lookup per host instead of one per variable.
+        summaries, found_apps, found_secrets = from_host_vars(hosts, summaries)
+        apps = dict(found_apps, **(apps or {}))
+        secrets = list(secrets or []) + found_secrets
     return build_report(summaries, hosts, active_hosts=active_hosts, mode=mode, check_mode=check_mode,
                         secrets=secrets, apps=apps)
 
@@ -40,7 +51,12 @@ def fleet_credential_set(server, port=None, security=None, auth=None, username=N
 
 
 def fleet_carriers(hosts, credential_sets=None, local_tests=None, full_tests=None, alive=None, batch=None,
-                   state=None, elect=True):
+                   state=None, elect=True, host_vars=None):
+    if host_vars is not None:
+        # The hosts' variables (hostvars[host] for each host of O(_input)): one lookup per host.
+        credential_sets = [host_var(v, "__outgoing_server_credential_set") for v in host_vars]
+        local_tests = [host_var(v, "__outgoing_server_local_test") for v in host_vars]
+        full_tests = [host_var(v, "__outgoing_server_full_test") for v in host_vars]
     return _elect(hosts, credential_sets, local_tests, full_tests, alive, batch, state=state, elect_new=elect)
 
 

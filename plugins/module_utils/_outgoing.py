@@ -30,6 +30,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._files import (
     remove_stale_temps,
     world_readable,
 )
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import DIALECTS
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
     check_address,
     check_all_control_characters,
@@ -46,6 +47,8 @@ STORE_ARGS = dict(
     keys=dict(type='dict', no_log=False),
     values=dict(type='dict'),
     environment=dict(type='str', default='default'),
+    account=dict(type='str', default='default'),
+    dialect=dict(type='str', choices=list(DIALECTS)),
     login_host=dict(type='str'),
     login_port=dict(type='int'),
     login_user=dict(type='str'),
@@ -145,9 +148,10 @@ def _probe_return(result):
     return extra
 
 
-def _missing_store(params):
+def _missing_store(profile, params):
     """What outgoing_server says about a missing store without ``create`` (outgoing_server_info predicts it)."""
-    return '%s does not exist (use create: true to create it)' % (params.get('path') or 'the store')
+    return '%s does not exist (use create: true to create it)' % (
+        getattr(profile, 'path', None) or params.get('path') or 'the store')
 
 
 def _read(module, profile):
@@ -168,7 +172,7 @@ def _lock(module, profile, exclusive, only_if_exists=False):
     is lost; they also remove the temporary files of killed runs. Readers take it shared. With
     ``only_if_exists`` a missing file is not locked (a run that will only report it must leave no lock file).
     """
-    path = module.params.get('path')
+    path = getattr(profile, 'path', None) or module.params.get('path')  # postfix, msmtp: a default path
     if not isinstance(profile, FileProfile) or not path:
         return None
     if only_if_exists and not os.path.exists(path):
@@ -227,7 +231,7 @@ def _apply(module, profile, settings, snapshot):
     update_password = params['update_password']
     warnings = []
     if state == 'present' and not snapshot.exists and not params.get('create'):
-        _fail(module, '%s; nothing was changed' % _missing_store(params))
+        _fail(module, '%s; nothing was changed' % _missing_store(profile, params))
 
     keep_stored = update_password in KEEP_STORED
     stored_password = (snapshot.stored or {}).get('password')
@@ -273,11 +277,12 @@ def _apply(module, profile, settings, snapshot):
                   option=getattr(exc, 'option', None))
     result['changed'] = plan.changed
 
-    path = params.get('path')
+    path = getattr(profile, 'path', None) or params.get('path')
     if isinstance(profile, FileProfile) and path and (snapshot.exists or plan.changed) and state == 'present':
         result['changed'] = apply_file_attributes(module, path, result['changed'])
         if plan.changed:
-            warning = _password_warning(module, path, plan)
+            # the file that holds the password (postfix: the SASL map, not main.cf)
+            warning = _password_warning(module, getattr(profile, 'password_file', None) or path, plan)
             if warning:
                 warnings.append(warning)
 
@@ -335,7 +340,7 @@ def run_outgoing_server_info(module):
                   settings=mask_model(stored))
     if desired is not None and not snapshot.exists and not params.get('create'):
         # An audit predicts what applying the desired settings would say: outgoing_server fails here.
-        _fail(module, '%s, so outgoing_server would fail here too' % _missing_store(params), **result)
+        _fail(module, '%s, so outgoing_server would fail here too' % _missing_store(profile, params), **result)
     warnings = []
     if desired is not None:
         want = desired.values()

@@ -170,6 +170,43 @@ class EnvStore(object):
             self._lines[-1].eol = self._newline
         self._lines.append(_Line(key + "=" + encoded, self._newline))
 
+    # -- raw access for the dotenv dialect codecs (_profiles/_dotenv_dialects.py)
+    def get_raw(self, path):
+        """The WHOLE last active line of KEY (without its line ending), or None when KEY has none.
+
+        Unlike the INI store's, the raw text is the full line: the dotenv readers disagree about
+        indentation, ``export``, blanks around ``=``, quotes and comments, so each dialect codec parses the
+        line the way its reader does.
+        """
+        key = self._key(path)
+        found = self._active(key)
+        if not found:
+            return None
+        return self._lines[found[-1][0]].text
+
+    def set_raw(self, path, text, keep_export=True):
+        """Make every active line of KEY read exactly ``KEY=<text>`` (``text`` verbatim, as the codec spelled it).
+
+        An ``export `` prefix stays when ``keep_export``; indentation, blanks around ``=`` and trailing
+        comments go (some readers take them as part of the value). Without an active line, a commented
+        ``# KEY=`` sample line is replaced in place, else the line is appended.
+        """
+        key = self._key(path)
+        found = self._active(key)
+        if found:
+            for index, match in found:
+                export = "export " if keep_export and "export" in match.group(1) else ""
+                self._lines[index].text = export + key + "=" + text
+            return
+        for line in self._lines:
+            match = _COMMENTED.match(line.text)
+            if match and match.group(3) == key:
+                line.text = key + "=" + text
+                return
+        if self._lines and not self._lines[-1].eol:
+            self._lines[-1].eol = self._newline
+        self._lines.append(_Line(key + "=" + text, self._newline))
+
     def delete(self, path):
         key = self._key(path)
         for index, _match in reversed(self._active(key)):

@@ -137,6 +137,11 @@ class MsmtprcStore(object):
     def accounts(self):
         return [block.name for block in self._blocks() if block.kind == "account"]
 
+    def parents(self, account):
+        """The accounts ``account`` inherits from (``account NAME : A, B``), [] when none or not defined."""
+        block = self._account(self._blocks(), account)
+        return list(block.parents) if block is not None else []
+
     def _account(self, blocks, name):
         for block in blocks:
             if block.kind == "account" and block.name == name:

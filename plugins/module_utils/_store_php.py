@@ -28,9 +28,10 @@ from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import ch
 
 _NUMBER = re.compile(r"0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|"
                      r"(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*|[0-9][0-9_]*)(?:[eE][-+]?[0-9_]+)?")
-_NAME = r"[A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*"
+# PHP names: letters, digits, "_" and every byte >= 0x80 (so every non-ASCII character, astral ones included)
+_NAME = r"[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*"
 _IDENT = re.compile(r"\\?" + _NAME + r"(?:\\" + _NAME + r")*")
-_VARIABLE = re.compile(r"\$[A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*")
+_VARIABLE = re.compile(r"\$[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*")
 _DQ_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "v": "\x0b", "e": "\x1b", "f": "\x0c", "\\": "\\", "$": "$",
               '"': '"'}
 _EXPRESSION = object()
@@ -57,7 +58,7 @@ def _decode_double(body):
     index = 0
     while index < len(body):
         char = body[index]
-        if char == "$" and index + 1 < len(body) and re.match(r"[A-Za-z_{\x80-\uffff]", body[index + 1]):
+        if char == "$" and index + 1 < len(body) and re.match(r"[A-Za-z_{\x80-\U0010ffff]", body[index + 1]):
             return _EXPRESSION
         if char == "{" and body[index + 1:index + 2] == "$":
             return _EXPRESSION

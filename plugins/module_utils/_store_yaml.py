@@ -10,9 +10,11 @@ Behaviour:
 
 * Lines that are not changed keep their bytes; a replaced value keeps its key, spacing and trailing comment.
 * Reading resolves plain scalars as YAML 1.1 (PyYAML, Ruby Psych): null, booleans, ints, floats; anything else,
-  including Ruby symbols such as ``:smtp`` and timestamps, is returned as ``str``.
+  including Ruby symbols such as ``:smtp`` and timestamps, is returned as ``str`` (a ``PlainScalar`` when the
+  scalar was plain, so that Ruby-reader codecs can tell ``:smtp`` from ``':smtp'``).
 * Writing a ``str`` emits a plain scalar only when YAML reads it back as that same string (Ruby symbols like
-  ``:login`` stay plain); otherwise it is quoted (keeping the quote style of the value it replaces where possible).
+  ``:login`` stay plain, unless the value is a ``TextScalar``); otherwise it is quoted (keeping the quote style
+  of the value it replaces where possible).
 * Missing mapping levels are created with the file's indentation step, after the last entry of the parent
   mapping (for an empty parent, right below its key).
 * A single commented sample line ``#KEY: value`` / ``# KEY: value`` whose ``#`` sits at the mapping's own
@@ -50,6 +52,24 @@ _DQ_HEX = {"x": 2, "u": 4, "U": 8}
 
 class _Unsupported(Exception):
     pass
+
+
+# YAML 1.1 line breaks besides CR/LF (libyaml/Psych and PyYAML fold them): a value holding one is refused.
+_YAML_BREAKS = re.compile(u"[\x85\u2028\u2029]")
+
+
+class PlainScalar(str):
+    """A str read from a PLAIN (unquoted) scalar. Ruby's Psych reads a plain ``:name`` as a Symbol, not a
+    String: codecs that model Ruby readers (Redmine, Discourse) need to know the scalar was plain."""
+
+    __slots__ = ()
+
+
+class TextScalar(str):
+    """A str to write as a String for every YAML reader: unlike a plain str, ``:login`` is quoted, never
+    written as a Ruby symbol."""
+
+    __slots__ = ()
 
 
 def resolve_plain(text):
@@ -199,7 +219,7 @@ def encode_scalar(value, style=None):
         raise StoreError("YAML store: unsupported value type %s" % type(value).__name__)
     if "\n" in value or "\r" in value or "\x00" in value:
         raise StoreError("YAML store: values cannot contain line breaks or NUL characters")
-    if _SYMBOL.match(value):
+    if _SYMBOL.match(value) and not isinstance(value, TextScalar):
         return value
     if style == "'" and _printable(value):
         return "'" + value.replace("'", "''") + "'"
@@ -236,6 +256,10 @@ def _analyse_value(entry, rest):
     if body.startswith("#"):
         entry.tail = body
         return
+    if _YAML_BREAKS.search(body):
+        entry.kind = "unsupported"
+        entry.problem = "a Unicode line break (NEL, LS or PS), which YAML readers treat as a new line"
+        return
     first = body[0]
     problems = {"&": "an anchor", "*": "an alias", "!": "a tag", "|": "a block scalar", ">": "a block scalar",
                 "{": "a flow mapping", "[": "a flow sequence", "%": "a reserved indicator",
@@ -256,7 +280,11 @@ def _analyse_value(entry, rest):
             end = match.start() if match else len(body)
             text = body[:end].rstrip(" \t")
             end = len(text)
+            if first in ",]}" or ": " in text or ":\t" in text or text.endswith(":"):
+                raise _Unsupported("a plain scalar that YAML reads as a flow indicator or a nested mapping")
             value = resolve_plain(text)
+            if isinstance(value, str):
+                value = PlainScalar(value)
     except _Unsupported as exc:
         entry.kind = "unsupported"
         entry.problem = str(exc)
@@ -831,4 +859,8 @@ class YamlStore(object):
 def _same(left, right):
     if isinstance(left, bool) or isinstance(right, bool):
         return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, str) and isinstance(right, str):
+        if isinstance(left, PlainScalar) and isinstance(right, TextScalar) and left.startswith(":"):
+            return False                       # a plain :name is a Ruby Symbol, the String must be quoted
+        return str(left) == str(right)
     return type(left) is type(right) and left == right

@@ -14,6 +14,8 @@ import datetime
 import html
 import json
 
+from ansible.errors import AnsibleError
+
 from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import CATEGORIES
 
 STATUSES = ("compliant", "drifted", "test_failed", "error", "unreachable", "not_run")
@@ -272,6 +274,29 @@ def _credential_sets(rows):
             entry["category"] = (row.get("diagnosis") or {}).get("category", "")
     rank = {"failed": 0, "inconclusive": 1, "untested": 2, "passed": 3}
     return sorted(sets.values(), key=lambda e: rank.get(e["verdict"], 2))
+
+
+SUMMARY_VAR = "__outgoing_server_summary"
+APP_VAR = "outgoing_server_app"
+SECRET_VARS = ("outgoing_server_password", "outgoing_server_login_password")
+
+
+def host_var(host_vars, name):
+    """One variable of a host's variables (``hostvars[host]``), or None; only that variable is templated."""
+    try:
+        return host_vars.get(name) if host_vars is not None else None
+    except AnsibleError:  # an undefined or failing template in one host's variables must not sink the report
+        return None
+
+
+def from_host_vars(hosts, host_vars):
+    """``(summaries, apps, secrets)`` read from each host's variables (one ``hostvars`` lookup per host)."""
+    summaries, apps, secrets = {}, {}, []
+    for host, variables in zip(_plain(hosts or []), host_vars or []):
+        summaries[host] = host_var(variables, SUMMARY_VAR)
+        apps[host] = host_var(variables, APP_VAR) or ""
+        secrets.extend(host_var(variables, name) for name in SECRET_VARS)
+    return summaries, apps, [str(secret) for secret in secrets if secret]
 
 
 def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=False, secrets=None, apps=None,

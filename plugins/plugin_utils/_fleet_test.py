@@ -14,8 +14,9 @@ Runs on the controller only (filters of the role). Three steps:
 
 A full test that fails before AUTH (connect, greeting, EHLO, STARTTLS) says nothing about the credentials:
 it is the carrier's own network path, so the set stays without a verdict and another host carries it in the
-next round. A full test that passes, or fails at AUTH or later (auth, mail, rcpt, data, message), is the
-verdict of the whole set.
+next round; so does a refusal of the client host itself at any stage (``client_blocked``: its address is on a
+blocklist; ``ehlo_rejected``: its EHLO name). A full test that passes, or fails at AUTH or later for another
+reason (auth, mail, rcpt, data, message), is the verdict of the whole set.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import 
 FULL_LEVELS = ("auth", "envelope", "send")
 # Stages at which a failure is about the credentials or the envelope, not about the carrier's network path.
 SET_STAGES = ("auth", "mail", "rcpt", "data", "message")
+# Categories about the client host whatever the stage (its IP on a blocklist, its EHLO name): the carrier's own.
+HOST_CATEGORIES = ("client_blocked", "ehlo_rejected")
 _SALT = b"mailops.smtp fleet credential set v1"
 # Slows down guessing a password from a leaked key; cheap enough for 1,000 hosts (about 2 ms each).
 _ITERATIONS = 5000
@@ -87,7 +90,7 @@ def classify_full_test(result, credential, carrier):
     diagnosis = allowlisted_diagnosis(result)
     if _ok(result) and result:
         verdict = "passed"
-    elif diagnosis.get("stage") in SET_STAGES:
+    elif diagnosis.get("stage") in SET_STAGES and diagnosis.get("category") not in HOST_CATEGORIES:
         verdict = "failed"
     else:
         verdict = "inconclusive"

@@ -89,3 +89,21 @@ def test_an_empty_test_senders_turns_the_check_off(run_playbook, tmp_path, crm, 
     result, status, _output = run(run_playbook, tmp_path, [task(crm, server, test_senders=[])])
     assert status == 'ok', result.get('msg')
     assert len(crm.email_rows()) == 1
+
+
+def test_the_audit_of_a_stored_row_without_email_from_names_the_refused_user(run_playbook, tmp_path, crm,
+                                                                             submission_server):
+    server = submission_server({CRM: PASSWORD}, sender_logins=OWNERS)
+    crm.insert(id=1, server=server.server, server_port=0, server_username=CRM, server_password=PASSWORD,
+               server_type='email', smtp_auth='tls', server_path='', from_email_field='')
+    before = crm.rows()
+    audit = {'name': 'outgoing', 'ignore_errors': True, 'mailops.smtp.outgoing_server_info': dict(
+        app='corebos', login_host=crm.host, login_port=crm.port, login_user=crm.user, login_password=crm.password,
+        login_db=crm.name, ca_path=server.ca_path, test='envelope', test_recipient='someone@example.org',
+        ehlo_name='crm.example.test', timeout=5, deadline=20)}
+    result, status, output = run(run_playbook, tmp_path, [audit])
+    assert status == 'ok' and result['test_ok'] is False
+    assert result['diagnosis']['sender'] == 'ann@example.test'
+    assert 'send as ann@example.test' in result['test_msg'] and 'Send As rights' in result['test_msg']
+    assert crm.rows() == before
+    assert PASSWORD not in output

@@ -90,6 +90,7 @@ def kill_during(work, args, directory, mode, budget):
             if any('.mailops-' in name for name in os.listdir(str(directory))):
                 time.sleep(random.uniform(0, 0.002))
                 break
+            time.sleep(0.0003)   # leave the CPU to the module (fsync keeps the temp file there for longer)
     outcome = 'exited' if proc.poll() is not None else 'killed'
     try:
         os.killpg(proc.pid, signal.SIGKILL)

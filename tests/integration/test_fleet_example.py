@@ -130,9 +130,8 @@ def test_only_the_applied_hosts_changed(fleet):
     assert "host = %s:%s" % (relay["host"], relay["port"]) in grafana
     assert "user = apps@example.test" in grafana
     assert "# Grafana configuration (excerpt)" in grafana
-    # the advisory lock file (.grafana.ini.mailops.lock) stays next to the file by design (_files.StoreLock)
-    backups = [name for name in os.listdir(os.path.join(hosts_dir, "grafana-1"))
-               if name != "grafana.ini" and not name.endswith(".mailops.lock")]
+    # Backups end with "~" (the lock file .grafana.ini.mailops.lock stays beside the file by design).
+    backups = [name for name in os.listdir(os.path.join(hosts_dir, "grafana-1")) if name.endswith("~")]
     assert len(backups) == 1  # outgoing_server_backup: true in apply.yml
 
 

@@ -10,6 +10,9 @@ with diagnosis category auth_failed and leaves the file identical. No password (
 
 import email.utils
 import os
+import shutil
+import subprocess
+import tempfile
 
 import pytest
 import readers
@@ -29,6 +32,9 @@ from outgoing_helpers import (
 from smtp_sandbox import SmtpSandbox
 
 USER = 'mailer@example.com'
+# Discourse's launcher drops backslashes (the module refuses them, see test_app_readers.py): its own account.
+FORUM_USER = 'forum@example.com'
+FORUM_PASSWORD = 'S3cr3t #;\'"x forum'
 PASSWORD = 'S3cr3t #;\'"\\x'
 FROM = 'noreply@example.com'
 OTHER_UID = 65534  # nobody
@@ -121,6 +127,10 @@ def redmine_default_check(before, after, ctx):
     assert {k: v for k, v in after['default'].items() if k != 'email_delivery'} == \
         {k: v for k, v in before['default'].items() if k != 'email_delivery'}
     assert after['production'] is None and after['development'] is None
+    seen = readers.redmine(ctx['text'], env='production')['email_delivery']  # ERB, then Psych, as Redmine
+    assert seen['delivery_method'] == readers.Symbol('smtp')
+    assert seen['smtp_settings']['authentication'] == readers.Symbol('login')
+    assert (seen['smtp_settings']['user_name'], seen['smtp_settings']['password']) == (USER, PASSWORD)
 
 
 def redmine_production_check(before, after, ctx):
@@ -134,14 +144,18 @@ def redmine_production_check(before, after, ctx):
     assert smtp['user_name'] == USER and smtp['password'] == PASSWORD
     assert smtp['enable_starttls_auto'] is True
     assert after['production']['scm_subversion_command'] == 'svn'
+    seen = readers.redmine(ctx['text'], env='production')['email_delivery']  # ERB, then Psych, as Redmine
+    assert seen['delivery_method'] == readers.Symbol('smtp')
+    assert seen['smtp_settings']['authentication'] == readers.Symbol('plain')
+    assert (seen['smtp_settings']['user_name'], seen['smtp_settings']['password']) == (USER, PASSWORD)
 
 
 def discourse_check(before, after, ctx):
     env = after['env']
     assert env['DISCOURSE_SMTP_ADDRESS'] == '127.0.0.1'
     assert str(env['DISCOURSE_SMTP_PORT']) == str(ctx['port'])
-    assert env['DISCOURSE_SMTP_USER_NAME'] == USER
-    assert env['DISCOURSE_SMTP_PASSWORD'] == PASSWORD
+    assert env['DISCOURSE_SMTP_USER_NAME'] == FORUM_USER
+    assert env['DISCOURSE_SMTP_PASSWORD'] == FORUM_PASSWORD
     assert env['DISCOURSE_NOTIFICATION_EMAIL'] == FROM
     assert 'DISCOURSE_SMTP_FORCE_TLS' not in env
     for key in ('templates', 'expose', 'params', 'volumes'):
@@ -215,6 +229,63 @@ def generic_php_check(before, after, ctx):
     assert after['site'] == 'demo'
 
 
+POSTFIX_OWNED = ('relayhost', 'smtp_sasl_auth_enable', 'smtp_sasl_password_maps', 'smtp_sasl_security_options',
+                 'smtp_tls_security_level', 'smtp_tls_wrappermode', 'smtp_tls_CAfile', 'sender_canonical_maps')
+
+
+def postfix_check(before, after, ctx):
+    """What Postfix reads: postconf -nx for main.cf, postmap -s for the compiled password map."""
+    main = after['main']
+    key = '[127.0.0.1]:%d' % ctx['port']
+    assert main['relayhost'] == key
+    assert main['smtp_sasl_auth_enable'] == 'yes'
+    assert main['smtp_sasl_security_options'] == 'noanonymous'
+    assert main['smtp_sasl_password_maps'] == 'hash:%s' % after['map_path']
+    assert main['smtp_tls_security_level'] == 'verify'
+    assert main['smtp_tls_CAfile'] == ctx['ca_path']
+    assert 'smtp_tls_wrappermode' not in main
+    assert main['sender_canonical_maps'] == 'static:%s' % FROM
+    assert after['map'] == {key: '%s:%s' % (USER, PASSWORD)}
+    assert {k: v for k, v in main.items() if k not in POSTFIX_OWNED} == \
+        {k: v for k, v in before['main'].items() if k not in POSTFIX_OWNED}
+
+
+MSMTP_ACCOUNTS = ('freemail', 'freemail2', 'company', 'default')
+
+
+def msmtp_env():
+    """msmtp runs passwordeval even with --pretend: the Debian example's ``gpg2 -d ...`` is a stub here."""
+    directory = os.path.join(tempfile.gettempdir(), 'mailops-msmtp-stubs')
+    stub = os.path.join(directory, 'gpg2')
+    if not os.path.exists(stub):
+        os.makedirs(directory, exist_ok=True)
+        with open(stub + '.tmp', 'w') as handle:
+            handle.write('#!/bin/sh\necho password-from-gpg\n')
+        os.chmod(stub + '.tmp', 0o755)
+        os.replace(stub + '.tmp', stub)
+    return {'PATH': directory + ':' + readers.BASE_ENV['PATH']}
+
+
+def msmtp_check(before, after, ctx):
+    """What msmtp reads (--pretend), and a real login with the written password (msmtp sending to the sandbox)."""
+    company = after['company']
+    assert company['host'] == '127.0.0.1'
+    assert company['port'] == str(ctx['port'])
+    assert (company['tls'], company['tls_starttls'], company['tls_certcheck']) == ('on', 'on', 'on')
+    assert company['tls_trust_file'] == ctx['ca_path']
+    assert company['auth'] == 'choose' and company['user'] == USER and company['password'] == '*'
+    assert company['from'] == FROM
+    for account in MSMTP_ACCOUNTS:
+        if account != 'company':
+            assert after[account] == before[account]
+    private = os.path.join(ctx['tmp_path'], 'msmtprc-login')
+    shutil.copyfile(after['path'], private)  # msmtp wants a -C file owned by the user running it, mode 0600
+    os.chmod(private, 0o600)
+    sent = len(ctx['sandbox'].messages)
+    done = subprocess.run(['msmtp', '-C', private, '-a', 'company', 'rcpt@example.net'], capture_output=True,
+                          input=b'Subject: msmtp cycle\n\nhello\n', env=readers.BASE_ENV, check=False)
+    assert done.returncode == 0, done.stderr
+    assert ctx['sandbox'].messages[sent]['authenticated_as'] == USER
 def alertmanager_check(before, after, ctx):
     """Read by the real Alertmanager 0.25 (amtool check-config + the server's parsed configuration)."""
     smtp = after['global']
@@ -292,13 +363,14 @@ CASES = {
     'redmine-production': dict(app='redmine', fixture='configuration-production.yml', parser='yaml',
                                check=redmine_production_check, params=dict(environment='production'),
                                tokens=REDMINE_TOKENS, old_secret='old redmine secret'),
-    'discourse': dict(app='discourse', fixture='app.yml', parser='yaml', check=discourse_check,
-                      params=dict(from_email=FROM), tokens=('DISCOURSE_SMTP', 'DISCOURSE_NOTIFICATION'),
+    'discourse': dict(app='discourse', fixture='app.yml', parser='discourse', check=discourse_check,
+                      params=dict(from_email=FROM, username=FORUM_USER, password='{{ forum_password }}'),
+                      tokens=('DISCOURSE_SMTP', 'DISCOURSE_NOTIFICATION'),
                       old_secret='pa$$word'),
-    'dotenv-django': dict(app='dotenv', fixture='.env', parser='env', check=django_check,
+    'dotenv-django': dict(app='dotenv', fixture='.env', parser='python_dotenv', check=django_check,
                           params=dict(from_email=FROM, from_name='Health Checks'), tokens=DJANGO_KEYS),
-    'dotenv-mastodon': dict(app='dotenv', fixture='mastodon.env', parser='env', check=mastodon_check,
-                            params=dict(from_email=FROM, keys=MASTODON_KEYS,
+    'dotenv-mastodon': dict(app='dotenv', fixture='mastodon.env', parser='ruby_dotenv', check=mastodon_check,
+                            params=dict(from_email=FROM, keys=MASTODON_KEYS, dialect='ruby-dotenv',
                                         values={'use_tls': {'true': 'true', 'false': 'false'},
                                                 'use_ssl': {'true': 'true', 'false': 'false'}}),
                             tokens=tuple(MASTODON_KEYS.values())),
@@ -339,6 +411,11 @@ CASES = {
                                                         'password': 'settings.smtp_pass'},
                                     values={'security': {'starttls': 'tls', 'tls': 'ssl', 'none': ''}}),
                         tokens=('smtp_',)),
+    'postfix': dict(app='postfix', fixture='main.cf', parser='postfix', check=postfix_check, own_dir=True,
+                    params=dict(from_email=FROM), tokens=POSTFIX_OWNED),
+    'msmtp': dict(app='msmtp', fixture='msmtprc', parser='msmtp', check=msmtp_check,
+                  params=dict(from_email=FROM, account='company'),
+                  tokens=('host', 'port', 'tls', 'auth', 'user', 'password', 'from')),
 }
 
 
@@ -353,8 +430,23 @@ def parse(kind, path):
         return parse_yaml(text)
     if kind == 'env':
         return parse_env(text)
+    if kind in ('python_dotenv', 'ruby_dotenv'):
+        return getattr(readers, kind)(text)
+    if kind == 'discourse':
+        parsed = parse_yaml(text)
+        parsed['env'] = readers.discourse(text)  # what the container gets: Psych, then the launcher's shell
+        return parsed
     if kind.startswith('php'):
         return parse_php(path, kind.partition(':')[2] or 'CONFIG')
+    if kind == 'postfix':
+        directory = os.path.dirname(path)
+        map_path = os.path.join(directory, 'sasl_passwd')
+        compiled = readers.postfix_map('hash:' + map_path, directory) if os.path.exists(map_path + '.db') else {}
+        return dict(main=readers.postfix(text), map=compiled, map_path=map_path)
+    if kind == 'msmtp':
+        parsed = dict((account, readers.msmtp(text, account, env=msmtp_env())) for account in MSMTP_ACCOUNTS)
+        parsed['path'] = path
+        return parsed
     if kind in ('alertmanager', 'gitlab', 'synapse'):
         return getattr(readers, kind)(text)
     raise AssertionError(kind)
@@ -364,12 +456,17 @@ def parse(kind, path):
 def cycle(tmp_path_factory):
     """One sandbox, one ansible-playbook run: every case is a local pseudo-host running the same cycle."""
     tmp_path = tmp_path_factory.mktemp('profiles')
-    sandbox = SmtpSandbox(security='starttls', users={USER: PASSWORD})
+    sandbox = SmtpSandbox(security='starttls', users={USER: PASSWORD, FORUM_USER: FORUM_PASSWORD})
     sandbox.start()
     try:
         hosts, before = {}, {}
         for name, spec in CASES.items():
-            path = fixture_copy(tmp_path, spec['app'], spec['fixture'])
+            if spec.get('own_dir'):  # Postfix: main.cf by that name, its map next to it
+                (tmp_path / name).mkdir()
+                path = fixture_copy(tmp_path / name, spec['app'], spec['fixture'])
+                path = shutil.move(path, str(tmp_path / name / spec['fixture']))
+            else:
+                path = fixture_copy(tmp_path, spec['app'], spec['fixture'])
             if os.geteuid() == 0:
                 os.chown(path, OTHER_UID, OTHER_UID)  # the owner must survive the atomic replace
             before[name] = dict(path=path, state=file_state(path), parsed=parse(spec['parser'], path))
@@ -386,8 +483,10 @@ def cycle(tmp_path_factory):
             {'mailops.smtp.outgoing_server': '{{ case_args }}'},
             {'mailops.smtp.outgoing_server': '{{ case_bad_args }}'},
             {'file_state': True},
-        ], extra_vars={'smtp_password': PASSWORD, 'wrong_password': 'not the password'})
-        yield dict(results=results, output=output, before=before, port=sandbox.port)
+        ], extra_vars={'smtp_password': PASSWORD, 'forum_password': FORUM_PASSWORD,
+                       'wrong_password': 'not the password'})
+        yield dict(results=results, output=output, before=before, port=sandbox.port, sandbox=sandbox,
+                   ca_path=sandbox.ca_path, tmp_path=str(tmp_path))
     finally:
         sandbox.stop()
 
@@ -418,7 +517,9 @@ def test_profile_edit_cycle(case, cycle):
         new_text = handle.read()
     if spec['tokens'] is not None:
         assert_only_lines_about(original['data'].decode('utf-8'), new_text, spec['tokens'])
-    spec['check'](cycle['before'][case]['parsed'], parse(spec['parser'], path), {'port': cycle['port']})
+    spec['check'](cycle['before'][case]['parsed'], parse(spec['parser'], path),
+                  {'port': cycle['port'], 'text': new_text, 'ca_path': cycle['ca_path'],
+                   'sandbox': cycle['sandbox'], 'tmp_path': cycle['tmp_path']})
     assert after_apply['mode'] == '640'  # mode and owner kept by the atomic replace
     assert after_apply['uid'] == (OTHER_UID if os.geteuid() == 0 else os.geteuid())
 

@@ -26,7 +26,8 @@ def auth_sessions(sandbox):
     return [s for s in sandbox.sessions if any(c.upper().startswith("AUTH") for c in s["commands"])]
 
 
-def run_fleet(work, hosts, common, playbook_vars=None, serial=None, check=False, mode="audit", extra_play=""):
+def run_fleet(work, hosts, common, playbook_vars=None, serial=None, check=False, mode="audit", extra_play="",
+              limit=None):
     """Write one grafana.ini per host, the inventory and the playbook; run ansible-playbook; return the report."""
     inventory_hosts = {}
     for name, host_vars in hosts.items():
@@ -59,6 +60,8 @@ def run_fleet(work, hosts, common, playbook_vars=None, serial=None, check=False,
                str(work / "playbook.yml")]
     if check:
         command.append("--check")
+    if limit:
+        command += ["--limit", limit]
     proc = subprocess.run(command, cwd=str(work), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=600, check=False)
     report_path = work / "reports" / ("outgoing-server-%s.json" % mode)
@@ -215,3 +218,23 @@ def test_a_carrier_that_dies_before_logging_in_is_replaced(tmp_path, smtp_sandbo
         assert by_host[name]["status"] == "drifted", by_host[name]
         assert by_host[name]["credential_set"]["carrier"] == "node2"
         assert by_host[name]["credential_set"]["verdict"] == "passed"
+
+
+def test_check_mode_under_limit_logs_in_once_from_a_limited_host_and_writes_nothing(tmp_path, smtp_sandbox):
+    relay = smtp_sandbox(security="starttls", users={USER_A: PASSWORD_A})
+    common = {"outgoing_server_server": relay.server, "outgoing_server_ca_path": relay.ca_path,
+              "outgoing_server_username": USER_A, "outgoing_server_password": PASSWORD_A,
+              "outgoing_server_from_email": USER_A}
+    hosts = {"edge%d" % i: {} for i in range(1, 9)}
+    proc, report = run_fleet(tmp_path, hosts, common, mode="apply", check=True, limit="edge4,edge5,edge6,edge7")
+    assert proc.returncode == 0, proc.stdout[-8000:]
+    relay.wait_sessions_closed(5)
+    assert len(auth_sessions(relay)) == 1
+    assert relay.messages == []
+    assert report["check_mode"] is True
+    # Only the limited hosts are in the play, and one of them carried the full test.
+    assert sorted(row["host"] for row in report["hosts"]) == ["edge4", "edge5", "edge6", "edge7"]
+    assert {row["credential_set"]["carrier"] for row in report["hosts"]} == {"edge4"}
+    assert {row["status"] for row in report["hosts"]} == {"drifted"}
+    for name in hosts:
+        assert (tmp_path / name / "grafana.ini").read_text() == GRAFANA_INI

@@ -276,7 +276,7 @@ def discourse_many(texts, config="app"):
     results = []
     for block in raw.decode("utf-8").split("\0\0")[:len(texts)]:
         elements = block.split("\0")
-        status, args = elements[0], [element for element in elements[1:]]
+        status, args = elements[0], list(elements[1:])
         if status != "ok=1":
             results.append(Unreadable("the launcher reports a YAML syntax error"))
             continue
@@ -284,7 +284,7 @@ def discourse_many(texts, config="app"):
         index = 0
         while index < len(args):
             if args[index] == "-e" and index + 1 < len(args) and "=" in args[index + 1]:
-                name, _, value = args[index + 1].partition("=")
+                name, _equals, value = args[index + 1].partition("=")
                 env[name] = value
                 index += 2
             else:
@@ -394,27 +394,40 @@ def compose_binary():
 
 
 def docker_compose_many(texts, env=None):
-    """``env_file:`` as Docker Compose v2 resolves it: ``{KEY: value or None}``; ``env`` is the shell env."""
+    """``env_file:`` as Docker Compose v2 resolves it: ``{KEY: value or None}``; ``env`` is the shell env.
+
+    One ``docker-compose config`` for the whole batch (one service per file); when Compose rejects the batch
+    (a file it cannot read fails the whole project), each file is read alone to find which.
+    """
     compose = compose_binary()
-    results = []
     with _Files(texts, "file", ".env") as files:
+        batch = _compose_config(compose, files.dir, "batch", files.paths, env)
+        if not isinstance(batch, Unreadable):
+            return batch
+        results = []
         for index, path in enumerate(files.paths):
-            project = os.path.join(files.dir, "p%d" % index)
-            os.mkdir(project)
-            with open(os.path.join(project, "compose.yml"), "w", encoding="utf-8") as handle:
-                handle.write("services:\n  app:\n    image: scratch\n    env_file: [%s]\n" % json.dumps(path))
-            done = _run([compose, "--project-directory", project, "-p", "reader", "-f",
-                         os.path.join(project, "compose.yml"), "config", "--format", "json"], env=env,
-                        cwd=project)
-            if done.returncode != 0:
-                message = done.stderr.decode("utf-8", "replace").strip()
-                if not message:
-                    raise ReaderMissing("docker-compose failed without a message (exit %d)" % done.returncode)
-                results.append(Unreadable(message.splitlines()[-1]))
-                continue
-            service = json.loads(done.stdout)["services"]["app"]
-            results.append({key: _compose_unescape(value) for key, value in (service.get("environment") or {}).items()})
-    return results
+            single = _compose_config(compose, files.dir, "single%d" % index, [path], env)
+            results.append(single if isinstance(single, Unreadable) else single[0])
+        return results
+
+
+def _compose_config(compose, directory, name, paths, env):
+    project = os.path.join(directory, name)
+    os.makedirs(project, exist_ok=True)
+    services = "".join("  s%d:\n    image: scratch\n    env_file: [%s]\n" % (index, json.dumps(path))
+                       for index, path in enumerate(paths))
+    with open(os.path.join(project, "compose.yml"), "w", encoding="utf-8") as handle:
+        handle.write("services:\n" + services)
+    done = _run([compose, "--project-directory", project, "-p", "reader", "-f", os.path.join(project, "compose.yml"),
+                 "config", "--format", "json"], env=env, cwd=project)
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        if not message:
+            raise ReaderMissing("docker-compose failed without a message (exit %d)" % done.returncode)
+        return Unreadable(message.splitlines()[-1])
+    config = json.loads(done.stdout)["services"]
+    return [{key: _compose_unescape(value) for key, value in (config["s%d" % index].get("environment") or {}).items()}
+            for index in range(len(paths))]
 
 
 def docker_compose(text, env=None):
@@ -422,10 +435,12 @@ def docker_compose(text, env=None):
 
 
 _SHELL_DUMP = r"""
-baseline=$(env -0 | base64 -w0)
-printf '%s\0' "$baseline"
+env -0 | base64 -w0
+printf '\0'
 for file in "$@"; do
-    ( set -a; . "$file" >/dev/null 2>&1 </dev/null; printf '%s\0' "$?"; env -0 | base64 -w0 )
+    ( set -a; . "$file" >/dev/null 2>&1 </dev/null && env -0 | base64 -w0 > "$file.seen" )
+    printf '%s\0' "$?"
+    cat "$file.seen" 2>/dev/null
     printf '\0'
 done
 """
@@ -437,7 +452,7 @@ def _env0(blob):
     pairs = {}
     for item in base64.b64decode(blob).decode("utf-8", "surrogateescape").split("\0"):
         if item:
-            name, _, value = item.partition("=")
+            name, _equals, value = item.partition("=")
             pairs[name] = value
     return pairs
 
@@ -475,9 +490,10 @@ def systemd_many(texts, env=None):
     """systemd's env-file parser (``load_env_file``, shared by ``EnvironmentFile=`` and environment.d).
 
     Run through systemd's environment.d generator with XDG_CONFIG_HOME pointing at a private directory; its
-    shell-quoted output is read back by bash. NOTE: environment.d (unlike ``EnvironmentFile=``) also expands
-    ``$VAR``/``${VAR}``: the systemd dialect therefore refuses ``$``, and this reader is only trusted for
-    values without it. Keys that the machine's own environment.d files set to the same value are not shown.
+    output (C-style escapes inside double quotes) is decoded here. NOTE: environment.d (unlike
+    ``EnvironmentFile=``) also expands ``$VAR``/``${VAR}``: the systemd dialect therefore refuses ``$``, and
+    this reader is only trusted for values without it. Keys that the machine's own environment.d files set to
+    the same value are not shown.
     """
     if not os.access(SYSTEMD_ENV_GENERATOR, os.X_OK):
         raise ReaderMissing("%s is missing (Debian systemd)" % SYSTEMD_ENV_GENERATOR)
@@ -497,13 +513,48 @@ def systemd_many(texts, env=None):
             outputs.append(generate(directory))
     if isinstance(outputs[0], Unreadable):
         raise ReaderMissing("systemd environment generator fails on an empty file: %s" % outputs[0])
-    shell_texts = [output for output in outputs if not isinstance(output, Unreadable)]
-    read = iter(shell_many([text.decode("utf-8", "surrogateescape") for text in shell_texts]))
-    environments = [output if isinstance(output, Unreadable) else next(read) for output in outputs]
+    environments = [output if isinstance(output, Unreadable) else _generator_environment(output)
+                    for output in outputs]
     baseline = environments[0]
     return [environment if isinstance(environment, Unreadable) else
             {name: value for name, value in environment.items() if baseline.get(name) != value}
             for environment in environments[1:]]
+
+
+_C_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\",
+              '"': '"', "'": "'", "$": "$", "`": "`"}
+
+
+def _generator_environment(output):
+    """The generator prints KEY=value, double-quoting (C escapes, octal \\NNN) values that need it."""
+    environment = {}
+    for line in output.decode("utf-8", "surrogateescape").split("\n"):
+        if not line:
+            continue
+        name, _, value = line.partition("=")
+        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+            body, out, index = value[1:-1], [], 0
+            while index < len(body):
+                char = body[index]
+                if char == "\\" and index + 1 < len(body):
+                    nxt = body[index + 1]
+                    if nxt in _C_ESCAPES:
+                        out.append(_C_ESCAPES[nxt])
+                        index += 2
+                        continue
+                    if body[index + 1:index + 4].isdigit() and len(body[index + 1:index + 4]) == 3:
+                        out.append(chr(int(body[index + 1:index + 4], 8)))
+                        index += 4
+                        continue
+                    if nxt == "x" and len(body) >= index + 4:
+                        out.append(chr(int(body[index + 2:index + 4], 16)))
+                        index += 4
+                        continue
+                out.append(char)
+                index += 1
+            value = "".join(out)
+        environment[name] = value
+    return environment
 
 
 def systemd(text, env=None):
@@ -520,6 +571,111 @@ DOTENV_READERS = {
 }
 
 
+# --------------------------------------------------------------------------- Postfix (postconf, postmap), msmtp
+
+POSTCONF = "/usr/sbin/postconf"
+POSTMAP = "/usr/sbin/postmap"
+MSMTP = "/usr/bin/msmtp"
+
+
+def _tool(path, package):
+    if not os.access(path, os.X_OK):
+        raise ReaderMissing("%s is missing: install Debian %s (scripts/system-deps.sh)" % (path, package))
+    return path
+
+
+def _aged(path):
+    # Postfix naps (0.3 s at a time, up to ~2 s) before reading a main.cf modified within the last second
+    past = os.stat(path).st_mtime - 10
+    os.utime(path, (past, past))
+
+
+def _postconf_dump(output):
+    values = {}
+    for line in output.decode("utf-8").splitlines():
+        name, sep, value = line.partition(" = ")
+        if not sep and line.endswith(" ="):
+            name, value = line[:-2], ""
+        values[name] = value
+    return values
+
+
+def postfix_many(texts, expand=True):
+    """Postfix's reading of each ``main.cf`` text: ``postconf -c DIR -n [-x]`` (every parameter the file sets).
+
+    ``expand`` (default): values after ``$name`` expansion (``postconf -x``), as the daemons use them.
+    postconf prints values with runs of whitespace folded to one space. Unreadable when Postfix refuses the
+    file (``postconf`` exits non-zero: "missing '=' after attribute name", ...).
+    """
+    postconf = _tool(POSTCONF, "postfix")
+    results = []
+    with _Files(texts, "conf") as files:
+        for index, path in enumerate(files.paths):
+            directory = os.path.join(files.dir, "postfix%d" % index)
+            os.mkdir(directory)
+            os.replace(path, os.path.join(directory, "main.cf"))
+            open(os.path.join(directory, "master.cf"), "w").close()
+            _aged(os.path.join(directory, "main.cf"))
+            done = _run([postconf, "-c", directory, "-nx" if expand else "-n"])
+            if done.returncode != 0:
+                results.append(Unreadable(done.stderr.decode("utf-8", "replace").strip()))
+                continue
+            values = _postconf_dump(done.stdout)
+            values.pop("config_directory", None)  # postconf -c adds it
+            results.append(values)
+    return results
+
+
+def postfix(text, expand=True):
+    return _one(postfix_many, text, expand=expand)
+
+
+def postfix_map(table, config_dir):
+    """What Postfix's daemons read from a compiled lookup table: ``postmap -c DIR -s TYPE:FILE``, as a dict.
+
+    (Keys come back folded to lower case, as postmap stores them.) Unreadable when postmap cannot open it.
+    """
+    postmap = _tool(POSTMAP, "postfix")
+    done = _run([postmap, "-c", config_dir, "-s", table])
+    if done.returncode != 0:
+        raise Unreadable(done.stderr.decode("utf-8", "replace").strip())
+    entries = {}
+    for line in done.stdout.decode("utf-8").splitlines():
+        key, _sep, value = line.partition("\t")
+        entries[key] = value
+    return entries
+
+
+def msmtp_many(texts, account="default", env=None):
+    """msmtp 1.8's reading of one account: ``msmtp --pretend -C FILE -a ACCOUNT`` (nothing is sent).
+
+    Returns ``{setting: value}`` as msmtp prints it (``host``, ``port``, ``tls``, ``tls_starttls``,
+    ``tls_trust_file``, ``tls_certcheck``, ``auth``, ``user``, ``from``...); msmtp prints the password as
+    ``*`` when one is set (prove a password with a real login instead), ``(not set)`` for unset values. The
+    file is written 0600 (msmtp refuses user files that others may read). Unreadable when msmtp refuses the
+    file or the account. ``passwordeval`` commands run (``env`` is their environment).
+    """
+    msmtp = _tool(MSMTP, "msmtp")
+    results = []
+    with _Files(texts, "msmtprc") as files:
+        for path in files.paths:
+            os.chmod(path, 0o600)
+            done = _run([msmtp, "--pretend", "-C", path, "-a", account],
+                        env=dict(env or {}, HOME=files.dir))
+            if done.returncode != 0:
+                results.append(Unreadable(done.stderr.decode("utf-8", "replace").strip()))
+                continue
+            values = {}
+            for line in done.stdout.decode("utf-8").splitlines():
+                name, sep, value = line.partition(" = ")
+                if sep:
+                    values[name] = value
+            results.append(values)
+    return results
+
+
+def msmtp(text, account="default", env=None):
+    return _one(msmtp_many, text, account=account, env=env)
 # --------------------------------------------------------------------------- GitLab, Alertmanager, Synapse
 
 

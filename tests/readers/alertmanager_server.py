@@ -29,6 +29,14 @@ ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-a
 AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
 
 
+class _GoYamlOutput(yaml.SafeLoader):
+    """PyYAML for what Go's yaml.v2 marshals: a plain ``=`` is a string there (PyYAML alone would read the
+    YAML 1.1 "value" type and fail)."""
+
+
+_GoYamlOutput.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)
+
+
 def check_config(path):
     """``(ok, output)`` of ``amtool check-config PATH``."""
     result = subprocess.run([AMTOOL, "check-config", path], capture_output=True, timeout=60, check=False,
@@ -128,7 +136,7 @@ class Alertmanager(object):
         """The whole configuration as Alertmanager parsed it (secrets shown as ``<secret>``)."""
         status, text = self._request("GET", "/api/v2/status")
         assert status == 200, text
-        return yaml.safe_load(json.loads(text)["config"]["original"])
+        return yaml.load(json.loads(text)["config"]["original"], Loader=_GoYamlOutput)  # noqa: S506 (safe)
 
     def globals(self):
         return self.config()["global"]

@@ -26,8 +26,8 @@ def test_grafana_expands_env_and_file_and_refuses_vault(tmp_path):
     secret.write_text("  from-a-file \n")
     seen = readers.grafana("[smtp]\npassword = a${X}b\nuser = $__env{X}\nhost = $__file{%s}\n" % secret,
                            env={"X": "ENV"})
-    assert (seen["smtp"]["password"], seen["smtp"]["user"], seen["smtp"]["host"]) == ("aENVb", "ENV",
-                                                                                       "from-a-file")
+    expected = ("aENVb", "ENV", "from-a-file")
+    assert (seen["smtp"]["password"], seen["smtp"]["user"], seen["smtp"]["host"]) == expected
     assert readers.grafana("[smtp]\npassword = ${UNSET}x\n")["smtp"]["password"] == "x"
     with pytest.raises(Unreadable, match="vault"):
         readers.grafana("[smtp]\npassword = $__vault{kv:x}\n")

@@ -102,6 +102,9 @@ class AppProfile(object):
         return SettingsError(setting, '%s: %s cannot store this setting: %s' % (setting, self.name, why))
 
     def check(self, settings, state):
+        if self.params.get('dialect') and self.name != 'dotenv':
+            raise SettingsError('dialect', 'dialect: only app=dotenv has dialects (the reader of its KEY=value '
+                                'file); %s reads its own format' % self.name)
         if settings is not None and len(settings.servers) > 1 and not self.multiple_servers:
             raise self.unsupported('server', 'it takes one server, not several separated by ";"')
         if self.params.get('validate') is not None and not isinstance(self, FileProfile):
@@ -138,6 +141,12 @@ def store_class(fmt):
     if fmt == 'php':
         from ansible_collections.mailops.smtp.plugins.module_utils._store_php import PhpStore
         return PhpStore
+    if fmt == 'msmtprc':
+        from ansible_collections.mailops.smtp.plugins.module_utils._store_msmtprc import MsmtprcStore
+        return MsmtprcStore
+    if fmt == 'postconf':
+        from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import PostconfStore
+        return PostconfStore
     if fmt == 'ruby':
         from ansible_collections.mailops.smtp.plugins.module_utils._store_ruby import RubyStore
         return RubyStore
@@ -193,9 +202,7 @@ class FileProfile(AppProfile):
             raise StoreError('%s: cannot parse %s as %s: %s' % (self.name, self.path, self.fmt(), exc)) from None
         secrets = []
         for path in self.secret_paths_for(store):
-            value = self.get(store, path)
-            if isinstance(value, str) and value:
-                secrets.append(value)
+            secrets.extend(self.stored_secrets(store, path))
         self._keep(text, store)  # read-only use so far: plan() or masked() takes it instead of parsing again
         return Snapshot(True, stored, secrets=secrets, handle=text)
 
@@ -252,6 +259,25 @@ class FileProfile(AppProfile):
 
     def secret_paths_for(self, store):
         return list(self.secret_paths)
+
+    def stored_secrets(self, store, path):
+        """The secrets to hide for the password at ``path``: what the app reads, and the file's own text of it.
+
+        When the app reads only a fragment of the text (go-ini cuts ``p#ss;word`` to ``p``), the text is the
+        secret to hide in output; a fragment of fewer than 4 characters is not added on its own, because masking
+        every ``p`` in the output would garble it (setting names, messages) and hides nothing.
+        """
+        value = self.get(store, path)
+        if not isinstance(value, str) or not value:
+            return []
+        codec = self.codec(path)
+        raw = store.get_raw(tuple(path)) if codec.raw else None
+        text = raw.strip() if isinstance(raw, str) else None
+        if not text or text == value:
+            return [value]
+        if value in text and len(value) < 4:
+            return [text]
+        return [value, text]
 
     # -- writing
     def commit(self, plan):

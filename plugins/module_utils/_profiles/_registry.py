@@ -28,7 +28,9 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles.gitea impor
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.gitlab import GitlabProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.grafana import GrafanaProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.mattermost import MattermostProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.msmtp import MsmtpProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.nextcloud import NextcloudProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.postfix import PostfixProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.redmine import RedmineProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.synapse import SynapseProfile
 
@@ -41,7 +43,9 @@ PROFILES = {
     'gitlab': GitlabProfile,
     'grafana': GrafanaProfile,
     'mattermost': MattermostProfile,
+    'msmtp': MsmtpProfile,
     'nextcloud': NextcloudProfile,
+    'postfix': PostfixProfile,
     'redmine': RedmineProfile,
     'synapse': SynapseProfile,
 }

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import os
+
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._ruby_codecs import DiscourseEnvCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import text_bool, to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
 
 DISCOURSE = 'DISCOURSE_SMTP_'
+
+
+def config_name(path):
+    """The launcher's config name: ``containers/app.yml`` -> ``app``."""
+    name = os.path.basename(path or 'app.yml')
+    return name[:-4] if name.endswith('.yml') else name
 
 
 class DiscourseProfile(FileProfile):
@@ -26,14 +35,11 @@ class DiscourseProfile(FileProfile):
     def _p(self, suffix):
         return ('env', suffix if suffix.startswith('DISCOURSE_') else DISCOURSE + suffix)
 
-    def put(self, store, path, value, option=None):
-        """Discourse hands every env value to the container as a string: ``587`` and ``"587"`` are equal."""
-        current = self.get(store, path)
-        if current is not None and not isinstance(current, (dict, list)):
-            shown = str(current).lower() if isinstance(current, bool) else str(current)
-            if shown == value:
-                return
-        store.set(tuple(path), value)
+    def __init__(self, module, params):
+        super(DiscourseProfile, self).__init__(module, params)
+        # Every env value goes through Psych, Ruby's to_s and the launcher's shell read (see _ruby_codecs.py);
+        # the launcher's config name is the file name (containers/<config>.yml).
+        self.value_codec = DiscourseEnvCodec(config_name(self.path))
 
     def check(self, settings, state):
         super(DiscourseProfile, self).check(settings, state)
@@ -61,11 +67,12 @@ class DiscourseProfile(FileProfile):
                             from_email=self.get(store, self._p('DISCOURSE_NOTIFICATION_EMAIL')) or None)
 
     def apply(self, store, settings, stored, update_password):
-        self.put(store, self._p('ADDRESS'), settings.host)
+        self.put(store, self._p('ADDRESS'), settings.host, option='server')
         self.put(store, self._p('PORT'), str(settings.port))
         if settings.auth:
-            self.put(store, self._p('USER_NAME'), settings.username)
-            self.put(store, self._p('PASSWORD'), keep_password(settings, stored, update_password) or '')
+            self.put(store, self._p('USER_NAME'), settings.username, option='username')
+            self.put(store, self._p('PASSWORD'), keep_password(settings, stored, update_password) or '',
+                     option='password')
         else:
             self.drop(store, self._p('USER_NAME'))
             self.drop(store, self._p('PASSWORD'))
@@ -81,7 +88,7 @@ class DiscourseProfile(FileProfile):
         else:
             self.put(store, self._p('OPENSSL_VERIFY_MODE'), 'none')
         if settings.from_email is not None:
-            self.put(store, self._p('DISCOURSE_NOTIFICATION_EMAIL'), settings.from_email)
+            self.put(store, self._p('DISCOURSE_NOTIFICATION_EMAIL'), settings.from_email, option='from_email')
 
     def remove(self, store):
         for suffix in ('ADDRESS', 'PORT', 'USER_NAME', 'PASSWORD', 'ENABLE_START_TLS', 'FORCE_TLS',

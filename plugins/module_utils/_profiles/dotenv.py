@@ -9,6 +9,10 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import (
+    DEFAULT_DIALECT,
+    dialect_codec,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._mapped import MappedProfile
 
 
@@ -24,7 +28,11 @@ DJANGO_KEYS = {
 
 
 class DotenvProfile(MappedProfile):
-    """``KEY=value`` files; Django key names and ``True``/``False`` unless ``keys``/``values`` say otherwise."""
+    """``KEY=value`` files; Django key names and ``True``/``False`` unless ``keys``/``values`` say otherwise.
+
+    Every value goes through the codec of the ``dialect`` option (the reader the app uses, see
+    ``_dotenv_dialects.py``): written so that reader reads it exactly, read back as that reader does.
+    """
 
     name = 'dotenv'
     default_keys = DJANGO_KEYS
@@ -37,3 +45,5 @@ class DotenvProfile(MappedProfile):
             raise SettingsError('format', 'format: app=dotenv is always format env')
         params['format'] = 'env'
         super(DotenvProfile, self).__init__(module, params)
+        self.dialect = params.get('dialect') or DEFAULT_DIALECT
+        self.value_codec = dialect_codec(self.dialect)

@@ -9,11 +9,13 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._ruby_codecs import RedmineTextCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import text_bool, to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
 
 REDMINE_AUTH = (':login', ':plain', ':cram_md5')
+TEXT_KEYS = ('address', 'domain', 'user_name', 'password')
 
 
 class RedmineProfile(FileProfile):
@@ -25,6 +27,8 @@ class RedmineProfile(FileProfile):
     def __init__(self, module, params):
         super(RedmineProfile, self).__init__(module, params)
         self.environment = params.get('environment') or 'default'
+        # Text settings go through ERB, then Psych (see _ruby_codecs.py); the others keep the store's spelling.
+        self.codecs = dict((self._p(key), RedmineTextCodec()) for key in TEXT_KEYS)
 
     def _p(self, key=None):
         base = (self.environment, 'email_delivery')
@@ -64,14 +68,15 @@ class RedmineProfile(FileProfile):
 
     def apply(self, store, settings, stored, update_password):
         self.put(store, self._p() + ('delivery_method',), ':smtp')
-        self.put(store, self._p('address'), settings.host)
+        self.put(store, self._p('address'), settings.host, option='server')
         self.put(store, self._p('port'), settings.port)
         if settings.auth:
             current = self.get(store, self._p('authentication'))
             if current not in REDMINE_AUTH:
                 self.put(store, self._p('authentication'), ':login')
-            self.put(store, self._p('user_name'), settings.username)
-            self.put(store, self._p('password'), keep_password(settings, stored, update_password) or '')
+            self.put(store, self._p('user_name'), settings.username, option='username')
+            self.put(store, self._p('password'), keep_password(settings, stored, update_password) or '',
+                     option='password')
         else:
             for key in ('authentication', 'user_name', 'password'):
                 self.drop(store, self._p(key))

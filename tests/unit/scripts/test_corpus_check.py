@@ -20,7 +20,9 @@ def test_discover_maps_files_by_app_directory(tmp_path):
         'mattermost/config.json': 'mattermost', 'redmine/configuration.yml.example': 'redmine',
         'discourse/standalone.yml': 'discourse', 'django/.env.example': 'dotenv',
         'mastodon/.env.production.sample': 'dotenv', 'corebos/DatabaseSchema.xml': None, 'SOURCES.md': None,
-        'grafana/README.md': None, 'unknown/app.ini': None,
+        'grafana/README.md': None, 'unknown/app.ini': None, 'alertmanager/alertmanager.yml': 'alertmanager',
+        'alertmanager/simple.yml': 'alertmanager', 'gitlab/gitlab.rb.template': 'gitlab',
+        'synapse/homeserver.yaml.sample': 'synapse',
     }
     for rel in layout:
         path = tmp_path / rel

@@ -206,6 +206,9 @@ TARGETS = [
     ('gitlab', {}, None, dict(from_name=True, validate=True, none=True)),
     ('synapse', {}, ('synapse', 'homeserver.yaml'), dict(from_name=True, none=True)),
     ('synapse', {}, None, dict(from_name=True, none=True)),
+    ('msmtp', {}, ('msmtp', 'msmtprc'), dict(validate=True, none=True)),
+    ('msmtp', {'account': 'relay'}, ('msmtp', 'msmtprc'), dict(validate=True, none=True)),
+    ('msmtp', {'account': 'company'}, ('msmtp', 'msmtprc'), dict(validate=True, none=True)),
 ]
 
 secret_text = st.text(alphabet=st.characters(blacklist_categories=('Cs', 'Cc'),
@@ -267,7 +270,14 @@ def test_profile_writes_what_it_reads_back_and_is_idempotent(app, params, fixtur
         return
     profile.check(settings_, 'present')
     text = fixture_text(*fixture) if fixture else ''
-    plan = plan_on(profile, text, settings_)
+    try:
+        plan = plan_on(profile, text, settings_)
+    except SettingsError as exc:
+        # A value the app's own reader cannot be given exactly is refused, naming the option
+        # (tests/unit/plugins/module_utils/test_app_readers.py proves both sides with the real readers).
+        assert exc.option in ('password', 'username', 'from_name', 'from_email', 'server'), exc
+        assert 'cannot be stored in %s' % app in str(exc)
+        return
     written = plan.payload
     model = profile.extract(profile.parse(written))
     _compare(model, settings_, caps)
@@ -282,7 +292,7 @@ def test_profile_writes_what_it_reads_back_and_is_idempotent(app, params, fixtur
 
 def test_every_file_profile_is_registered():
     assert set(PROFILES) == {'grafana', 'gitea', 'nextcloud', 'mattermost', 'redmine', 'discourse', 'dotenv',
-                             'generic', 'alertmanager', 'gitlab', 'synapse'}
+                             'generic', 'alertmanager', 'gitlab', 'synapse', 'msmtp', 'postfix'}
 
 
 def test_every_profile_file_is_registered_under_its_own_name():

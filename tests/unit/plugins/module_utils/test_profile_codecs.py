@@ -424,7 +424,7 @@ _ALPHABET = list('ab #;"\'`\\%()s=:[]\t$') + ['"""', '%(USER)s', '\u00a0', 'é',
 
 def _samples(seed, count, longest):
     rnd = random.Random(seed)
-    return [''.join(rnd.choice(_ALPHABET) for _ in range(rnd.randint(1, longest))) for _ in range(count)]
+    return [''.join(rnd.choice(_ALPHABET) for _char in range(rnd.randint(1, longest))) for _sample in range(count)]
 
 
 def test_seeded_random_lines_read_like_go_ini_and_writes_read_back():
@@ -498,3 +498,24 @@ def test_nextcloud_config_changed_after_its_array_is_refused_not_misread():
     with pytest.raises(StoreError) as caught:
         info(profile, text)
     assert 'line 6' in str(caught.value) and 'late' not in str(caught.value)
+
+
+@pytest.mark.parametrize('raw, secrets', [
+    ('p#ss;word', ['p#ss;word']),                     # the app reads "p": hide the text, not every "p"
+    ('longer#rest', ['longer', 'longer#rest']),       # a fragment long enough is hidden on its own too
+    ('`quoted#`', ['quoted#', '`quoted#`']),
+    ('plain', ['plain']),
+])
+def test_secrets_hidden_are_the_value_the_app_reads_and_the_file_text(raw, secrets):
+    profile = make('gitea')
+    store = profile.parse(GITEA_BASE + 'PASSWD = %s\n' % raw)
+    assert profile.stored_secrets(store, ('mailer', 'PASSWD')) == secrets
+
+
+@pytest.mark.parametrize('literal', ['"a$\U000fc3e2b"', '"$\u00e9t\u00e9"', '"{$x}"'])
+def test_nextcloud_interpolating_strings_are_refused_not_misread(literal):
+    """PHP interpolates "$name" where name may start with any non-ASCII character (astral ones too)."""
+    text = "<?php\n$CONFIG = array (\n  'mail_smtphost' => 'h',\n  'mail_smtppassword' => %s,\n);\n" % literal
+    assert readers.nextcloud(text)['mail_smtppassword'] != literal[1:-1]
+    with pytest.raises(StoreError):
+        info(make('nextcloud'), text)

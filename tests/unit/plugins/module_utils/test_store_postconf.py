@@ -139,7 +139,7 @@ def test_malformed_files_are_refused_like_postfix_does(tmp_path, text):
     with pytest.raises(StoreError, match="missing '='"):
         PostconfStore.parse(text)
     write_aged(os.path.join(str(tmp_path), "main.cf"), text)
-    result = subprocess.run([POSTCONF, "-c", str(tmp_path), "-h", "relayhost"], capture_output=True)
+    result = subprocess.run([POSTCONF, "-c", str(tmp_path), "-h", "relayhost"], check=False, capture_output=True)
     assert result.returncode != 0
 
 

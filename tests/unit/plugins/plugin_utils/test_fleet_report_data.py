@@ -109,8 +109,8 @@ def test_totals_count_every_status_and_failed_categories():
     assert totals["by_category"] == {"auth_failed": 1}
     # Failures first (test_failed, error, unreachable, drifted, not_run, compliant), inventory order within.
     assert [row["host"] for row in report["hosts"]] == ["web2", "gone", "later", "web1", "web3"]
-    assert [row["status"] for row in report["hosts"]] == ["test_failed", "unreachable", "not_run", "compliant",
-                                                         "compliant"]
+    assert [row["status"] for row in report["hosts"]] == [
+        "test_failed", "unreachable", "not_run", "compliant", "compliant"]
     assert [row["app"] for row in report["hosts"]] == ["gitea", "redmine", "discourse", "grafana", "nextcloud"]
     assert report["generated_at"] == "2026-01-02T03:04:05Z"
 
@@ -168,3 +168,44 @@ def test_a_summary_from_an_earlier_play_in_the_other_mode_is_ignored():
     report = build_report({"h": audit_summary}, ["h"], active_hosts=[], mode="apply", apps={"h": "gitea"}, now=NOW)
     assert report["hosts"][0]["status"] == "unreachable"
     assert report["hosts"][0]["app"] == "gitea"
+
+
+def test_categories_follow_the_diagnosis_catalog_including_the_new_ones():
+    from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import CATEGORIES
+
+    names = ["sender_domain_policy", "client_blocked", "ehlo_rejected", "auth_failed", "not_in_catalog"]
+    summaries = {}
+    for i, category in enumerate(names):
+        failed = dict(AUTH_FAILED, diagnosis=dict(AUTH_FAILED["diagnosis"], category=category))
+        summaries["h%d" % i] = host_summary(failed)
+    report = build_report(summaries, sorted(summaries), now=NOW)
+    known = [c for c in CATEGORIES if c in names]
+    assert list(report["totals"]["by_category"]) == known + ["not_in_catalog"]
+    assert {"client_blocked", "ehlo_rejected", "sender_domain_policy"} <= set(known)
+    html_text = render(report, "html")
+    for category in names:
+        assert 'id="category-%s" data-category="%s" data-count="1"' % (category, category) in html_text
+
+
+def test_a_refused_login_of_the_credential_set_blocks_the_host_with_the_carrier_named():
+    credential = {"shared": True, "key": "k", "server": "tls://smtp.example.com:587", "username": "u@example.com",
+                  "level": "envelope"}
+    verdict = {"verdict": "failed", "carrier": "web1", "level": "envelope", "reply": "535 5.7.8 invalid",
+               "message": "SMTP test failed at stage auth", "diagnosis": dict(AUTH_FAILED["diagnosis"])}
+    info = {"exists": True, "settings": {"server": "smtp://old.example.com:25"},
+            "drift": [{"setting": "host", "before": "old.example.com", "after": "smtp.example.com"}]}
+    summary = host_summary({"skipped": True}, mode="apply", server="tls://smtp.example.com:587", info=info,
+                           local={"ok": True}, credential=credential, verdict=verdict)
+    assert (summary["status"], summary["diagnosis_source"], summary["changed"]) == (
+        "test_failed", "credential_set", False)
+    assert summary["credential_set"]["carrier"] == "web1" and summary["reply"] == "535 5.7.8 invalid"
+    assert "carried by web1" in summary["message"] and "nothing was changed" in summary["message"]
+    assert summary["stored_server"] == "smtp://old.example.com:25"
+    # The host's own failure wins: its path is what it must fix first.
+    own = host_summary({"skipped": True}, mode="apply", info=info, credential=credential, verdict=verdict,
+                       local={"ok": False, "diagnosis": {"category": "connection_refused", "stage": "connect"}})
+    assert (own["diagnosis"]["category"], own["diagnosis_source"]) == ("connection_refused", "host")
+    # A set that never got a carrier: the host is not written, and says why.
+    untested = host_summary({"skipped": True}, mode="apply", info=info, credential=credential, verdict=None,
+                            local={"ok": True})
+    assert untested["status"] == "error" and "did not run" in untested["message"]

@@ -78,6 +78,10 @@ def test_unparsable_server_still_gets_a_key():
     (failed_at("connect", "connection_refused"), "inconclusive"),
     (failed_at("starttls", "tls_certificate_invalid"), "inconclusive"),
     (failed_at("greeting", "client_blocked", 554), "inconclusive"),
+    # The client host refused at RCPT (its IP, its EHLO name): another host must carry the test.
+    (failed_at("rcpt", "client_blocked", 554), "inconclusive"),
+    (failed_at("rcpt", "ehlo_rejected", 504), "inconclusive"),
+    (failed_at("message", "sender_domain_policy", 550), "failed"),
     ({"failed": True, "msg": "MODULE FAILURE"}, "inconclusive"),
     (None, "inconclusive"),
 ])

@@ -1,0 +1,178 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""msmtp: one account block of ``/etc/msmtprc`` or ``~/.msmtprc``, as msmtp 1.8 reads it.
+
+The ``account`` option names the block (default ``default``); every other account, the ``defaults`` blocks
+and all comments stay as they are. Reading follows msmtp: the account's own commands over the commands of the
+accounts it inherits from (``account a : b``) over the ``defaults`` that precede it.
+
+Written commands: ``host``, ``port``, ``tls`` (``off`` for security none), ``tls_starttls`` (``on`` STARTTLS,
+``off`` implicit TLS), ``tls_certcheck``, ``tls_trust_file`` (``ca_path``; ``system`` when no ``ca_path`` is
+given but the account names another file), ``auth`` (``on``/``off``), ``user``, ``password``, ``from``.
+A ``passwordeval`` of the account goes when a password is written (msmtp would use the password anyway).
+msmtp cannot store a sender name (``from_name``), a ``from`` that holds its substitution patterns (``%U``,
+``%H``, ``%C``, ``%M``) or wildcard characters (``*``, ``?``, ``[``), or a line longer than 499 characters.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import os
+import re
+
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import to_port
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
+from ansible_collections.mailops.smtp.plugins.module_utils._store_msmtprc import MAX_LINE, encode_argument
+
+DEFAULT_PATH = '/etc/msmtprc'
+_LONGEST_COMMAND = len('tls_trust_file ')
+_FROM_PATTERNS = re.compile(r'%[UHCM]|[*?\[]')
+_ON = ('on', '')
+OWNED = ('host', 'port', 'tls', 'tls_starttls', 'tls_nostarttls', 'tls_certcheck', 'tls_nocertcheck',
+         'tls_trust_file', 'auth', 'user', 'password', 'passwordeval', 'from')
+
+
+class MsmtpArgumentCodec(Codec):
+    """msmtp's argument reading (``trim_string``): quoted when needed; refuses lines msmtp cannot read."""
+
+    def encode(self, value, option='value', app='msmtp'):
+        value = str(value)
+        if len(encode_argument(value)) + _LONGEST_COMMAND > MAX_LINE:
+            self.refuse(option, app, 'msmtp reads at most %d characters per line' % MAX_LINE)
+        return value
+
+
+class MsmtpFromCodec(MsmtpArgumentCodec):
+    """``from``: msmtp substitutes %U/%H/%C/%M and treats * ? [ as a wildcard pattern."""
+
+    def encode(self, value, option='from_email', app='msmtp'):
+        if _FROM_PATTERNS.search(value):
+            self.refuse(option, app, 'msmtp would expand %U/%H/%C/%M or read * ? [ as a wildcard pattern in from')
+        return super(MsmtpFromCodec, self).encode(value, option, app)
+
+
+class MsmtpPathCodec(MsmtpArgumentCodec):
+    """File names: msmtp replaces a leading ``~`` with $HOME."""
+
+    def encode(self, value, option='ca_path', app='msmtp'):
+        if value.startswith('~'):
+            self.refuse(option, app, 'msmtp replaces a leading ~ with the home directory of whoever runs it')
+        return super(MsmtpPathCodec, self).encode(value, option, app)
+
+
+def _on(value, default):
+    if value is None:
+        return default
+    return value in _ON
+
+
+class MsmtpProfile(FileProfile):
+    """msmtp account block (msmtprc)."""
+
+    name = 'msmtp'
+    store_format = 'msmtprc'
+    value_codec = MsmtpArgumentCodec()
+
+    def __init__(self, module, params):
+        super(MsmtpProfile, self).__init__(module, params)
+        self.path = params.get('path') or DEFAULT_PATH
+        self.account = params.get('account') or 'default'
+        self.secret_paths = ((self.account, 'password'),)
+        self.codecs = {(self.account, 'from'): MsmtpFromCodec(),
+                       (self.account, 'tls_trust_file'): MsmtpPathCodec()}
+
+    def check(self, settings, state):
+        super(MsmtpProfile, self).check(settings, state)
+        account = self.account
+        if any(char in account for char in ':,#"') or account != account.strip() or not account:
+            raise SettingsError('account', 'account: an msmtp account name cannot be empty or hold : , # " '
+                                'or edge blanks')
+        if settings is not None and settings.from_name is not None:
+            raise self.unsupported('from_name', 'msmtp has no sender-name setting (only the address in from)')
+
+    def _path(self, command):
+        return (self.account, command)
+
+    def put(self, store, path, value, option=None):
+        """Like FileProfile.put, but a value msmtp already uses (inherited from defaults or a parent
+        account) is not repeated in the account's block."""
+        values = store.effective(self.account)
+        if values is not None and values.get(path[1]) == value:
+            return
+        super(MsmtpProfile, self).put(store, path, value, option=option)
+
+    def extract(self, store):
+        values = store.effective(self.account)
+        if not values or not values.get('host'):
+            return None
+        tls = _on(values.get('tls'), False)
+        starttls = _on(values.get('tls_starttls'), True) and 'tls_nostarttls' not in values
+        if not tls:
+            security = 'none'
+        else:
+            security = 'starttls' if starttls else 'tls'
+        port = to_port(values.get('port'))
+        if port is None:
+            port = 465 if security == 'tls' else 25  # msmtp's get_default_port()
+        certcheck = _on(values.get('tls_certcheck'), True) and 'tls_nocertcheck' not in values
+        auth = values.get('auth')
+        return stored_model(host=values['host'], port=port, security=security, validate_certs=certcheck,
+                            auth=auth is not None and auth != 'off', username=values.get('user') or None,
+                            password=values.get('password') or None, from_email=values.get('from') or None)
+
+    def apply(self, store, settings, stored, update_password):
+        put, path = self.put, self._path
+        put(store, path('host'), settings.host, option='server')
+        put(store, path('port'), str(settings.port), option='port')
+        put(store, path('tls'), 'off' if settings.security == 'none' else 'on', option='security')
+        if settings.security != 'none':
+            put(store, path('tls_starttls'), 'on' if settings.security == 'starttls' else 'off', option='security')
+        self.drop(store, path('tls_nostarttls'))
+        self.drop(store, path('tls_nocertcheck'))
+        inherited = store.effective(self.account) or {}
+        if settings.validate_certs:
+            put(store, path('tls_certcheck'), 'on', option='validate_certs')
+            if settings.ca_path:
+                put(store, path('tls_trust_file'), settings.ca_path, option='ca_path')
+            elif inherited.get('tls_trust_file') not in (None, 'system'):
+                put(store, path('tls_trust_file'), 'system', option='ca_path')
+        else:
+            put(store, path('tls_certcheck'), 'off', option='validate_certs')
+            if inherited.get('tls_trust_file'):
+                put(store, path('tls_trust_file'), '', option='validate_certs')  # msmtp: no certcheck with a CA file
+        if settings.auth:
+            put(store, path('auth'), 'on', option='auth')
+            put(store, path('user'), settings.username, option='username')
+            put(store, path('password'), keep_password(settings, stored, update_password) or '', option='password')
+            self.drop(store, path('passwordeval'))
+        else:
+            put(store, path('auth'), 'off', option='auth')
+            for command in ('user', 'password', 'passwordeval'):
+                self.drop(store, path(command))
+        if settings.from_email is not None:
+            put(store, path('from'), settings.from_email, option='from_email')
+
+    def remove(self, store):
+        for account in store.accounts():
+            if self.account in store.parents(account):
+                raise StoreError('account %s inherits from account %s, so it cannot be removed'
+                                 % (account, self.account))
+        store.delete_account(self.account)
+
+    def plan(self, snapshot, settings, state, update_password):
+        plan = super(MsmtpProfile, self).plan(snapshot, settings, state, update_password)
+        if settings is not None and settings.auth and plan.changed:
+            try:
+                mode = os.stat(self.path).st_mode & 0o077 if snapshot.exists else 0
+            except OSError:
+                mode = 0
+            if mode and not mode & 0o004:  # world-readable: _outgoing's own warning says it
+                plan.warnings.append('%s holds a password and its group may read it; msmtp refuses such a user '
+                                     "configuration file (~/.msmtprc): set mode: '0600'" % self.path)
+        return plan

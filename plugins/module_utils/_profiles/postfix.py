@@ -1,0 +1,442 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.smtp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Postfix as a relay client: ``main.cf`` plus the SASL password map, as Postfix itself reads them.
+
+``path`` is ``main.cf`` (default ``/etc/postfix/main.cf``); its directory is the Postfix configuration
+directory (``postconf -c``/``postmap -c``). Written parameters (every other line stays byte-for-byte):
+
+- ``relayhost = [host]:port`` (brackets: no MX lookup, the host that was tested is the host Postfix uses);
+- ``smtp_tls_security_level``: ``none`` (security none), ``encrypt`` (TLS, validate_certs false), ``verify``
+  (TLS with the certificate checked against the relay's name); ``smtp_tls_wrappermode = yes`` for implicit
+  TLS (removed otherwise); ``smtp_tls_CAfile = ca_path``; with validate_certs and no ca_path, an unset or empty
+  ``smtp_tls_CApath`` becomes ``/etc/ssl/certs`` (Postfix trusts no CA by default);
+- with auth: ``smtp_sasl_auth_enable = yes``, ``smtp_sasl_security_options = noanonymous`` (the default,
+  ``noplaintext``, forbids PLAIN and LOGIN over any connection), ``smtp_sasl_password_maps = TYPE:FILE`` and,
+  in FILE, the line ``[host]:port username:password``; then ``postmap TYPE:FILE``. The map is the one
+  ``smtp_sasl_password_maps`` already names when it is one file of a type postmap compiles, else
+  ``sasl_passwd`` in the configuration directory with ``postconf -h default_database_type``. A new map file is
+  created 0600 (postmap gives the compiled ``.db``/``.lmdb`` the same mode). The entry of the previous relay
+  is removed from the map after main.cf points at the new one. Without auth: ``smtp_sasl_auth_enable = no``
+  and the relay's map entry goes;
+- ``from_email``: ``sender_canonical_maps = static:ADDRESS``: Postfix rewrites EVERY sender address, the
+  envelope sender and the From/Sender/Resent-* headers (``sender_canonical_classes``), to ADDRESS: the
+  relay sees only the address it allows. A ``sender_canonical_maps`` that is something else than a
+  ``static:`` map is not replaced: the module refuses.
+
+Values are written as literals (``$`` doubled, as Postfix's ``$name`` expansion requires). What Postfix cannot
+store: a sender name (``from_name``), several servers, a password with trailing whitespace or a user name with
+``:`` or leading whitespace (the map's ``user:password`` format), a path or address with whitespace or ``,``.
+Reading uses Postfix's own tools on the host: ``postconf -xh`` for values with ``$`` references,
+``postmap -q`` for the credentials Postfix actually reads from the compiled map (a map whose compiled file
+disagrees with its source is drift: postmap runs again).
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import os
+import re
+
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import (
+    FileProfile,
+    Plan,
+    Snapshot,
+    keep_password,
+)
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, stored_model
+from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import (
+    PostconfStore,
+    decode_literal,
+    encode_literal,
+)
+from ansible_collections.mailops.smtp.plugins.module_utils._store_postmap import PostmapStore
+
+DEFAULT_PATH = '/etc/postfix/main.cf'
+MAP_NAME = 'sasl_passwd'
+# Map types whose source file postmap compiles (texthash is read from the source itself).
+FILE_MAP_TYPES = ('hash', 'btree', 'lmdb', 'cdb', 'dbm', 'sdbm', 'texthash')
+VERIFYING_LEVELS = ('verify', 'secure', 'dane-only', 'fingerprint')
+TLS_LEVELS = ('encrypt',) + VERIFYING_LEVELS
+SYSTEM_CA_DIR = '/etc/ssl/certs'
+OWNED = ('relayhost', 'smtp_sasl_auth_enable', 'smtp_sasl_password_maps', 'smtp_sasl_security_options',
+         'smtp_tls_security_level', 'smtp_tls_wrappermode', 'smtp_tls_CAfile')
+_RELAYHOST = re.compile(r'^\[([^\]]+)\](?::(\d+))?$|^([^\[\]:]+)(?::(\d+))?$')
+
+
+class PostconfLiteralCodec(Codec):
+    """main.cf values: a literal Postfix expands to itself (``$`` doubled); no whitespace, no ``,`` in lists."""
+
+    def __init__(self, list_safe=False):
+        self.list_safe = list_safe
+
+    def decode(self, stored):
+        return decode_literal(stored)
+
+    def encode(self, value, option='value', app='postfix'):
+        if any(char.isspace() for char in value):
+            self.refuse(option, app, 'Postfix splits main.cf values at whitespace and folds it')
+        if self.list_safe and (',' in value or '{' in value or '}' in value):
+            self.refuse(option, app, 'Postfix splits this list parameter at "," and reads {} as grouping')
+        try:
+            return encode_literal(value)
+        except StoreError as exc:
+            self.refuse(option, app, str(exc))
+
+
+class SaslCredentialsCodec(Codec):
+    """The map value ``username:password`` as the Postfix SMTP client splits it (at the first ``:``)."""
+
+    def encode_pair(self, username, password, app='postfix'):
+        if ':' in username:
+            self.refuse('username', app, 'the Postfix SMTP client splits the map value at the first ":"')
+        if username != username.lstrip() or not username:
+            self.refuse('username', app, 'postmap drops leading whitespace of a map value')
+        if password != password.rstrip():
+            self.refuse('password', app, 'postmap drops trailing whitespace of a map value')
+        return '%s:%s' % (username, password)
+
+    def decode(self, stored):
+        if stored is None:
+            return None, None
+        username, _sep, password = stored.partition(':')
+        return username or None, password or None
+
+
+LITERAL = PostconfLiteralCodec()
+LIST_LITERAL = PostconfLiteralCodec(list_safe=True)
+CREDENTIALS = SaslCredentialsCodec()
+
+
+def parse_relayhost(value):
+    """``[host]:port``, ``[host]``, ``host:port``, ``host`` -> (host, port, bracketed) or None."""
+    if not value:
+        return None
+    match = _RELAYHOST.match(value.strip())
+    if not match:
+        return None
+    if match.group(1) is not None:
+        return match.group(1), int(match.group(2)) if match.group(2) else 25, True
+    return match.group(3), int(match.group(4)) if match.group(4) else 25, False
+
+
+def relay_key(host, port):
+    """The relayhost value and the password-map key the Postfix SMTP client looks up for it."""
+    return '[%s]:%d' % (host.lower(), port)
+
+
+def masked_map(text, secrets):
+    """The map text with the password part of every entry replaced by ``********``."""
+    if not text:
+        return text
+    store = PostmapStore.parse(text)
+    for key in store.keys():
+        value = store.get((key,))
+        if value:
+            username = value.partition(':')[0]
+            store.set((key,), '%s:%s' % (username, MASK) if ':' in value else MASK)
+    result = store.render()
+    for secret in sorted(set(s for s in secrets if s), key=len, reverse=True):
+        result = result.replace(secret, MASK)
+    return result
+
+
+class PostfixProfile(FileProfile):
+    """Postfix ``main.cf`` relay settings and the SASL password map."""
+
+    name = 'postfix'
+    store_format = 'postconf'
+    value_codec = LITERAL
+    codecs = {('smtp_sasl_password_maps',): LIST_LITERAL, ('sender_canonical_maps',): LIST_LITERAL}
+
+    def __init__(self, module, params):
+        super(PostfixProfile, self).__init__(module, params)
+        self.path = params.get('path') or DEFAULT_PATH
+        self.config_dir = os.path.dirname(os.path.abspath(self.path))
+
+    def check(self, settings, state):
+        super(PostfixProfile, self).check(settings, state)
+        if os.path.basename(self.path) != 'main.cf':
+            raise SettingsError('path', 'path: Postfix reads its parameters from a file named main.cf in its '
+                                'configuration directory (postfix -c DIR), not from %s' % os.path.basename(self.path))
+        if settings is None:
+            return
+        if settings.from_name is not None:
+            raise self.unsupported('from_name', 'Postfix cannot set a sender name (it keeps the name the '
+                                   'sending program wrote)')
+        if settings.main.is_ip and ':' in settings.host:
+            raise self.unsupported('server', 'this profile writes relayhost for host names and IPv4 addresses '
+                                   'only (an IPv6 relay needs Postfix\'s [ipv6:...] form)')
+
+    # -- Postfix's own tools on the host
+    def _tool(self, name):
+        path = self.module.get_bin_path(name, opt_dirs=['/usr/sbin', '/usr/local/sbin'])
+        if not path:
+            raise StoreError('postfix: %s is not installed on this host (is Postfix?)' % name)
+        return path
+
+    def _postconf(self, flags, name):
+        rc, out, err = self.module.run_command([self._tool('postconf'), '-c', self.config_dir, flags, name])
+        if rc != 0:
+            detail = (err or out).strip()
+            raise StoreError('postfix: postconf -c %s %s %s failed: %s' % (self.config_dir, flags, name, detail))
+        return out.rstrip('\n')
+
+    def _postmap_query(self, key, table):
+        rc, out, err = self.module.run_command([self._tool('postmap'), '-c', self.config_dir, '-q', key, table])
+        if rc == 1:
+            return None
+        if rc != 0:
+            raise StoreError('postfix: postmap -q on %s failed: %s' % (table, (err or out).strip()))
+        return out.rstrip('\n')
+
+    def _postmap(self, table):
+        if table.startswith('texthash:'):
+            return  # read from the source file itself: nothing to compile
+        rc, out, err = self.module.run_command([self._tool('postmap'), '-c', self.config_dir, table])
+        if rc != 0:
+            raise StoreError('postfix: postmap %s failed: %s' % (table, (err or out).strip()))
+
+    # -- reading
+    def _literal(self, store, name, on_disk):
+        """What Postfix uses for ``name``: the literal, or (on disk) postconf's expansion of references."""
+        raw = store.get((name,))
+        if raw is None:
+            return None
+        literal = decode_literal(raw)
+        if literal is None and on_disk:
+            literal = self._postconf('-xh', name)
+        return literal
+
+    def _map_of(self, store, on_disk, default_type):
+        """(type, path) of the SASL password map main.cf names (or will name), or raise StoreError."""
+        value = self._literal(store, 'smtp_sasl_password_maps', on_disk)
+        if not value:
+            return default_type, os.path.join(self.config_dir, MAP_NAME)
+        tables = [table for table in re.split(r'[\s,]+', value) if table]
+        if len(tables) == 1 and ':' in tables[0]:
+            table_type, table_path = tables[0].split(':', 1)
+            if table_type in FILE_MAP_TYPES and os.path.isabs(table_path):
+                return table_type, table_path
+        raise StoreError('postfix: smtp_sasl_password_maps in %s is not one file map of type %s; this profile '
+                         'edits only such a map' % (self.path, ', '.join(FILE_MAP_TYPES)))
+
+    def read(self):
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import read_text
+        text = read_text(self.path)
+        if text is None:
+            return Snapshot(False, None, handle=None)
+        try:
+            store = PostconfStore.parse(text)
+        except StoreError as exc:
+            raise StoreError('postfix: cannot parse %s as main.cf: %s' % (self.path, exc)) from None
+        handle = dict(text=text, relayhost=self._literal(store, 'relayhost', True), map_error=None,
+                      map_type=None, map_path=None, map_text=None, compiled=None, source_value=None)
+        try:
+            default_type = self._postconf('-h', 'default_database_type') or 'hash'
+            handle['map_type'], handle['map_path'] = self._map_of(store, True, default_type)
+        except StoreError as exc:
+            handle['map_error'] = str(exc)
+        relay = parse_relayhost(handle['relayhost'])
+        if handle['map_path']:
+            handle['map_text'] = read_text(handle['map_path'])
+            if relay is not None:
+                key = relay_key(relay[0], relay[1]) if relay[2] else relay[0].lower()
+                table = '%s:%s' % (handle['map_type'], handle['map_path'])
+                if handle['map_text'] is not None:
+                    handle['source_value'] = PostmapStore.parse(handle['map_text']).get((key,))
+                    handle['compiled'] = self._postmap_query(key, table)
+        stored = self._extract(store, handle['compiled'], handle['relayhost'], True)
+        secrets = [CREDENTIALS.decode(value)[1] for value in (handle['compiled'], handle['source_value'])]
+        if handle['map_text']:
+            map_store = PostmapStore.parse(handle['map_text'])
+            secrets.extend(CREDENTIALS.decode(map_store.get((key,)))[1] for key in map_store.keys())
+        return Snapshot(True, stored, secrets=[s for s in secrets if s], handle=handle)
+
+    def _extract(self, store, credentials, relayhost, on_disk):
+        relay = parse_relayhost(relayhost)
+        if relay is None:
+            return None
+        host, port, _bracketed = relay
+
+        def get(name):
+            return self._literal(store, name, on_disk)
+
+        wrapper = (get('smtp_tls_wrappermode') or 'no').lower() == 'yes'
+        level = (get('smtp_tls_security_level') or '').lower()
+        if not level:  # the obsolete parameters count only while the level is empty
+            if (get('smtp_enforce_tls') or '').lower() == 'yes':
+                level = 'verify' if (get('smtp_tls_enforce_peername') or 'yes').lower() == 'yes' else 'encrypt'
+            elif (get('smtp_use_tls') or '').lower() == 'yes':
+                level = 'may'
+        if wrapper and level in TLS_LEVELS:
+            security = 'tls'
+        elif level in TLS_LEVELS:
+            security = 'starttls'
+        elif level == 'none':
+            security = 'none'
+        else:
+            security = None  # opportunistic (may, dane, empty): neither "none" nor a required TLS
+        auth = (get('smtp_sasl_auth_enable') or 'no').lower() == 'yes'
+        username, password = CREDENTIALS.decode(credentials) if auth else (None, None)
+        canonical = get('sender_canonical_maps') or ''
+        from_email = canonical[len('static:'):] if canonical.startswith('static:') else None
+        return stored_model(host=host, port=port, security=security,
+                            validate_certs=level in VERIFYING_LEVELS or level == 'none', auth=auth,
+                            username=username, password=password, from_email=from_email or None)
+
+    def extract(self, store):
+        return self._extract(store, None, self._literal(store, 'relayhost', False), False)
+
+    # -- planning
+    def plan(self, snapshot, settings, state, update_password):
+        handle = snapshot.handle or dict(text='', relayhost=None, map_error=None, map_type=None, map_path=None,
+                                         map_text=None, compiled=None, source_value=None)
+        old_text = handle['text']
+        store = PostconfStore.parse(old_text)
+        if handle['map_path'] is None and handle['map_error'] is None:
+            handle['map_type'], handle['map_path'] = self._map_of(store, False, self._default_type())
+        map_text = handle['map_text'] or ''
+        map_store = PostmapStore.parse(map_text)
+        old_relay = parse_relayhost(handle['relayhost'])
+        old_key = None
+        if old_relay is not None:
+            old_key = relay_key(old_relay[0], old_relay[1]) if old_relay[2] else old_relay[0].lower()
+        postmap_needed = False
+        final_map = None
+        if state == 'absent':
+            if snapshot.exists:
+                self._remove_relay(store)
+                if old_key and map_store.get((old_key,)) is not None:
+                    map_store.delete((old_key,))
+        else:
+            key = relay_key(settings.host, settings.port)
+            self._apply_main(store, settings, handle)
+            if settings.auth:
+                if handle['map_error']:
+                    raise StoreError(handle['map_error'])
+                password = keep_password(settings, snapshot.stored or {}, update_password) or ''
+                value = CREDENTIALS.encode_pair(settings.username, password)
+                if map_store.get((key,)) != value:
+                    map_store.set((key,), value)
+                postmap_needed = handle['compiled'] != handle['source_value'] and old_key == key
+            elif map_store.get((key,)) is not None:
+                map_store.delete((key,))
+            if old_key and old_key != key and map_store.get((old_key,)) is not None:
+                final = PostmapStore.parse(map_store.render())
+                final.delete((old_key,))
+                final_map = final.render()
+        new_text = store.render()
+        new_map = map_store.render()
+        map_changed = new_map != map_text or (final_map is not None and final_map != map_text)
+        changed = new_text != old_text or map_changed or postmap_needed
+        if not snapshot.exists:
+            changed = state != 'absent'
+            if state == 'absent':
+                new_text, new_map, map_changed = old_text, map_text, False
+        after_store = PostconfStore.parse(new_text)
+        compiled_after = PostmapStore.parse(final_map if final_map is not None else new_map)
+        relayhost_after = self._literal(after_store, 'relayhost', False)
+        relay_after = parse_relayhost(relayhost_after)
+        credentials = None
+        if relay_after is not None:
+            credentials = compiled_after.get((relay_key(relay_after[0], relay_after[1]),))
+        if state != 'absent' and not changed:
+            stored_after = snapshot.stored
+        else:
+            stored_after = self._extract(after_store, credentials, relayhost_after, False)
+        secrets = list(snapshot.secrets)
+        if settings is not None and settings.password:
+            secrets.append(settings.password)
+        map_path = handle['map_path']
+        self.password_file = map_path  # _outgoing warns when the file holding the password is world-readable
+        before = self._diff_text(old_text if snapshot.exists else '', map_text, secrets, map_path)
+        after = self._diff_text(new_text, final_map if final_map is not None else new_map, secrets, map_path)
+        return Plan(changed, before=before, after=after, stored_after=stored_after,
+                    payload=dict(text=new_text, text_changed=new_text != old_text, map_text=new_map,
+                                 map_changed=new_map != map_text, final_map=final_map,
+                                 postmap=map_changed or postmap_needed, map_type=handle['map_type'],
+                                 map_path=map_path, map_existed=handle['map_text'] is not None),
+                    before_header='%s (before)' % self.path if snapshot.exists else '%s (absent)' % self.path,
+                    after_header='%s (after)' % self.path)
+
+    def _default_type(self):
+        try:
+            return self._postconf('-h', 'default_database_type') or 'hash'
+        except StoreError:
+            return 'hash'
+
+    def _diff_text(self, main_text, map_text, secrets, map_path):
+        text = main_text
+        for secret in sorted(set(s for s in secrets if s), key=len, reverse=True):
+            text = text.replace(secret, MASK)
+        if map_text:
+            text += '\n# ---- %s ----\n%s' % (map_path, masked_map(map_text, secrets))
+        return text
+
+    def _apply_main(self, store, settings, handle):
+        put = self.put
+        put(store, ('relayhost',), relay_key(settings.host, settings.port), option='server')
+        if settings.security == 'none':
+            put(store, ('smtp_tls_security_level',), 'none', option='security')
+        else:
+            level = 'verify' if settings.validate_certs else 'encrypt'
+            put(store, ('smtp_tls_security_level',), level, option='validate_certs')
+        if settings.security == 'tls':
+            put(store, ('smtp_tls_wrappermode',), 'yes', option='security')
+        else:
+            self.drop(store, ('smtp_tls_wrappermode',))
+        if settings.security != 'none' and settings.validate_certs:
+            if settings.ca_path:
+                put(store, ('smtp_tls_CAfile',), settings.ca_path, option='ca_path')
+            elif not self.get(store, ('smtp_tls_CApath',)):
+                put(store, ('smtp_tls_CApath',), SYSTEM_CA_DIR, option='ca_path')
+        if settings.auth:
+            put(store, ('smtp_sasl_auth_enable',), 'yes', option='auth')
+            put(store, ('smtp_sasl_security_options',), 'noanonymous', option='auth')
+            if not store.get(('smtp_sasl_password_maps',)):  # else it already names this map (see _map_of)
+                put(store, ('smtp_sasl_password_maps',), '%s:%s' % (handle['map_type'], handle['map_path']),
+                    option='path')
+        elif self.get(store, ('smtp_sasl_auth_enable',)) not in (None, 'no'):
+            put(store, ('smtp_sasl_auth_enable',), 'no', option='auth')
+        if settings.from_email is not None:
+            current = self.get(store, ('sender_canonical_maps',))
+            if current and not current.startswith('static:'):
+                raise SettingsError('from_email', 'from_email: postfix cannot store it here: main.cf already has '
+                                    'sender_canonical_maps with another map, which this module does not replace')
+            put(store, ('sender_canonical_maps',), 'static:' + settings.from_email, option='from_email')
+
+    def _remove_relay(self, store):
+        for name in OWNED:
+            self.drop(store, (name,))
+        canonical = self.get(store, ('sender_canonical_maps',))
+        if canonical and canonical.startswith('static:'):
+            self.drop(store, ('sender_canonical_maps',))
+
+    # -- writing
+    def commit(self, plan):
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import write_text
+        payload = plan.payload
+        backup = bool(self.params.get('backup'))
+        result = {}
+        table = '%s:%s' % (payload['map_type'], payload['map_path'])
+        # 1. the map gets the new relay's entry (the old relay's entry stays until main.cf has moved on)
+        if payload['map_changed']:
+            map_result = write_text(self.module, payload['map_path'], payload['map_text'],
+                                    backup=backup and payload['map_existed'])
+            if map_result.get('backup_file'):
+                result['map_backup_file'] = map_result['backup_file']
+        if payload['postmap']:
+            self._postmap(table)
+        # 2. main.cf
+        if payload['text_changed']:
+            result.update(write_text(self.module, self.path, payload['text'], backup=backup))
+        # 3. the old relay's credentials go
+        if payload['final_map'] is not None:
+            write_text(self.module, payload['map_path'], payload['final_map'])
+            self._postmap(table)
+        return result
