@@ -54,7 +54,7 @@ options:
         C(smtp_sasl_password_maps); the credentials go to that map's source file (by default C(sasl_passwd) next
         to C(main.cf), created 0600, with the type C(postconf -h default_database_type) names) and C(postmap)
         compiles it. O(from_email) becomes C(sender_canonical_maps = static:ADDRESS), which rewrites every
-        sender address (envelope and headers) to it. No sender name, no IPv6 literal relay, one server only.
+        sender address (envelope and headers) to it. No sender name; one server only.
         Values are read back with C(postconf) and C(postmap -q). Reload Postfix to apply (the role's handler does).
       - V(msmtp) the account O(account) of C(/etc/msmtprc) (the default O(path)) or C(~/.msmtprc) (C(host),
         C(port), C(tls), C(tls_starttls), C(tls_certcheck), C(tls_trust_file), C(auth), C(user), C(password),

@@ -21,6 +21,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import KEEP_STORED, FileProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
@@ -236,7 +237,14 @@ def _apply(module, profile, settings, snapshot):
     keep_stored = update_password in KEEP_STORED
     stored_password = (snapshot.stored or {}).get('password')
     if settings is not None and settings.auth:
-        if keep_stored and stored_password:
+        if keep_stored and isinstance(stored_password, Computed):
+            # The app computes the stored password at start-up ($__file{...}, ${VAR}...): it is kept, and only
+            # the password given (the one it computes to) can be tested.
+            if settings.password is None and params.get('test') != 'none':
+                _fail(module, 'password: the stored password is computed by %s when it starts (an environment '
+                      'variable, a file or a secret reference), so the module cannot test it; give the password '
+                      'it resolves to, or test: none; nothing was changed' % profile.name, option='password')
+        elif keep_stored and stored_password:
             # The app keeps using the stored password, so that is the one to test.
             settings = settings.with_password(stored_password)
         elif settings.password is None:

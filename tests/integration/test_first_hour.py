@@ -15,6 +15,7 @@
 import base64
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -47,7 +48,9 @@ def _assert_no_secret(text, *secrets):
 def test_a_password_only_change_shows_in_the_diff_for_every_file_profile(tmp_path):
     hosts = {}
     for name, case in CASES.items():
-        path = fixture_copy(tmp_path, case['app'], case['fixture'], prefix='pw')
+        (tmp_path / name).mkdir()  # each file under its own name (Postfix reads only a file named main.cf)
+        path = str(tmp_path / name / os.path.basename(case['fixture']))
+        shutil.copyfile(fixture_copy(tmp_path / name, case['app'], case['fixture']), path)
         args = dict(case['params'], app=case['app'], path=path, server='smtp.example.com:587', username=USER,
                     test='none')
         hosts[name] = dict(case_path=path, old=dict(args, password=OLD_PASSWORD),
@@ -169,6 +172,19 @@ def test_a_validator_that_cannot_run_changes_nothing(tmp_path):
     assert results[0]['failed'] is True and results[0]['option'] == 'validate'
     assert 'validate: cannot run /nonexistent/validator' in results[0]['msg']
     assert file_state(path) == before and _dir_listing(path) == listing
+
+
+def test_validate_is_refused_for_a_profile_that_writes_several_files(tmp_path):
+    os.makedirs(str(tmp_path / 'postfix'))
+    path = str(tmp_path / 'postfix' / 'main.cf')
+    shutil.copyfile(fixture_copy(tmp_path / 'postfix', 'postfix', 'main.cf'), path)
+    before = file_state(path)
+    results, _output = run_tasks(tmp_path, [{'mailops.smtp.outgoing_server': dict(
+        app='postfix', path=path, server='smtp.example.com:587', username=USER, password=NEW_PASSWORD,
+        test='none', validate='postfix -c %s check')}])
+    assert results[0]['failed'] is True and results[0]['option'] == 'validate'
+    assert 'postfix writes more than one file' in results[0]['msg']
+    assert file_state(path) == before
 
 
 def test_validate_is_refused_for_a_database_profile(tmp_path):

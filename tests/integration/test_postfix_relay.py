@@ -156,3 +156,29 @@ def test_the_role_moves_postfix_to_a_new_relay_and_its_handler_reloads_postfix(r
         assert new_relay.messages[0]['mail_from'] == FROM
     finally:
         new_relay.stop()
+
+
+def test_an_ipv6_relay_is_reached_with_its_sasl_entry(tmp_path):
+    """relayhost = [::1]:port: the module writes it, Postfix's SMTP client finds the [::1]:port map entry."""
+    sandbox = SmtpSandbox(security='starttls', host='::1', users={USER: PASSWORD})
+    sandbox.start()
+    postfix = PostfixInstance()
+    try:
+        postfix.create()
+        postfix.configure(inet_protocols='all')
+        postfix.start()
+        args = dict(app='postfix', path=postfix.main_cf, server='tls://[::1]:%d' % sandbox.port,
+                    ca_path=sandbox.ca_path, username=USER, password='{{ smtp_password }}', test='auth', timeout=5,
+                    deadline=10)
+        results, output = run_tasks(tmp_path, [{'mailops.smtp.outgoing_server': '{{ args }}'}],
+                                    extra_vars={'smtp_password': PASSWORD}, host_vars={'args': args})
+        assert results[0].get('failed') is not True, results[0].get('msg')
+        assert postfix.postconf('relayhost') == '[::1]:%d' % sandbox.port
+        postfix.reload()
+        postfix.sendmail(b'Subject: over IPv6\n\nx\n', 'root@relay-client.mailops.test', [RCPT])
+        assert sandbox.wait_for(lambda sb: sb.messages, timeout=60), postfix.log()[-3000:]
+        assert sandbox.messages[0]['authenticated_as'] == USER
+        assert PASSWORD not in output
+    finally:
+        postfix.stop()
+        sandbox.stop()

@@ -191,7 +191,7 @@ def test_no_secret_in_any_output_at_vvvv(run_playbook, smtp_sandbox, tmp_path):
 
 @pytest.mark.parametrize("failure,security", [("drip_banner", "plain"), ("no_banner", "tls"),
                                               ("stall_after_ehlo", "starttls")])
-def test_hostile_servers_return_within_deadline_plus_one_second(run_playbook, smtp_sandbox, tmp_path, failure,
+def test_hostile_servers_are_cut_off_by_the_deadline_not_the_timeout(run_playbook, smtp_sandbox, tmp_path, failure,
                                                                 security):
     sb = smtp_sandbox(security=security, failure=failure, drip_interval=0.2)
     deadline = 2
@@ -207,5 +207,8 @@ def test_hostile_servers_return_within_deadline_plus_one_second(run_playbook, sm
     result = run.result("hostile")
     assert result["ok"] is False
     assert result["diagnosis"]["category"] in ("greeting_failure", "timeout")
-    assert result["probe"]["elapsed"] <= deadline + 1
-    assert run.seconds("hostile") - run.seconds("baseline") <= deadline + 1, json.dumps(run.records)[:2000]
+    # Without the deadline the server would hold the probe for the 30 s timeout (or longer: it drips). The bound
+    # sits far between the two so that a loaded CI machine cannot make it flake: it tests the deadline, not speed.
+    bound = deadline + 8
+    assert result["probe"]["elapsed"] <= bound
+    assert run.seconds("hostile") - run.seconds("baseline") <= bound, json.dumps(run.records)[:2000]

@@ -31,6 +31,8 @@ class SynapseConfigError(Exception):
 def read_email(text):
     """What Synapse uses to send mail from homeserver.yaml ``text``; SynapseConfigError when it cannot."""
     config = yaml.safe_load(text)
+    if not isinstance(config, dict):
+        raise SynapseConfigError("the configuration is not a mapping")
     section = config.get("email")
     if section is None:
         section = {}

@@ -57,6 +57,7 @@ __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import STORE_SPELLING, store_get
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, PASSWORD_CHANGED
 
 __all__ = ('AppProfile', 'FileProfile', 'KEEP_STORED', 'Plan', 'Snapshot', 'keep_password', 'store_class',
@@ -172,7 +173,11 @@ class FileProfile(AppProfile):
         if not self.path:
             raise SettingsError('path', 'path: app=%s needs the path of its configuration file' % self.name)
         from ansible_collections.mailops.smtp.plugins.module_utils._files import validate_command
-        validate_command(self.params.get('validate'))
+        if validate_command(self.params.get('validate')) and type(self).commit is not FileProfile.commit:
+            # a profile with its own commit writes more than the one file validate would check (Postfix: main.cf
+            # and its password map): refused rather than silently not run
+            raise SettingsError('validate', 'validate: app=%s writes more than one file, so one validate command '
+                                'cannot check the change; run its own check after the task instead' % self.name)
 
     def fmt(self):
         return self.store_format
@@ -299,6 +304,8 @@ class FileProfile(AppProfile):
 
         ``option`` is the module option the value comes from, named in the codec's refusal (default: the key).
         """
+        if isinstance(value, Computed):
+            return  # the stored text itself, kept (update_password: on_create): the app computes it at start-up
         codec = self.codec(path)
         current = codec.load(store, path)
         if current == value and type(current) is type(value):

@@ -13,6 +13,7 @@ For every profile and every stored text setting, over printable Unicode rich in 
 Values are batched: one reader process per hypothesis example, not per value.
 """
 
+import email.utils
 import os
 
 import pytest
@@ -79,7 +80,35 @@ TARGETS = {
     'discourse': ('discourse', {}, ('discourse', 'app.yml'), readers.discourse_many,
                   {'username': lambda s: s.get('DISCOURSE_SMTP_USER_NAME'),
                    'password': lambda s: s.get('DISCOURSE_SMTP_PASSWORD')}),
+    # Alertmanager shows its password as <secret>: the password is proven by mailing through the sandbox in
+    # test_profiles_stack.py; here the user name and the sender name (inside smtp_from) are read back.
+    'alertmanager': ('alertmanager', {}, ('alertmanager', 'alertmanager.yml'), readers.alertmanager_many,
+                     {'username': lambda s: s['global'].get('smtp_auth_username'),
+                      'from_name': lambda s: email.utils.parseaddr(s['global'].get('smtp_from') or '')[0]}),
+    'gitlab': ('gitlab', {}, ('gitlab', 'gitlab.rb'), readers.gitlab_many,
+               {'username': lambda s: s['gitlab_rails'].get('smtp_user_name'),
+                'password': lambda s: s['gitlab_rails'].get('smtp_password'),
+                'from_name': lambda s: s['gitlab_rails'].get('gitlab_email_display_name')}),
+    # the sample with its notif_from template active (Synapse refuses an email section without one)
+    'synapse': ('synapse', {}, ('synapse', 'homeserver-configured.yaml'), readers.synapse_many,
+                {'username': lambda s: s['smtp_user'], 'password': lambda s: s['smtp_pass'],
+                 'from_name': lambda s: (s['from_parsed'] or ('', ''))[0]}),
 }
+
+
+def _postfix_login(part):
+    """user (0) or password (1) of the map entry Postfix's SMTP client finds for its relayhost."""
+    return lambda seen: (seen['credentials'] or ':').split(':', 1)[part] if seen['credentials'] else None
+
+
+def _msmtp_company(texts):
+    return readers.msmtp_login_many(texts, 'company')
+
+
+TARGETS['postfix'] = ('postfix', {}, ('postfix', 'main.cf'), readers.postfix_relay_many,
+                      {'username': _postfix_login(0), 'password': _postfix_login(1)})
+TARGETS['msmtp'] = ('msmtp', {'account': 'company'}, ('msmtp', 'msmtprc'), _msmtp_company,
+                    {'username': lambda s: s['user'], 'password': lambda s: s['password']})
 for _dialect in DIALECTS:
     TARGETS['dotenv-' + _dialect] = (
         'dotenv', {'dialect': _dialect}, ('dotenv', '.env'), readers.DOTENV_READERS[_dialect],
@@ -186,6 +215,12 @@ def _php_raw(value, style):
     return '"' + value.replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
+def _ruby_raw(value, style):
+    if style == 'single':
+        return "'" + value.replace('\\', '\\\\').replace("'", "\\'") + "'"
+    return '"' + value.replace('\\', '\\\\').replace('"', '\\"') + '"'  # #{...} left for Ruby to interpolate
+
+
 def _env_raw(value, style):
     return {'plain': value, 'single': "'%s'" % value, 'double': '"%s"' % value,
             'comment': value + ' # note'}[style]
@@ -226,13 +261,21 @@ HAND = {
     'discourse': (['single', 'double', 'plain'],
                   lambda base, raw: _replace_line(base, 'DISCOURSE_SMTP_PASSWORD:',
                                                   'DISCOURSE_SMTP_PASSWORD: %s' % raw)),
+    'gitlab': (['single', 'double'],
+               lambda base, raw: _replace_line(base, "# gitlab_rails['smtp_password'] =",
+                                               "gitlab_rails['smtp_password'] = %s" % raw)),
+    'synapse': (['single', 'double', 'plain'],
+                lambda base, raw: _replace_line(base, '#smtp_pass:', 'smtp_pass: %s' % raw)),
 }
 for _dialect in DIALECTS:
     HAND['dotenv-' + _dialect] = (['plain', 'single', 'double', 'comment'],
                                   lambda base, raw: _replace_line(base, 'EMAIL_HOST_PASSWORD=',
                                                                   'EMAIL_HOST_PASSWORD=%s' % raw))
+HAND['msmtp'] = (['plain', 'double'],
+                 lambda base, raw: _replace_line(base, 'user company12345', 'user company12345\npassword %s' % raw))
 RAW = {'grafana': _ini_raw, 'gitea': _ini_raw, 'nextcloud': _php_raw, 'mattermost': _json_raw, 'redmine': _yaml_raw,
-       'discourse': _yaml_raw}
+       'discourse': _yaml_raw, 'gitlab': _ruby_raw, 'synapse': _yaml_raw,
+       'msmtp': lambda value, style: value if style == 'plain' else '"%s"' % value}
 HAND_VALUE = st.lists(st.one_of(st.sampled_from(SPECIAL), ANY_CHAR), min_size=0, max_size=8).map(''.join)
 
 
