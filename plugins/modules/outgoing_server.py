@@ -296,6 +296,13 @@ backup_file:
   returned: when O(backup=true) and the file was changed
   type: str
   sample: /etc/grafana/grafana.ini.12345.2026-01-01@12:00:00~
+map_backup_file:
+  description:
+    - For O(app=postfix), the backup copy of the SASL password map's source file made before the change
+      (RV(backup_file) is the copy of C(main.cf)).
+  returned: when O(app=postfix), O(backup=true) and the map file existed and was changed
+  type: str
+  sample: /etc/postfix/sasl_passwd.12345.2026-01-01@12:00:00~
 '''
 
 from ansible.module_utils.basic import AnsibleModule
