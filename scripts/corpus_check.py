@@ -3,7 +3,11 @@
 
 The directory is laid out by application, like shared/corpus: ``grafana/``, ``gitea/``, ``nextcloud/``,
 ``mattermost/``, ``redmine/``, ``discourse/``, ``django/`` (dotenv, Django names), ``mastodon/`` (dotenv,
-Mastodon names), ``alertmanager/``, ``gitlab/`` (``gitlab.rb*``), ``synapse/`` (``homeserver.yaml*``).
+Mastodon names), ``alertmanager/``, ``gitlab/`` (``gitlab.rb*``), ``synapse/`` (``homeserver.yaml*``), ``postfix/``
+(``main.cf``, ``main.cf.debian``, ``main.cf.tls``: copied as ``main.cf`` into a directory of its own, read back
+with ``postconf`` and ``postmap``; ``main.cf.dist`` is a template Postfix refuses to run with, not a profile
+file) and ``msmtp/`` (``msmtprc*``, account ``default``, read back with ``msmtp --pretend`` and the AUTH msmtp
+sends).
 Every file is COPIED to a temporary directory; the originals are never written.
 
 For each profile file, through ``ansible-playbook`` and ``mailops.smtp.outgoing_server`` against an SMTP
@@ -47,6 +51,9 @@ FROM = 'noreply@example.com'
 MASTODON_KEYS = {'host': 'SMTP_SERVER', 'port': 'SMTP_PORT', 'username': 'SMTP_LOGIN', 'password': 'SMTP_PASSWORD',
                  'from_email': 'SMTP_FROM_ADDRESS', 'use_tls': 'SMTP_ENABLE_STARTTLS_AUTO', 'use_ssl': 'SMTP_TLS'}
 RUBY_BOOLEANS = {'true': 'true', 'false': 'false'}
+POSTFIX_OWNED = ('relayhost', 'smtp_sasl_auth_enable', 'smtp_sasl_password_maps', 'smtp_sasl_security_options',
+                 'smtp_tls_security_level', 'smtp_tls_wrappermode', 'smtp_tls_CAfile', 'smtp_tls_CApath',
+                 'sender_canonical_maps')
 
 
 def ini_values(section, names):
@@ -175,6 +182,22 @@ PROFILES = {
         owned=('email', ('smtp_host', 'smtp_port', 'smtp_user', 'smtp_pass', 'force_tls',
                          'require_transport_security', 'enable_tls', 'notif_from')),
         tokens=('smtp_', 'require_transport_security', 'notif_from')))],
+    'postfix': [(pattern, dict(
+        app='postfix', parser='postfix', params=dict(from_email=FROM), own_dir='main.cf',
+        values=lambda parsed: dict(host=parsed['main'].get('relayhost'), user=parsed['login'][0],
+                                   password=parsed['login'][1], from_email=parsed['main'].get('sender_canonical_maps')),
+        expect=lambda port: dict(host='[127.0.0.1]:%d' % port, user=USER, password=PASSWORD,
+                                 from_email='static:' + FROM),
+        owned=(None, POSTFIX_OWNED), tokens=POSTFIX_OWNED))
+        for pattern in ('main.cf', 'main.cf.debian', 'main.cf.tls')],
+    'msmtp': [('msmtprc*', dict(
+        app='msmtp', parser='msmtp', params=dict(from_email=FROM),
+        values=lambda parsed: dict(host=parsed['default']['host'], port=parsed['default']['port'],
+                                   user=parsed['login']['user'], password=parsed['login']['password'],
+                                   from_email=parsed['default']['from']),
+        expect=lambda port: dict(expected_values(port), from_email=FROM),
+        owned=(None, ('default', 'login')),
+        tokens=('host', 'port', 'tls', 'auth', 'user', 'password', 'from', 'account default')))],
 }
 
 
@@ -192,12 +215,61 @@ def parse(kind, path):
     if kind == 'gitlab':
         import readers  # real Ruby evaluating gitlab.rb as Omnibus does
         return readers.gitlab(text)
+    if kind == 'postfix':
+        return parse_postfix(path, text)
+    if kind == 'msmtp':
+        return parse_msmtp(text)
     return parse_php(path)
+
+
+def parse_postfix(path, text):
+    """Postfix's reading: postconf -nx of main.cf and the credentials postmap -q finds for its relayhost."""
+    import readers
+    main = readers.postfix(text)
+    login = (None, None)
+    maps = main.get('smtp_sasl_password_maps')
+    if maps and main.get('relayhost'):
+        entries = readers.postfix_map(maps, os.path.dirname(path))
+        credentials = entries.get(main['relayhost'].lower())
+        if credentials:
+            login = tuple(credentials.split(':', 1))
+    return dict(main=main, login=login)
+
+
+def parse_msmtp(text):
+    """msmtp's reading of every account (--pretend), and the user and password it sends for ``default``."""
+    import re
+
+    import readers
+    env = msmtp_stub_env()
+    parsed = {}
+    for account in re.findall(r'^[ \t]*account[ \t]+([^ \t:\r\n]+)', text, re.M) or ['default']:
+        parsed[account] = readers.msmtp(text, account, env=env)
+    parsed['login'] = readers.msmtp_login_many([text], 'default')[0]
+    return parsed
+
+
+def msmtp_stub_env():
+    """msmtp runs passwordeval even with --pretend: the Debian user example's ``gpg2 -d ...`` is a stub here."""
+    import readers
+    directory = os.path.join(tempfile.gettempdir(), 'mailops-msmtp-stubs')
+    stub = os.path.join(directory, 'gpg2')
+    if not os.path.exists(stub):
+        os.makedirs(directory, exist_ok=True)
+        with open(stub + '.tmp', 'w') as handle:
+            handle.write('#!/bin/sh\necho password-from-gpg\n')
+        os.chmod(stub + '.tmp', 0o755)
+        os.replace(stub + '.tmp', stub)
+    return {'PATH': directory + ':' + readers.BASE_ENV['PATH']}
 
 
 def without_owned(kind, parsed, owned):
     """``parsed`` minus the keys the profile owns (what must stay identical)."""
     container, keys = owned
+    if kind == 'postfix':
+        return {k: v for k, v in parsed['main'].items() if k not in keys}
+    if kind == 'msmtp':
+        return {k: v for k, v in parsed.items() if k not in keys}
     if kind == 'ini':
         return {k: v for k, v in parsed.items() if not (k[0] == container and k[1] in keys)}
     data = copy.deepcopy(parsed)
@@ -297,6 +369,9 @@ def main(argv=None):
             name = 'file%02d' % index
             source = os.path.join(corpus, rel)
             path = os.path.join(work, '%s-%s' % (name, os.path.basename(rel).lstrip('.') or 'file'))
+            if spec.get('own_dir'):  # Postfix reads main.cf by that name from its configuration directory
+                os.mkdir(os.path.join(work, name))
+                path = os.path.join(work, name, spec['own_dir'])
             with open(source, 'rb') as src, open(path, 'wb') as dst:
                 data = src.read()
                 dst.write(data)

@@ -54,7 +54,7 @@ options:
         C(smtp_sasl_password_maps); the credentials go to that map's source file (by default C(sasl_passwd) next
         to C(main.cf), created 0600, with the type C(postconf -h default_database_type) names) and C(postmap)
         compiles it. O(from_email) becomes C(sender_canonical_maps = static:ADDRESS), which rewrites every
-        sender address (envelope and headers) to it. No sender name, no IPv6 literal relay, one server only.
+        sender address (envelope and headers) to it. No sender name; one server only.
         Values are read back with C(postconf) and C(postmap -q). Reload Postfix to apply (the role's handler does).
       - V(msmtp) the account O(account) of C(/etc/msmtprc) (the default O(path)) or C(~/.msmtprc) (C(host),
         C(port), C(tls), C(tls_starttls), C(tls_certcheck), C(tls_trust_file), C(auth), C(user), C(password),
@@ -108,7 +108,8 @@ options:
     description:
       - For O(app=msmtp), the name of the account block (C(account NAME)) to edit; it is appended when the file
         has no such account. Commands before the first C(account) line form the account V(default).
-      - With O(state=absent) the whole account block goes (refused while another account inherits from it).
+      - With O(mailops.smtp.outgoing_server#module:state=absent) the whole account block goes (refused while another
+        account inherits from it).
     type: str
     default: default
   dialect:

@@ -32,6 +32,15 @@ PASSWD = {password}
 FORCE_TRUST_SERVER_CERT = false
 """
 
+GRAFANA_FILE = """[smtp]
+enabled = true
+host = 127.0.0.1:{port}
+user = {user}
+password = $__file{{/run/secrets/smtp}}
+skip_verify = false
+startTLS_policy = MandatoryStartTLS
+"""
+
 GRAFANA = """[smtp]
 enabled = true
 host = 127.0.0.1:{port}
@@ -56,16 +65,25 @@ def run(tmp_path_factory):
         grafana = tmp_path / 'grafana.ini'
         grafana.write_text(GRAFANA.format(port=sandbox.port, user=USER))
         grafana_before = sha1(str(grafana))
+        kept = tmp_path / 'kept.ini'
+        kept.write_text(GRAFANA_FILE.format(port=sandbox.port, user=USER))
+        kept_before = sha1(str(kept))
         common = dict(server=sandbox.server, ca_path=sandbox.ca_path, username=USER,
                       password='{{ smtp_password }}', timeout=5, deadline=10)
         info = {'mailops.smtp.outgoing_server_info': dict(common, app='gitea', path=str(gitea), test='none')}
         write = {'mailops.smtp.outgoing_server': dict(common, app='gitea', path=str(gitea), test='auth')}
         refused = {'mailops.smtp.outgoing_server': dict(common, app='grafana', path=str(grafana), test='none',
                                                         password='{{ expanding }}')}
-        results, output = run_tasks(tmp_path, [info, write, info, write, refused], verbosity=3,
+        on_create = dict(server=sandbox.server, ca_path=sandbox.ca_path, username=USER, app='grafana',
+                         path=str(kept), update_password='on_create', timeout=5, deadline=10)
+        keep_untested = {'mailops.smtp.outgoing_server': dict(on_create, test='none')}
+        keep_tested = {'mailops.smtp.outgoing_server': dict(on_create, test='auth')}
+        keep_given = {'mailops.smtp.outgoing_server': dict(on_create, test='auth', password='{{ smtp_password }}')}
+        results, output = run_tasks(tmp_path, [info, write, info, write, refused, keep_untested, keep_tested,
+                                               keep_given], verbosity=3,
                                     extra_vars={'smtp_password': PASSWORD, 'expanding': EXPANDING})
         yield dict(results=results, output=output, gitea=gitea.read_text(), grafana=str(grafana),
-                   grafana_before=grafana_before)
+                   grafana_before=grafana_before, kept=str(kept), kept_before=kept_before)
     finally:
         sandbox.stop()
 
@@ -95,3 +113,12 @@ def test_a_grafana_value_it_would_expand_is_refused_and_the_file_is_untouched(ru
 def test_no_password_in_the_output(run):
     assert PASSWORD not in run['output']
     assert EXPANDING not in run['output']
+
+
+def test_on_create_keeps_a_password_grafana_computes_and_tests_only_a_given_one(run):
+    untested, tested, given = run['results'][5], run['results'][6], run['results'][7]
+    assert untested.get('failed') is not True and untested['changed'] is False
+    assert tested['failed'] is True
+    assert tested['msg'].startswith('password: the stored password is computed by grafana when it starts')
+    assert given.get('failed') is not True and given['changed'] is False  # tested with the given password
+    assert sha1(run['kept']) == run['kept_before']

@@ -286,6 +286,8 @@ def msmtp_check(before, after, ctx):
                           input=b'Subject: msmtp cycle\n\nhello\n', env=readers.BASE_ENV, check=False)
     assert done.returncode == 0, done.stderr
     assert ctx['sandbox'].messages[sent]['authenticated_as'] == USER
+
+
 def alertmanager_check(before, after, ctx):
     """Read by the real Alertmanager 0.25 (amtool check-config + the server's parsed configuration)."""
     smtp = after['global']

@@ -48,11 +48,17 @@ def relay(tmp_path_factory):
 
 def test_postfix_relays_through_the_configured_server_with_sasl(relay):
     postfix, sandbox, good = relay['postfix'], relay['sandbox'], relay['good']
+    info_args = {k: v for k, v in good.items() if k != 'test'}
     results, output = run_tasks(relay['tmp_path'], [
         {'mailops.smtp.outgoing_server': '{{ good }}', 'diff': True},
         {'mailops.smtp.outgoing_server': '{{ good }}'},
-    ], extra_vars={'smtp_password': PASSWORD}, host_vars={'good': good})
-    applied, again = results
+        {'mailops.smtp.outgoing_server_info': '{{ info }}'},
+    ], extra_vars={'smtp_password': PASSWORD}, host_vars={'good': good, 'info': info_args})
+    applied, again, info = results
+    assert info.get('failed') is not True, info.get('msg')
+    assert info['in_sync'] is True and info['drift'] == []
+    assert info['settings']['username'] == USER and info['settings']['password'] == '********'
+    assert info['settings']['from_email'] == FROM and info['settings']['security'] == 'starttls'
     assert applied.get('failed') is not True, applied.get('msg')
     assert applied['changed'] is True
     assert again.get('failed') is not True, again.get('msg')
@@ -156,3 +162,29 @@ def test_the_role_moves_postfix_to_a_new_relay_and_its_handler_reloads_postfix(r
         assert new_relay.messages[0]['mail_from'] == FROM
     finally:
         new_relay.stop()
+
+
+def test_an_ipv6_relay_is_reached_with_its_sasl_entry(tmp_path):
+    """relayhost = [::1]:port: the module writes it, Postfix's SMTP client finds the [::1]:port map entry."""
+    sandbox = SmtpSandbox(security='starttls', host='::1', users={USER: PASSWORD})
+    sandbox.start()
+    postfix = PostfixInstance()
+    try:
+        postfix.create()
+        postfix.configure(inet_protocols='all')
+        postfix.start()
+        args = dict(app='postfix', path=postfix.main_cf, server='tls://[::1]:%d' % sandbox.port,
+                    ca_path=sandbox.ca_path, username=USER, password='{{ smtp_password }}', test='auth', timeout=5,
+                    deadline=10)
+        results, output = run_tasks(tmp_path, [{'mailops.smtp.outgoing_server': '{{ args }}'}],
+                                    extra_vars={'smtp_password': PASSWORD}, host_vars={'args': args})
+        assert results[0].get('failed') is not True, results[0].get('msg')
+        assert postfix.postconf('relayhost') == '[::1]:%d' % sandbox.port
+        postfix.reload()
+        postfix.sendmail(b'Subject: over IPv6\n\nx\n', 'root@relay-client.mailops.test', [RCPT])
+        assert sandbox.wait_for(lambda sb: sb.messages, timeout=60), postfix.log()[-3000:]
+        assert sandbox.messages[0]['authenticated_as'] == USER
+        assert PASSWORD not in output
+    finally:
+        postfix.stop()
+        sandbox.stop()

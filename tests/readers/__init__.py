@@ -531,7 +531,7 @@ def _generator_environment(output):
     for line in output.decode("utf-8", "surrogateescape").split("\n"):
         if not line:
             continue
-        name, _, value = line.partition("=")
+        name, _equals, value = line.partition("=")
         if value.startswith('"') and value.endswith('"') and len(value) >= 2:
             body, out, index = value[1:-1], [], 0
             while index < len(body):
@@ -746,3 +746,77 @@ def synapse_many(texts):
 
 def synapse(text):
     return _one(synapse_many, text)
+
+
+def postfix_relay_many(payloads):
+    """What the Postfix SMTP client sends to the relay: per ``app: postfix`` plan payload (main.cf text + map
+    source), ``{'relayhost': ..., 'credentials': 'user:password' or None}``.
+
+    ``postconf -xh relayhost`` on the written main.cf, the map source compiled by ``postmap`` (type from the
+    payload), then ``postmap -q`` with the key the SMTP client derives from relayhost (``[host]:port``). The map
+    is compiled in the reader's directory (the payload names the host's map path). Unreadable when Postfix
+    refuses main.cf or postmap the map.
+    """
+    postconf = _tool(POSTCONF, "postfix")
+    postmap = _tool(POSTMAP, "postfix")
+    results = []
+    with _Files([payload["text"] for payload in payloads], "conf") as files:
+        for index, (path, payload) in enumerate(zip(files.paths, payloads)):
+            directory = os.path.join(files.dir, "postfix%d" % index)
+            os.mkdir(directory)
+            os.replace(path, os.path.join(directory, "main.cf"))
+            open(os.path.join(directory, "master.cf"), "w").close()
+            _aged(os.path.join(directory, "main.cf"))
+            done = _run([postconf, "-c", directory, "-xh", "relayhost"])
+            if done.returncode != 0:
+                results.append(Unreadable(done.stderr.decode("utf-8", "replace").strip()))
+                continue
+            relayhost = done.stdout.decode("utf-8").rstrip("\n")
+            source = os.path.join(directory, "sasl_passwd")
+            with open(source, "wb") as handle:
+                handle.write((payload.get("final_map") or payload.get("map_text") or "").encode("utf-8"))
+            table = "%s:%s" % (payload.get("map_type") or "hash", source)
+            done = _run([postmap, "-c", directory, table])
+            if done.returncode != 0:
+                results.append(Unreadable(done.stderr.decode("utf-8", "replace").strip()))
+                continue
+            done = _run([postmap, "-c", directory, "-q", relayhost, table])
+            credentials = done.stdout.decode("utf-8").rstrip("\n") if done.returncode == 0 else None
+            results.append({"relayhost": relayhost, "credentials": credentials})
+    return results
+
+
+def msmtp_login_many(texts, account="default"):
+    """The user name and password msmtp SENDS for ``account``: ``{'user': ..., 'password': ...}`` per text.
+
+    ``msmtp --pretend`` masks the password, so this reader lets msmtp log in: an account ``mailops_reader``
+    appended to the text inherits ``account`` (``account mailops_reader : ACCOUNT``) and only points it at a
+    loopback SMTP sandbox (STARTTLS, AUTH PLAIN offered, every login refused); ``msmtp --debug`` shows the
+    ``AUTH PLAIN`` line it sent, decoded here. ``password`` is None when msmtp has no password for the account
+    ("needs a password"). Unreadable when msmtp refuses the file or the account. Nothing is delivered.
+    """
+    import base64
+
+    from smtp_sandbox import SmtpSandbox
+
+    msmtp = _tool(MSMTP, "msmtp")
+    results = []
+    with SmtpSandbox(security="starttls", failure="auth_failed_gmail") as sandbox:
+        reader_account = ("\naccount mailops_reader : %s\nhost %s\nport %d\ntls on\ntls_starttls on\n"
+                          "tls_trust_file\ntls_certcheck off\nauth plain\nfrom reader@example.invalid\n"
+                          % (account, sandbox.host, sandbox.port))
+        with _Files([text + reader_account for text in texts], "msmtprc") as files:
+            for path in files.paths:
+                os.chmod(path, 0o600)
+                done = _run([msmtp, "--debug", "-C", path, "-a", "mailops_reader", "rcpt@example.invalid"],
+                            stdin=b"Subject: reader\n\nx\n", env={"HOME": files.dir})
+                output = (done.stdout + done.stderr).decode("utf-8", "replace")
+                sent = [line for line in output.splitlines() if line.startswith("--> AUTH PLAIN ")]
+                if sent:
+                    _authzid, user, password = base64.b64decode(sent[0].split()[-1]).decode("utf-8").split("\0")
+                    results.append({"user": user, "password": password})
+                elif "needs a password" in output:
+                    results.append({"user": None, "password": None})
+                else:
+                    results.append(Unreadable(output.strip().splitlines()[-1] if output.strip() else "failed"))
+    return results

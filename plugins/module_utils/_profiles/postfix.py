@@ -48,7 +48,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base impor
     keep_password,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
-from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, stored_model
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, PASSWORD_CHANGED, stored_model
 from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import (
     PostconfStore,
     decode_literal,
@@ -120,7 +120,10 @@ def parse_relayhost(value):
     if not match:
         return None
     if match.group(1) is not None:
-        return match.group(1), int(match.group(2)) if match.group(2) else 25, True
+        host = match.group(1)
+        if host.lower().startswith('ipv6:'):  # Postfix also accepts [ipv6:2001:db8::1]
+            host = host[5:]
+        return host, int(match.group(2)) if match.group(2) else 25, True
     return match.group(3), int(match.group(4)) if match.group(4) else 25, False
 
 
@@ -129,8 +132,8 @@ def relay_key(host, port):
     return '[%s]:%d' % (host.lower(), port)
 
 
-def masked_map(text, secrets):
-    """The map text with the password part of every entry replaced by ``********``."""
+def masked_map(text, secrets, mask=MASK):
+    """The map text with the password part of every entry replaced by ``mask`` (``********``)."""
     if not text:
         return text
     store = PostmapStore.parse(text)
@@ -138,7 +141,7 @@ def masked_map(text, secrets):
         value = store.get((key,))
         if value:
             username = value.partition(':')[0]
-            store.set((key,), '%s:%s' % (username, MASK) if ':' in value else MASK)
+            store.set((key,), '%s:%s' % (username, mask) if ':' in value else mask)
     result = store.render()
     for secret in sorted(set(s for s in secrets if s), key=len, reverse=True):
         result = result.replace(secret, MASK)
@@ -168,26 +171,27 @@ class PostfixProfile(FileProfile):
         if settings.from_name is not None:
             raise self.unsupported('from_name', 'Postfix cannot set a sender name (it keeps the name the '
                                    'sending program wrote)')
-        if settings.main.is_ip and ':' in settings.host:
-            raise self.unsupported('server', 'this profile writes relayhost for host names and IPv4 addresses '
-                                   'only (an IPv6 relay needs Postfix\'s [ipv6:...] form)')
 
     # -- Postfix's own tools on the host
     def _tool(self, name):
+        if self.module is None:  # planning without a host (unit tests of the mapping)
+            raise StoreError('postfix: %s cannot run without a module' % name)
         path = self.module.get_bin_path(name, opt_dirs=['/usr/sbin', '/usr/local/sbin'])
         if not path:
             raise StoreError('postfix: %s is not installed on this host (is Postfix?)' % name)
         return path
 
     def _postconf(self, flags, name):
-        rc, out, err = self.module.run_command([self._tool('postconf'), '-c', self.config_dir, flags, name])
+        postconf = self._tool('postconf')
+        rc, out, err = self.module.run_command([postconf, '-c', self.config_dir, flags, name])
         if rc != 0:
             detail = (err or out).strip()
             raise StoreError('postfix: postconf -c %s %s %s failed: %s' % (self.config_dir, flags, name, detail))
         return out.rstrip('\n')
 
     def _postmap_query(self, key, table):
-        rc, out, err = self.module.run_command([self._tool('postmap'), '-c', self.config_dir, '-q', key, table])
+        postmap = self._tool('postmap')
+        rc, out, err = self.module.run_command([postmap, '-c', self.config_dir, '-q', key, table])
         if rc == 1:
             return None
         if rc != 0:
@@ -197,7 +201,8 @@ class PostfixProfile(FileProfile):
     def _postmap(self, table):
         if table.startswith('texthash:'):
             return  # read from the source file itself: nothing to compile
-        rc, out, err = self.module.run_command([self._tool('postmap'), '-c', self.config_dir, table])
+        postmap = self._tool('postmap')
+        rc, out, err = self.module.run_command([postmap, '-c', self.config_dir, table])
         if rc != 0:
             raise StoreError('postfix: postmap %s failed: %s' % (table, (err or out).strip()))
 
@@ -294,8 +299,12 @@ class PostfixProfile(FileProfile):
 
     # -- planning
     def plan(self, snapshot, settings, state, update_password):
-        handle = snapshot.handle or dict(text='', relayhost=None, map_error=None, map_type=None, map_path=None,
-                                         map_text=None, compiled=None, source_value=None)
+        handle = snapshot.handle
+        if not isinstance(handle, dict):  # main.cf text only (no read() on a host): no map, nothing compiled
+            text = handle or ''
+            handle = dict(text=text, relayhost=self._literal(PostconfStore.parse(text), 'relayhost', False),
+                          map_error=None, map_type=None, map_path=None, map_text=None, compiled=None,
+                          source_value=None)
         old_text = handle['text']
         store = PostconfStore.parse(old_text)
         if handle['map_path'] is None and handle['map_error'] is None:
@@ -355,7 +364,12 @@ class PostfixProfile(FileProfile):
         map_path = handle['map_path']
         self.password_file = map_path  # _outgoing warns when the file holding the password is world-readable
         before = self._diff_text(old_text if snapshot.exists else '', map_text, secrets, map_path)
-        after = self._diff_text(new_text, final_map if final_map is not None else new_map, secrets, map_path)
+        # both sides are masked: a new password says so on the after side (as FileProfile.plan does)
+        old_password = (snapshot.stored or {}).get('password')
+        new_password = (stored_after or {}).get('password')
+        after = self._diff_text(new_text, final_map if final_map is not None else new_map, secrets, map_path,
+                                PASSWORD_CHANGED if old_password and new_password and new_password != old_password
+                                else MASK)
         return Plan(changed, before=before, after=after, stored_after=stored_after,
                     payload=dict(text=new_text, text_changed=new_text != old_text, map_text=new_map,
                                  map_changed=new_map != map_text, final_map=final_map,
@@ -370,12 +384,12 @@ class PostfixProfile(FileProfile):
         except StoreError:
             return 'hash'
 
-    def _diff_text(self, main_text, map_text, secrets, map_path):
+    def _diff_text(self, main_text, map_text, secrets, map_path, mask=MASK):
         text = main_text
         for secret in sorted(set(s for s in secrets if s), key=len, reverse=True):
             text = text.replace(secret, MASK)
         if map_text:
-            text += '\n# ---- %s ----\n%s' % (map_path, masked_map(map_text, secrets))
+            text += '\n# ---- %s ----\n%s' % (map_path, masked_map(map_text, secrets, mask))
         return text
 
     def _apply_main(self, store, settings, handle):

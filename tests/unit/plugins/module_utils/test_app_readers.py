@@ -94,6 +94,21 @@ TARGETS = {
                 {'username': lambda s: s['smtp_user'], 'password': lambda s: s['smtp_pass'],
                  'from_name': lambda s: (s['from_parsed'] or ('', ''))[0]}),
 }
+
+
+def _postfix_login(part):
+    """user (0) or password (1) of the map entry Postfix's SMTP client finds for its relayhost."""
+    return lambda seen: (seen['credentials'] or ':').split(':', 1)[part] if seen['credentials'] else None
+
+
+def _msmtp_company(texts):
+    return readers.msmtp_login_many(texts, 'company')
+
+
+TARGETS['postfix'] = ('postfix', {}, ('postfix', 'main.cf'), readers.postfix_relay_many,
+                      {'username': _postfix_login(0), 'password': _postfix_login(1)})
+TARGETS['msmtp'] = ('msmtp', {'account': 'company'}, ('msmtp', 'msmtprc'), _msmtp_company,
+                    {'username': lambda s: s['user'], 'password': lambda s: s['password']})
 for _dialect in DIALECTS:
     TARGETS['dotenv-' + _dialect] = (
         'dotenv', {'dialect': _dialect}, ('dotenv', '.env'), readers.DOTENV_READERS[_dialect],
@@ -256,8 +271,11 @@ for _dialect in DIALECTS:
     HAND['dotenv-' + _dialect] = (['plain', 'single', 'double', 'comment'],
                                   lambda base, raw: _replace_line(base, 'EMAIL_HOST_PASSWORD=',
                                                                   'EMAIL_HOST_PASSWORD=%s' % raw))
+HAND['msmtp'] = (['plain', 'double'],
+                 lambda base, raw: _replace_line(base, 'user company12345', 'user company12345\npassword %s' % raw))
 RAW = {'grafana': _ini_raw, 'gitea': _ini_raw, 'nextcloud': _php_raw, 'mattermost': _json_raw, 'redmine': _yaml_raw,
-       'discourse': _yaml_raw, 'gitlab': _ruby_raw, 'synapse': _yaml_raw}
+       'discourse': _yaml_raw, 'gitlab': _ruby_raw, 'synapse': _yaml_raw,
+       'msmtp': lambda value, style: value if style == 'plain' else '"%s"' % value}
 HAND_VALUE = st.lists(st.one_of(st.sampled_from(SPECIAL), ANY_CHAR), min_size=0, max_size=8).map(''.join)
 
 

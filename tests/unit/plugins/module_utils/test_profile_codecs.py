@@ -519,3 +519,15 @@ def test_nextcloud_interpolating_strings_are_refused_not_misread(literal):
     assert readers.nextcloud(text)['mail_smtppassword'] != literal[1:-1]
     with pytest.raises(StoreError):
         info(make('nextcloud'), text)
+
+
+def test_on_create_keeps_a_stored_password_grafana_computes_byte_identical():
+    text = (GRAFANA_BASE + 'password = $__file{/run/secrets/smtp}\nskip_verify = false\n'
+            'startTLS_policy = MandatoryStartTLS\n')
+    profile = make('grafana')
+    settings = desired(server='tls://mail.example.com:587', username='bob', auth=True)
+    plan = plan_text(profile, text, settings, update_password='on_create')
+    assert plan.changed is False and plan.payload == text
+    # with update_password: always and a literal password, the reference is replaced by the password given
+    plan = plan_text(profile, text, desired(server='tls://mail.example.com:587', username='bob', password='lit'))
+    assert 'password = lit\n' in plan.payload

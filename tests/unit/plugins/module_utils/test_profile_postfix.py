@@ -219,7 +219,6 @@ def test_state_absent_removes_the_relay_and_its_credentials(tmp_path):
     (dict(server='tls://s.example.com:587', username='u', password='Zq8-trailing '), 'password'),
     (dict(server='tls://s.example.com:587', from_name='Host'), 'from_name'),
     (dict(server='tls://s.example.com;tls://t.example.com'), 'server'),
-    (dict(server='tls://[2001:db8::1]:587'), 'server'),
     (dict(server='tls://s.example.com:587', ca_path='/etc/my ca.pem'), 'ca_path'),
 ])
 def test_what_postfix_cannot_store_is_refused_naming_the_option(tmp_path, params, option):
@@ -258,7 +257,8 @@ address = st.sampled_from(['noreply@example.com', 'ops$team@example.org', "o'har
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(host=st.sampled_from(['smtp.example.com', 'Mail.Example.ORG', '192.0.2.25', 'xn--bcher-kva.example']),
+@given(host=st.sampled_from(['smtp.example.com', 'Mail.Example.ORG', '192.0.2.25', 'xn--bcher-kva.example',
+                             '2001:db8::25']),
        port=st.integers(min_value=1, max_value=65535), security=st.sampled_from(['none', 'starttls', 'tls']),
        validate=st.booleans(), username=user, password=secret, from_email=st.none() | address,
        base=st.sampled_from(['debian', 'dist', 'empty-map']))
@@ -289,3 +289,18 @@ def test_postfix_reads_exactly_what_was_written(tmp_path, host, port, security, 
                               capture_output=True, check=True)
         assert done.stdout.decode('utf-8').rstrip('\n') == from_email
     assert apply(directory, settings_).changed is False
+
+
+def test_backup_keeps_the_old_main_cf_and_map_0600(tmp_path):
+    directory = config_dir(tmp_path, map_text='[old.example.com]:587 u:old-secret\n')
+    profile = profile_for(directory, backup=True)
+    settings_ = desired(server='tls://smtp.example.com:587', username='u', password='new-secret')
+    plan = profile.plan(profile.read(), settings_, 'present', 'always')
+    result = profile.commit(plan)
+    with open(result['backup_file'], encoding='utf-8') as handle:
+        assert handle.read() == MAIN_CF
+    with open(result['map_backup_file'], encoding='utf-8') as handle:
+        assert handle.read() == '[old.example.com]:587 u:old-secret\n'
+    for path in (result['backup_file'], result['map_backup_file']):
+        assert os.stat(path).st_mode & 0o777 == 0o600
+    assert postmap_q(directory, '[smtp.example.com]:587') == 'u:new-secret'
