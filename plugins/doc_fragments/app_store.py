@@ -112,6 +112,7 @@ options:
         account inherits from it).
     type: str
     default: default
+    version_added: 1.1.0
   dialect:
     description:
       - For O(app=dotenv), which reader the application uses for its C(KEY=value) file. Each reads quotes,
