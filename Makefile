@@ -17,11 +17,11 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv collection system-deps test lint ruff ansible-lint sanity units integration molecule \
-        docs docs-check demo corpus-check bench clean
+        artifact docs docs-check demo corpus-check bench clean
 
 help:
 	@echo "make demo   - set up and run the demo against an embedded SMTP sandbox"
-	@echo "make test   - set up and run every test (ruff, ansible-lint, sanity, unit, integration, molecule)"
+	@echo "make test   - set up and run every test (ruff, ansible-lint, docs, artifact, sanity, unit, integration, molecule)"
 	@echo "make corpus-check CORPUS=dir - edit-and-verify every app profile against real config files"
 	@echo "make bench  - benchmarks against the tools users would otherwise run"
 
@@ -42,7 +42,7 @@ system-deps:
 	scripts/system-deps.sh
 
 test: venv collection system-deps
-	scripts/test-stages.sh ruff ansible-lint docs-check sanity units integration molecule
+	scripts/test-stages.sh ruff ansible-lint docs-check artifact sanity units integration molecule
 
 lint: ruff ansible-lint
 
@@ -63,6 +63,11 @@ integration: venv collection system-deps
 
 molecule: venv collection
 	scripts/molecule.sh
+
+# Build the release tarball, prove it holds no generated file and no secret, install it offline into an empty
+# directory and run a smoke playbook (every module and the role) from there only.
+artifact: venv
+	$(BIN)/python scripts/artifact_check.py
 
 docs: venv collection
 	scripts/docs.sh generate

@@ -1030,8 +1030,8 @@ def report(machine, results):
         for rf in results["role"]:
             c = rf["cpu"]
             sessions = ", ".join(str(n) for n in rf["sessions"])
-            lines.append("| %d | %s | %s | %s | %s |" % (rf["hosts"], ms(c["ping"]).fmt(0), ms(c["role"]).fmt(0),
-                                                      sessions, rf["carrier"]))
+            row = (rf["hosts"], ms(c["ping"]).fmt(0), ms(c["role"]).fmt(0), sessions, rf["carrier"])
+            lines.append("| %d | %s | %s | %s | %s |" % row)
     if rp:
         lines.append("")
         lines.append("Report of %d hosts, in-process medians: build %s, JSON %s, Markdown %s, HTML %s; sizes %s" % (

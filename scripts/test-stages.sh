@@ -13,6 +13,7 @@ summary_of() {  # the runner's own verdict line(s) in a stage log
         ruff) grep -E '^All checks passed|Found [0-9]+ error' "$2" | tail -1 ;;
         ansible-lint) grep -E 'Passed: |Failed: |passed|failure' "$2" | tail -1 ;;
         docs-check) grep -E '^docs.sh:' "$2" | tail -1 ;;
+        artifact) grep -E '^artifact_check.py: (OK|FAILED)' "$2" | tail -1 ;;
         sanity) grep -E '^sanity.sh:' "$2" | tail -2 | paste -sd ';' ;;
         units|integration) grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed)' "$2" | tail -1 ;;
         molecule) grep -E '^molecule.sh: (all|.*FAILED)' "$2" | tail -1 ;;

@@ -108,9 +108,11 @@ options:
     description:
       - For O(app=msmtp), the name of the account block (C(account NAME)) to edit; it is appended when the file
         has no such account. Commands before the first C(account) line form the account V(default).
-      - With O(state=absent) the whole account block goes (refused while another account inherits from it).
+      - With O(mailops.smtp.outgoing_server#module:state=absent) the whole account block goes (refused while another
+        account inherits from it).
     type: str
     default: default
+    version_added: 1.1.0
   dialect:
     description:
       - For O(app=dotenv), which reader the application uses for its C(KEY=value) file. Each reads quotes,

@@ -18,6 +18,10 @@ options:
       - V(host), V(host:port), V([v6addr]:port), a bare IPv6 address, or V(scheme://host:port).
       - Schemes are V(smtp) (no TLS), V(tls) or V(starttls) (STARTTLS, the meaning PHPMailer and coreBOS
         give to V(tls://)), and V(ssl) or V(smtps) (implicit TLS).
+      - Mind the two meanings of "tls". The scheme V(tls://) means STARTTLS (as in PHPMailer and coreBOS), while
+        O(security=tls) means implicit TLS (TLS from the first byte, usually port 465). For implicit TLS write
+        V(ssl://host:465); V(tls://host:465) asks for STARTTLS on port 465, and V(tls://) together with
+        O(security=tls) is refused as a contradiction.
       - Several servers separated by V(;) (main and backup servers) are allowed; each one is tested.
       - International (IDNA) host names are accepted; the C(xn--) form is used for DNS, SNI and the
         certificate check.
@@ -33,6 +37,8 @@ options:
       - How the connection is protected.
       - V(none) no TLS, V(starttls) plaintext connection upgraded with STARTTLS (required, not
         opportunistic), V(tls) implicit TLS from the first byte.
+      - O(security=tls) is implicit TLS, the scheme V(ssl://) in O(server); the scheme V(tls://) is STARTTLS,
+        that is O(security=starttls).
       - Default from the scheme in O(server), else V(tls) for port 465 and V(starttls) for any other
         port. Plaintext must be asked for.
       - A value that contradicts the scheme in O(server) is an error.

@@ -50,6 +50,7 @@ options:
         only O(test=send) is conclusive for them, and the test says so in a warning.
     type: list
     elements: str
+    version_added: 1.1.0
   test_recipient:
     description:
       - The recipient of the test (RCPT TO). Default O(test_sender).

@@ -44,7 +44,7 @@ import traceback
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import AppProfile, Plan, Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._files import read_bytes
-from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, MODEL_KEYS
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, MODEL_KEYS, PASSWORD_CHANGED
 
 APP = 'corebos'
 TABLE = 'vtiger_systems'
@@ -988,7 +988,7 @@ class CorebosProfile(AppProfile):
         after = masked_row(row) if changed else masked_row(current)
         if changed and current is not None and after.get('server_password') and (
                 (snapshot.handle['decoded'] or {}).get('password') != desired.get('password')):
-            after['server_password'] = MASK + ' (changed)'  # both sides are masked: say that it differs
+            after['server_password'] = PASSWORD_CHANGED  # both sides are masked: say that it differs
         return Plan(changed, before=masked_row(current), after=after,
                     stored_after=_model_only(desired) if changed else snapshot.stored, payload=row,
                     before_header=header, after_header=header)

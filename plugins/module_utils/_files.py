@@ -22,6 +22,10 @@ The guarantees (docs/security.md, "Files"):
   target. The lock file is never replaced (the target is, on every write, so locking the target itself would
   lock an inode that the next rename throws away). Writers hold it exclusively from read to write; readers
   (check mode, ``outgoing_server_info``) take it shared, and only when it already exists.
+* **Validated before the rename.** ``validate`` (the module option, as in ``template`` and ``lineinfile``) is a
+  command run on the candidate temp file, after it is written and before the rename, with ``%s`` replaced by its
+  path. When it fails, the temp file and the backup just made are removed and the target keeps its bytes, inode
+  and mtime.
 * **Clear errors.** Every OS error becomes ``StoreError("writing <path> failed: <reason>; nothing was
   changed")``: no traceback, and the target is untouched.
 """
@@ -33,10 +37,11 @@ __metaclass__ = type
 import errno
 import os
 import re
+import shlex
 import stat
 import time
 
-from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 
 NEW_FILE_MODE = 0o600
 BACKUP_MODE_MASK = 0o600
@@ -357,11 +362,12 @@ def _selinux_context(module, target, exists):
     return module.selinux_context(target) if exists else module.selinux_default_context(target)
 
 
-def _place(module, target, data, mode, st, context_from):
+def _place(module, target, data, mode, st, context_from, check=None):
     """Write ``data`` to a temp file and rename it over ``target``. Raises OSError.
 
     The temp file is in ``target``'s directory and named after ``context_from`` (the configuration file: for a
     backup too), so that ``remove_stale_temps()`` of that file finds it when this run is killed.
+    ``check(temp_path)``, when given, runs on the complete candidate before the rename and raises to refuse it.
     """
     directory = os.path.dirname(target)
     fd, temp = _create_temp(directory, os.path.basename(context_from))
@@ -377,6 +383,8 @@ def _place(module, target, data, mode, st, context_from):
         context = _selinux_context(module, context_from, os.path.exists(context_from))
         if context is not None:
             module.set_context_if_different(temp, context, False)
+        if check is not None:
+            check(temp)
         os.rename(temp, target)
         placed = True
     finally:
@@ -424,11 +432,53 @@ def write_backup(module, target, st, label):
     return backup
 
 
-def write_text(module, path, text, backup=False):
+def validate_command(command):
+    """The argument list of a ``validate`` command, or None; checked before any I/O (SettingsError)."""
+    if command is None:
+        return None
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise SettingsError('validate', 'validate: cannot split the command into arguments: %s' % exc) from None
+    if not argv:
+        raise SettingsError('validate', 'validate: the command is empty')
+    if not any('%s' in arg for arg in argv):
+        raise SettingsError('validate', 'validate: the command must contain %s, which is replaced by the path of '
+                            'the candidate file (for example: php -l %s)')
+    return argv
+
+
+def _output_tail(text, lines=6, limit=600):
+    tail = '\n'.join(line.rstrip() for line in (text or '').strip().splitlines()[-lines:])
+    return tail if len(tail) <= limit else '...' + tail[-limit:]
+
+
+class ValidateError(StoreError):
+    """The ``validate`` command refused the candidate (or could not run); nothing was changed."""
+
+    option = 'validate'
+
+
+def run_validate(module, argv, candidate, label):
+    """Run the ``validate`` command on ``candidate``, the temp file that would replace ``label``'s target."""
+    args = [arg.replace('%s', candidate) for arg in argv]
+    try:
+        rc, out, err = module.run_command(args, expand_user_and_vars=False, handle_exceptions=False)
+    except (IOError, OSError) as exc:
+        raise ValidateError('validate: cannot run %s: %s; nothing was changed' % (argv[0], _reason(exc))) \
+            from None
+    if rc != 0:
+        output = _output_tail('\n'.join(part for part in (out, err) if part))
+        raise ValidateError('validate: %s rejected the new content of %s (exit %d)%s; nothing was changed'
+                            % (argv[0], label, rc, ': %s' % output if output else ''))
+
+
+def write_text(module, path, text, backup=False, validate=None):
     """Atomically replace (or create) the file ``path`` resolves to with ``text``.
 
     Returns ``{'backup_file': ...}`` when a backup was made. Raises StoreError, with the target untouched, for
-    anything that is not a regular file and for every OS error.
+    anything that is not a regular file and for every OS error. ``validate``: the argument list from
+    ``validate_command()``, run on the candidate before the rename (ValidateError when it refuses).
     """
     target = resolve(path)
     label = _label(path, target)
@@ -450,8 +500,19 @@ def write_text(module, path, text, backup=False):
             result['backup_file'] = made
     data = text.encode('utf-8')
     mode = stat.S_IMODE(st.st_mode) if st is not None else NEW_FILE_MODE
+    check = None
+    if validate:
+        def check(candidate):
+            run_validate(module, validate, candidate, label)
     try:
-        _place(module, target, data, mode, st, target)
+        _place(module, target, data, mode, st, target, check=check)
+    except ValidateError:
+        if result.get('backup_file'):  # the refused write changes nothing: no backup either
+            try:
+                os.unlink(result['backup_file'])
+            except OSError:
+                pass
+        raise
     except OSError as exc:
         unsafe = bool(module is not None and module.params.get('unsafe_writes'))
         if st is not None and exc.errno in (errno.EBUSY, errno.EXDEV) and unsafe:

@@ -69,12 +69,14 @@ def outgoing_server_spec():
                        state=dict(type='str', default='present', choices=['present', 'absent']),
                        create=dict(type='bool', default=False),
                        backup=dict(type='bool', default=False),
+                       validate=dict(type='str'),
                        update_password=dict(type='str', default='always', choices=['always', 'on_create'],
                                             no_log=False))
 
 
 def outgoing_server_info_spec():
     spec = merged_spec(CONNECTION_ARGS, SENDER_ARGS, TEST_ARGS, STORE_ARGS,
+                       create=dict(type='bool', default=False),
                        update_password=dict(type='str', default='always', choices=['always', 'on_create'],
                                             no_log=False))
     spec['test']['default'] = 'none'
@@ -145,6 +147,12 @@ def _probe_return(result):
     if result.get('diagnosis') is not None:
         extra['diagnosis'] = result['diagnosis']
     return extra
+
+
+def _missing_store(profile, params):
+    """What outgoing_server says about a missing store without ``create`` (outgoing_server_info predicts it)."""
+    return '%s does not exist (use create: true to create it)' % (
+        getattr(profile, 'path', None) or params.get('path') or 'the store')
 
 
 def _read(module, profile):
@@ -224,8 +232,7 @@ def _apply(module, profile, settings, snapshot):
     update_password = params['update_password']
     warnings = []
     if state == 'present' and not snapshot.exists and not params.get('create'):
-        _fail(module, '%s does not exist (use create: true to create it); nothing was changed'
-              % (getattr(profile, 'path', None) or params.get('path') or 'the store'))
+        _fail(module, '%s; nothing was changed' % _missing_store(profile, params))
 
     keep_stored = update_password in KEEP_STORED
     stored_password = (snapshot.stored or {}).get('password')
@@ -274,7 +281,8 @@ def _apply(module, profile, settings, snapshot):
             result.update(profile.commit(plan) or {})
         except (StoreError, OSError) as exc:
             msg = str(exc)
-            _fail(module, msg if 'nothing was changed' in msg else 'writing the settings failed: %s' % msg)
+            _fail(module, msg if 'nothing was changed' in msg else 'writing the settings failed: %s' % msg,
+                  option=getattr(exc, 'option', None))
     result['changed'] = plan.changed
 
     path = getattr(profile, 'path', None) or params.get('path')
@@ -338,6 +346,9 @@ def run_outgoing_server_info(module):
     stored = snapshot.stored
     result = dict(changed=False, exists=snapshot.exists, configured=stored is not None,
                   settings=mask_model(stored))
+    if desired is not None and not snapshot.exists and not params.get('create'):
+        # An audit predicts what applying the desired settings would say: outgoing_server fails here.
+        _fail(module, '%s, so outgoing_server would fail here too' % _missing_store(profile, params), **result)
     warnings = []
     if desired is not None:
         want = desired.values()

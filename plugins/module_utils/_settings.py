@@ -24,6 +24,9 @@ from ansible_collections.mailops.smtp.plugins.module_utils._errors import Settin
 from ansible_collections.mailops.smtp.plugins.module_utils._server import parse_servers
 
 MASK = '********'
+# The after side of a diff where a stored password is replaced by another one: both sides are masked, so
+# without it a password-only change would show as an empty diff.
+PASSWORD_CHANGED = MASK + ' (changed)'
 
 # Order matters: it is the order of the ``settings`` and ``drift`` return values.
 MODEL_KEYS = ('server', 'host', 'port', 'security', 'validate_certs', 'auth', 'username', 'password',

@@ -246,19 +246,24 @@ class _Entry(object):
         self.problem = None
 
 
+# PyYAML's pure-Python loader (Synapse's yaml.safe_load) fails on a tab outside quotes and comments ("found
+# character '\\t' that cannot start any token"); libyaml and Ruby's Psych accept it. Refused rather than guessed.
+_TAB_PROBLEM = "a tab outside quotes, which PyYAML cannot read (use spaces, or quote the value)"
+
+
 def _analyse_value(entry, rest):
     """Fill ``entry`` from ``rest``, the text after the key's colon."""
     ws = rest[:len(rest) - len(rest.lstrip(" \t"))]
     body = rest[len(ws):]
     entry.ws = ws
+    if "\t" in ws:
+        entry.kind = "unsupported"
+        entry.problem = _TAB_PROBLEM
+        return
     if not body:
         return
     if body.startswith("#"):
         entry.tail = body
-        return
-    if "\t" in ws and body and not body.startswith("#"):
-        entry.kind = "unsupported"
-        entry.problem = "a tab before the value, which YAML readers reject"
         return
     if _YAML_BREAKS.search(body):
         entry.kind = "unsupported"
@@ -287,8 +292,7 @@ def _analyse_value(entry, rest):
             if first in ",]}" or ": " in text or ":\t" in text or text.endswith(":"):
                 raise _Unsupported("a plain scalar that YAML reads as a flow indicator or a nested mapping")
             if "\t" in text:
-                raise _Unsupported("a tab inside a plain scalar, which PyYAML rejects (Synapse, Alertmanager "
-                                   "tooling)")
+                raise _Unsupported(_TAB_PROBLEM)
             value = resolve_plain(text)
             if isinstance(value, str):
                 value = PlainScalar(value)
@@ -297,6 +301,10 @@ def _analyse_value(entry, rest):
         entry.problem = str(exc)
         return
     tail = body[end:]
+    if "\t" in tail.split("#", 1)[0]:
+        entry.kind = "unsupported"
+        entry.problem = _TAB_PROBLEM
+        return
     if tail.strip() and not re.match(r"^[ \t]+#", tail):
         entry.kind = "unsupported"
         entry.problem = "text after a quoted scalar"

@@ -61,12 +61,9 @@ attributes:
       corruption.
     support: full
 options:
-  server:
-    description:
-      - Required when O(state=present).
   state:
     description:
-      - V(present) writes the settings (after a successful test).
+      - V(present) writes the settings (after a successful test); O(server) is required then.
       - V(absent) removes the keys the profile owns from the file (no test).
     type: str
     choices: [present, absent]
@@ -84,6 +81,23 @@ options:
         whatever the file's own mode, because it holds the old password.
     type: bool
     default: false
+  validate:
+    description:
+      - A command that checks the new file before it replaces O(path), as in M(ansible.builtin.template) and
+        M(ansible.builtin.lineinfile), for example V(php -l %s) (Nextcloud), V(amtool check-config %s)
+        (Alertmanager) or V(python3 -m json.tool %s) (Mattermost).
+      - The candidate is written to a temporary file in the same directory; V(%s) in the command is replaced by
+        that file's path and is required. The command runs on the managed host without a shell (split into
+        arguments like a shell would; no pipes, redirections or variables).
+      - When the command exits non-zero or cannot run, the module fails naming O(validate), with the end of the
+        command's output; the file keeps its bytes, inode and mtime, no backup is made, and the temporary file is
+        removed.
+      - Runs only when the file is written, so not in check mode and not when nothing changes. File-backed apps
+        only (not V(corebos)).
+      - The candidate holds the new password, as the application will read it; the password is masked in the
+        module's result, but the command itself must not publish the file.
+    type: str
+    version_added: 1.1.0
   update_password:
     description:
       - V(always) writes O(password) whenever it differs from the stored one.
@@ -125,6 +139,15 @@ EXAMPLES = r'''
     update_password: on_create
     from_email: cloud@example.com
     backup: true
+
+- name: Nextcloud, checked with PHP's own parser before the file is replaced
+  mailops.smtp.outgoing_server:
+    app: nextcloud
+    path: /var/www/nextcloud/config/config.php
+    server: tls://smtp.example.com:587
+    username: cloud@example.com
+    password: "{{ vault_nextcloud_smtp_password }}"
+    validate: php -l %s
 
 - name: Any INI file, with its own key names and spellings
   mailops.smtp.outgoing_server:
@@ -273,6 +296,13 @@ backup_file:
   returned: when O(backup=true) and the file was changed
   type: str
   sample: /etc/grafana/grafana.ini.12345.2026-01-01@12:00:00~
+map_backup_file:
+  description:
+    - For O(app=postfix), the backup copy of the SASL password map's source file made before the change
+      (RV(backup_file) is the copy of C(main.cf)).
+  returned: when O(app=postfix), O(backup=true) and the map file existed and was changed
+  type: str
+  sample: /etc/postfix/sasl_passwd.12345.2026-01-01@12:00:00~
 '''
 
 from ansible.module_utils.basic import AnsibleModule

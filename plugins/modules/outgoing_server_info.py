@@ -16,7 +16,7 @@ description:
     model's terms, the password masked.
   - With O(test), tests the STORED settings with a real SMTP dialogue and returns the result.
   - With the desired settings (O(server) and the other settings), returns RV(drift), the list of settings
-    whose stored value differs.
+    whose stored value differs. Without O(server), no drift is computed.
   - Never changes anything.
   - A symlinked O(path) is read through; a device node, FIFO, socket or directory is refused without being
     opened in a blocking way. The file is read under a shared lock (see M(mailops.smtp.outgoing_server)), so
@@ -39,9 +39,6 @@ attributes:
   platform:
     platforms: posix
 options:
-  server:
-    description:
-      - The desired server. When given, RV(drift) compares the stored settings with the desired ones.
   validate_certs:
     description:
       - The desired certificate check (V(true) when O(server) is given and this is not).
@@ -50,6 +47,18 @@ options:
     description:
       - How far to test the stored settings. Default V(none) (no test).
     default: none
+  create:
+    description:
+      - Whether M(mailops.smtp.outgoing_server) would create a missing file (its
+        O(mailops.smtp.outgoing_server#module:create) option), so that this module predicts what applying the
+        desired settings would say.
+      - With V(false), as there by default, a missing file (or coreBOS table) is an error when the desired settings
+        (O(server)) are given, exactly where M(mailops.smtp.outgoing_server) would fail.
+      - With V(true), a missing file is read as nothing stored (RV(exists=false)) and every setting is drift.
+      - Without O(server), a missing file is never an error; RV(exists) says whether it exists.
+    type: bool
+    default: false
+    version_added: 1.1.0
   update_password:
     description:
       - With V(on_create), a stored password is never reported as drift.

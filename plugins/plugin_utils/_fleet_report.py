@@ -171,7 +171,7 @@ def host_summary(result, mode="apply", app="", server="", probe=None, check_mode
     if info is not None and not _failed(info):
         summary["drift"] = _drift_settings(info.get("drift"))
         summary["drift_detail"] = _drift_detail(info.get("drift"))
-    if mode == "audit" and _failed(info):
+    if _failed(info):  # the store is missing (without create), unreadable or malformed: apply fails there too
         summary["status"] = "error"
         summary["message"] = _message(info)
         return summary

@@ -48,11 +48,17 @@ def relay(tmp_path_factory):
 
 def test_postfix_relays_through_the_configured_server_with_sasl(relay):
     postfix, sandbox, good = relay['postfix'], relay['sandbox'], relay['good']
+    info_args = {k: v for k, v in good.items() if k != 'test'}
     results, output = run_tasks(relay['tmp_path'], [
         {'mailops.smtp.outgoing_server': '{{ good }}', 'diff': True},
         {'mailops.smtp.outgoing_server': '{{ good }}'},
-    ], extra_vars={'smtp_password': PASSWORD}, host_vars={'good': good})
-    applied, again = results
+        {'mailops.smtp.outgoing_server_info': '{{ info }}'},
+    ], extra_vars={'smtp_password': PASSWORD}, host_vars={'good': good, 'info': info_args})
+    applied, again, info = results
+    assert info.get('failed') is not True, info.get('msg')
+    assert info['in_sync'] is True and info['drift'] == []
+    assert info['settings']['username'] == USER and info['settings']['password'] == '********'
+    assert info['settings']['from_email'] == FROM and info['settings']['security'] == 'starttls'
     assert applied.get('failed') is not True, applied.get('msg')
     assert applied['changed'] is True
     assert again.get('failed') is not True, again.get('msg')

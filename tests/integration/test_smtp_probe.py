@@ -191,8 +191,8 @@ def test_no_secret_in_any_output_at_vvvv(run_playbook, smtp_sandbox, tmp_path):
 
 @pytest.mark.parametrize("failure,security", [("drip_banner", "plain"), ("no_banner", "tls"),
                                               ("stall_after_ehlo", "starttls")])
-def test_hostile_servers_are_cut_off_by_the_deadline_not_the_timeout(run_playbook, smtp_sandbox, tmp_path, failure,
-                                                                security):
+def test_hostile_servers_are_cut_off_by_the_deadline_not_the_timeout(
+        run_playbook, smtp_sandbox, tmp_path, failure, security):
     sb = smtp_sandbox(security=security, failure=failure, drip_interval=0.2)
     deadline = 2
     probes = [

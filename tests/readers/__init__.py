@@ -531,7 +531,7 @@ def _generator_environment(output):
     for line in output.decode("utf-8", "surrogateescape").split("\n"):
         if not line:
             continue
-        name, _sep, value = line.partition("=")
+        name, _equals, value = line.partition("=")
         if value.startswith('"') and value.endswith('"') and len(value) >= 2:
             body, out, index = value[1:-1], [], 0
             while index < len(body):

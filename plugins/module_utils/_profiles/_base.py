@@ -58,7 +58,7 @@ __metaclass__ = type
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import STORE_SPELLING, store_get
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
-from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, PASSWORD_CHANGED
 
 __all__ = ('AppProfile', 'FileProfile', 'KEEP_STORED', 'Plan', 'Snapshot', 'keep_password', 'store_class',
            'store_get')
@@ -108,6 +108,9 @@ class AppProfile(object):
                                 'file); %s reads its own format' % self.name)
         if settings is not None and len(settings.servers) > 1 and not self.multiple_servers:
             raise self.unsupported('server', 'it takes one server, not several separated by ";"')
+        if self.params.get('validate') is not None and not isinstance(self, FileProfile):
+            raise SettingsError('validate', 'validate: app=%s does not keep its settings in a file, and validate '
+                                'checks a candidate file' % self.name)
 
     def read(self):
         raise NotImplementedError
@@ -169,6 +172,12 @@ class FileProfile(AppProfile):
         super(FileProfile, self).check(settings, state)
         if not self.path:
             raise SettingsError('path', 'path: app=%s needs the path of its configuration file' % self.name)
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import validate_command
+        if validate_command(self.params.get('validate')) and type(self).commit is not FileProfile.commit:
+            # a profile with its own commit writes more than the one file validate would check (Postfix: main.cf
+            # and its password map): refused rather than silently not run
+            raise SettingsError('validate', 'validate: app=%s writes more than one file, so one validate command '
+                                'cannot check the change; run its own check after the task instead' % self.name)
 
     def fmt(self):
         return self.store_format
@@ -227,23 +236,27 @@ class FileProfile(AppProfile):
         secrets = list(snapshot.secrets)
         if settings is not None and settings.password:
             secrets.append(settings.password)
+        # Both sides are masked, so a new password would be an invisible change: the after side says so.
+        old_password = (snapshot.stored or {}).get('password')
+        new_password = (stored_after or {}).get('password')
+        after_mask = PASSWORD_CHANGED if old_password and new_password and new_password != old_password else MASK
         # "after" first: it takes (and frees) the store kept above before "before" parses the old text again
-        after = self.masked(new_text, secrets) if (changed or snapshot.exists) else ''
+        after = self.masked(new_text, secrets, after_mask) if (changed or snapshot.exists) else ''
         before = self.masked(old_text, secrets) if snapshot.exists else ''
         self._parsed.clear()
         return Plan(changed, before=before, after=after, stored_after=stored_after, payload=new_text,
                     before_header='%s (before)' % self.path if snapshot.exists else '%s (absent)' % self.path,
                     after_header='%s (after)' % self.path)
 
-    def masked(self, text, secrets):
-        """``text`` with every password replaced by ``********`` (through the store, then literally)."""
+    def masked(self, text, secrets, mask=MASK):
+        """``text`` with every password replaced by ``mask`` in the store, and by ``********`` anywhere else."""
         if not text:
             return text
         store = self._take(text)
         for path in self.secret_paths_for(store):
             value = store_get(store, path)
             if value:
-                store.set(tuple(path), MASK)
+                store.set(tuple(path), mask)
         result = store.render()
         for secret in sorted(set(s for s in secrets if s and len(s) > 0), key=len, reverse=True):
             result = result.replace(secret, MASK)
@@ -273,8 +286,9 @@ class FileProfile(AppProfile):
 
     # -- writing
     def commit(self, plan):
-        from ansible_collections.mailops.smtp.plugins.module_utils._files import write_text
-        return write_text(self.module, self.path, plan.payload, backup=bool(self.params.get('backup')))
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import validate_command, write_text
+        return write_text(self.module, self.path, plan.payload, backup=bool(self.params.get('backup')),
+                          validate=validate_command(self.params.get('validate')))
 
     # -- mapping helpers used by subclasses: every stored value goes through the key's codec
     def codec(self, path):

@@ -48,7 +48,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base impor
     keep_password,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
-from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, stored_model
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, PASSWORD_CHANGED, stored_model
 from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import (
     PostconfStore,
     decode_literal,
@@ -132,8 +132,8 @@ def relay_key(host, port):
     return '[%s]:%d' % (host.lower(), port)
 
 
-def masked_map(text, secrets):
-    """The map text with the password part of every entry replaced by ``********``."""
+def masked_map(text, secrets, mask=MASK):
+    """The map text with the password part of every entry replaced by ``mask`` (``********``)."""
     if not text:
         return text
     store = PostmapStore.parse(text)
@@ -141,7 +141,7 @@ def masked_map(text, secrets):
         value = store.get((key,))
         if value:
             username = value.partition(':')[0]
-            store.set((key,), '%s:%s' % (username, MASK) if ':' in value else MASK)
+            store.set((key,), '%s:%s' % (username, mask) if ':' in value else mask)
     result = store.render()
     for secret in sorted(set(s for s in secrets if s), key=len, reverse=True):
         result = result.replace(secret, MASK)
@@ -364,7 +364,12 @@ class PostfixProfile(FileProfile):
         map_path = handle['map_path']
         self.password_file = map_path  # _outgoing warns when the file holding the password is world-readable
         before = self._diff_text(old_text if snapshot.exists else '', map_text, secrets, map_path)
-        after = self._diff_text(new_text, final_map if final_map is not None else new_map, secrets, map_path)
+        # both sides are masked: a new password says so on the after side (as FileProfile.plan does)
+        old_password = (snapshot.stored or {}).get('password')
+        new_password = (stored_after or {}).get('password')
+        after = self._diff_text(new_text, final_map if final_map is not None else new_map, secrets, map_path,
+                                PASSWORD_CHANGED if old_password and new_password and new_password != old_password
+                                else MASK)
         return Plan(changed, before=before, after=after, stored_after=stored_after,
                     payload=dict(text=new_text, text_changed=new_text != old_text, map_text=new_map,
                                  map_changed=new_map != map_text, final_map=final_map,
@@ -379,12 +384,12 @@ class PostfixProfile(FileProfile):
         except StoreError:
             return 'hash'
 
-    def _diff_text(self, main_text, map_text, secrets, map_path):
+    def _diff_text(self, main_text, map_text, secrets, map_path, mask=MASK):
         text = main_text
         for secret in sorted(set(s for s in secrets if s), key=len, reverse=True):
             text = text.replace(secret, MASK)
         if map_text:
-            text += '\n# ---- %s ----\n%s' % (map_path, masked_map(map_text, secrets))
+            text += '\n# ---- %s ----\n%s' % (map_path, masked_map(map_text, secrets, mask))
         return text
 
     def _apply_main(self, store, settings, handle):

@@ -289,3 +289,18 @@ def test_postfix_reads_exactly_what_was_written(tmp_path, host, port, security, 
                               capture_output=True, check=True)
         assert done.stdout.decode('utf-8').rstrip('\n') == from_email
     assert apply(directory, settings_).changed is False
+
+
+def test_backup_keeps_the_old_main_cf_and_map_0600(tmp_path):
+    directory = config_dir(tmp_path, map_text='[old.example.com]:587 u:old-secret\n')
+    profile = profile_for(directory, backup=True)
+    settings_ = desired(server='tls://smtp.example.com:587', username='u', password='new-secret')
+    plan = profile.plan(profile.read(), settings_, 'present', 'always')
+    result = profile.commit(plan)
+    with open(result['backup_file'], encoding='utf-8') as handle:
+        assert handle.read() == MAIN_CF
+    with open(result['map_backup_file'], encoding='utf-8') as handle:
+        assert handle.read() == '[old.example.com]:587 u:old-secret\n'
+    for path in (result['backup_file'], result['map_backup_file']):
+        assert os.stat(path).st_mode & 0o777 == 0o600
+    assert postmap_q(directory, '[smtp.example.com]:587') == 'u:new-secret'

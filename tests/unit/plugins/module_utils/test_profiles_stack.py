@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from readers.alertmanager_server import Alertmanager, check_config
 from smtp_sandbox import SmtpSandbox
 
-from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import settings_from_params
@@ -383,3 +383,14 @@ def test_synapse_refuses_what_it_cannot_store(params, option, words):
     with pytest.raises(SettingsError) as info:
         write('synapse', HOMESERVER_YAML, desired(**params))
     assert info.value.option == option and 'synapse' in str(info.value) and words in str(info.value)
+
+
+def test_synapse_refuses_to_read_a_tab_in_a_plain_value_which_synapse_cannot_load():
+    """PyYAML's pure loader (Synapse's yaml.safe_load) rejects a tab inside a plain scalar; libyaml would not."""
+    text = fixture_text('synapse', 'homeserver-configured.yaml').replace('  #smtp_pass: "examplepassword"',
+                                                                          '  smtp_pass: pass\tword')
+    with pytest.raises(readers.Unreadable, match='ScannerError'):
+        readers.synapse(text)
+    profile = make('synapse')
+    with pytest.raises(StoreError, match='a tab outside quotes, which PyYAML cannot read'):
+        profile.extract(profile.parse(text))
