@@ -289,8 +289,9 @@ def _analyse_value(entry, rest):
             end = match.start() if match else len(body)
             text = body[:end].rstrip(" \t")
             end = len(text)
-            if first in ",]}" or ": " in text or ":\t" in text or text.endswith(":"):
-                raise _Unsupported("a plain scalar that YAML reads as a flow indicator or a nested mapping")
+            if first in ",]}" or ": " in text or ":\t" in text or text.endswith(":") or text == "=":
+                raise _Unsupported("a plain scalar that YAML reads as a flow indicator, a nested mapping or "
+                                   "PyYAML's '=' value tag")
             if "\t" in text:
                 raise _Unsupported(_TAB_PROBLEM)
             value = resolve_plain(text)
