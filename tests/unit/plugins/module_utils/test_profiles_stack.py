@@ -387,8 +387,8 @@ def test_synapse_refuses_what_it_cannot_store(params, option, words):
 
 def test_synapse_refuses_to_read_a_tab_in_a_plain_value_which_synapse_cannot_load():
     """PyYAML's pure loader (Synapse's yaml.safe_load) rejects a tab inside a plain scalar; libyaml would not."""
-    text = fixture_text('synapse', 'homeserver-configured.yaml').replace('  #smtp_pass: "examplepassword"',
-                                                                          '  smtp_pass: pass\tword')
+    sample = fixture_text('synapse', 'homeserver-configured.yaml')
+    text = sample.replace('  #smtp_pass: "examplepassword"', '  smtp_pass: pass\tword')
     with pytest.raises(readers.Unreadable, match='ScannerError'):
         readers.synapse(text)
     profile = make('synapse')
