@@ -241,26 +241,12 @@ def parse_msmtp(text):
     import re
 
     import readers
-    env = msmtp_stub_env()
+    env = readers.msmtp_passwordeval_stub_env()
     parsed = {}
     for account in re.findall(r'^[ \t]*account[ \t]+([^ \t:\r\n]+)', text, re.M) or ['default']:
         parsed[account] = readers.msmtp(text, account, env=env)
     parsed['login'] = readers.msmtp_login_many([text], 'default')[0]
     return parsed
-
-
-def msmtp_stub_env():
-    """msmtp runs passwordeval even with --pretend: the Debian user example's ``gpg2 -d ...`` is a stub here."""
-    import readers
-    directory = os.path.join(tempfile.gettempdir(), 'mailops-msmtp-stubs')
-    stub = os.path.join(directory, 'gpg2')
-    if not os.path.exists(stub):
-        os.makedirs(directory, exist_ok=True)
-        with open(stub + '.tmp', 'w') as handle:
-            handle.write('#!/bin/sh\necho password-from-gpg\n')
-        os.chmod(stub + '.tmp', 0o755)
-        os.replace(stub + '.tmp', stub)
-    return {'PATH': directory + ':' + readers.BASE_ENV['PATH']}
 
 
 def without_owned(kind, parsed, owned):

@@ -12,7 +12,6 @@ import email.utils
 import os
 import shutil
 import subprocess
-import tempfile
 
 import pytest
 import readers
@@ -253,19 +252,6 @@ def postfix_check(before, after, ctx):
 MSMTP_ACCOUNTS = ('freemail', 'freemail2', 'company', 'default')
 
 
-def msmtp_env():
-    """msmtp runs passwordeval even with --pretend: the Debian example's ``gpg2 -d ...`` is a stub here."""
-    directory = os.path.join(tempfile.gettempdir(), 'mailops-msmtp-stubs')
-    stub = os.path.join(directory, 'gpg2')
-    if not os.path.exists(stub):
-        os.makedirs(directory, exist_ok=True)
-        with open(stub + '.tmp', 'w') as handle:
-            handle.write('#!/bin/sh\necho password-from-gpg\n')
-        os.chmod(stub + '.tmp', 0o755)
-        os.replace(stub + '.tmp', stub)
-    return {'PATH': directory + ':' + readers.BASE_ENV['PATH']}
-
-
 def msmtp_check(before, after, ctx):
     """What msmtp reads (--pretend), and a real login with the written password (msmtp sending to the sandbox)."""
     company = after['company']
@@ -446,7 +432,8 @@ def parse(kind, path):
         compiled = readers.postfix_map('hash:' + map_path, directory) if os.path.exists(map_path + '.db') else {}
         return dict(main=readers.postfix(text), map=compiled, map_path=map_path)
     if kind == 'msmtp':
-        parsed = dict((account, readers.msmtp(text, account, env=msmtp_env())) for account in MSMTP_ACCOUNTS)
+        env = readers.msmtp_passwordeval_stub_env()
+        parsed = dict((account, readers.msmtp(text, account, env=env)) for account in MSMTP_ACCOUNTS)
         parsed['path'] = path
         return parsed
     if kind in ('alertmanager', 'gitlab', 'synapse'):

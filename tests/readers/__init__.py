@@ -674,6 +674,20 @@ def msmtp_many(texts, account="default", env=None):
     return results
 
 
+
+def msmtp_passwordeval_stub_env():
+    """An env for :func:`msmtp` whose PATH has a stub ``gpg2``: msmtp runs ``passwordeval`` even with --pretend,
+    and the Debian user example's ``gpg2 -d ...`` needs a key this machine does not have."""
+    directory = os.path.join(tempfile.gettempdir(), "mailops-msmtp-stubs")
+    stub = os.path.join(directory, "gpg2")
+    if not os.path.exists(stub):
+        os.makedirs(directory, exist_ok=True)
+        with open(stub + ".tmp", "w", encoding="utf-8") as handle:
+            handle.write("#!/bin/sh\necho password-from-gpg\n")
+        os.chmod(stub + ".tmp", 0o755)
+        os.replace(stub + ".tmp", stub)
+    return {"PATH": directory + ":" + BASE_ENV["PATH"]}
+
 def msmtp(text, account="default", env=None):
     return _one(msmtp_many, text, account=account, env=env)
 # --------------------------------------------------------------------------- GitLab, Alertmanager, Synapse
