@@ -674,7 +674,6 @@ def msmtp_many(texts, account="default", env=None):
     return results
 
 
-
 def msmtp_passwordeval_stub_env():
     """An env for :func:`msmtp` whose PATH has a stub ``gpg2``: msmtp runs ``passwordeval`` even with --pretend,
     and the Debian user example's ``gpg2 -d ...`` needs a key this machine does not have."""
@@ -687,6 +686,7 @@ def msmtp_passwordeval_stub_env():
         os.chmod(stub + ".tmp", 0o755)
         os.replace(stub + ".tmp", stub)
     return {"PATH": directory + ":" + BASE_ENV["PATH"]}
+
 
 def msmtp(text, account="default", env=None):
     return _one(msmtp_many, text, account=account, env=env)
