@@ -289,11 +289,19 @@ def host_var(host_vars, name):
         return None
 
 
+def _summary_of(value):
+    """The summary in ``__outgoing_server_summary``: the role registers its "Show this host's result" task there
+    (the summary is that result's ``msg``); a summary set directly (``set_fact``) is taken as it is."""
+    if isinstance(value, dict) and "status" not in value and isinstance(value.get("msg"), dict):
+        return value["msg"]
+    return value
+
+
 def from_host_vars(hosts, host_vars):
     """``(summaries, apps, secrets)`` read from each host's variables (one ``hostvars`` lookup per host)."""
     summaries, apps, secrets = {}, {}, []
     for host, variables in zip(_plain(hosts or []), host_vars or []):
-        summaries[host] = host_var(variables, SUMMARY_VAR)
+        summaries[host] = _summary_of(host_var(variables, SUMMARY_VAR))
         apps[host] = host_var(variables, APP_VAR) or ""
         secrets.extend(host_var(variables, name) for name in SECRET_VARS)
     return summaries, apps, [str(secret) for secret in secrets if secret]

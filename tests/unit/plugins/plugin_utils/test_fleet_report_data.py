@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import (
     STATUSES,
     build_report,
+    from_host_vars,
     host_summary,
     render,
 )
@@ -209,3 +210,25 @@ def test_a_refused_login_of_the_credential_set_blocks_the_host_with_the_carrier_
     untested = host_summary({"skipped": True}, mode="apply", info=info, credential=credential, verdict=None,
                             local={"ok": True})
     assert untested["status"] == "error" and "did not run" in untested["message"]
+
+
+def test_host_variables_give_the_summary_registered_by_the_role_or_set_directly():
+    """The role registers its "Show this host's result" task as __outgoing_server_summary (the summary is its
+    msg); a summary set with set_fact is read as it is; a host without one, or whose task was skipped, has none."""
+    summary = host_summary({"exists": True, "drift": []}, mode="audit", app="grafana")
+    registered = {"msg": summary, "changed": False, "failed": False}
+    skipped = {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"}
+    host_vars = [
+        {"__outgoing_server_summary": registered, "outgoing_server_app": "grafana"},
+        {"__outgoing_server_summary": summary, "outgoing_server_password": SECRET},
+        {"outgoing_server_app": "gitea", "outgoing_server_login_password": "db-pw"},
+        {"__outgoing_server_summary": skipped},
+    ]
+    summaries, apps, secrets = from_host_vars(["a", "b", "c", "d"], host_vars)
+    assert summaries == {"a": summary, "b": summary, "c": None, "d": skipped}
+    assert apps == {"a": "grafana", "b": "", "c": "gitea", "d": ""}
+    assert secrets == [SECRET, "db-pw"]
+    report = build_report(summaries, ["a", "b", "c", "d"], active_hosts=["a", "b", "c"], mode="audit", apps=apps,
+                          now=NOW)
+    assert [(row["host"], row["status"]) for row in report["hosts"]] == [
+        ("d", "unreachable"), ("c", "not_run"), ("a", "compliant"), ("b", "compliant")]
