@@ -166,6 +166,18 @@ def test_go_apps_send_the_name_as_a_quoted_string_which_recipients_decode(tmp_pa
     assert python_display_name(headers[2]) == ('=?a?x?y?=', ADDRESS)   # a look-alike only: shown as given
 
 
+def test_synapse_sends_notif_from_as_its_from_header_which_recipients_decode():
+    """Synapse's SendEmailHandler.send_email: ``multipart_msg["From"] = from_string`` then ``as_string()``
+    (compat32): an ASCII notif_from is the From header as written, quoted or not."""
+    from email.mime.multipart import MIMEMultipart
+    for header in ('=?utf-8?q?x?= <%s>' % ADDRESS, format_from('=?utf-8?q?x?=', ADDRESS)):
+        multipart_msg = MIMEMultipart('alternative')
+        multipart_msg['From'] = header
+        sent = multipart_msg.as_string()
+        assert 'From: %s\n' % header in sent
+        assert python_display_name(email.message_from_string(sent)['From']) == ('x', ADDRESS)
+
+
 # --------------------------------------------------------------------------- every profile refuses it
 
 def desired(**params):
