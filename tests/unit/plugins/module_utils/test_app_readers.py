@@ -63,7 +63,7 @@ def _dotenv(key):
 
 def _recipient_name(header):
     """The sender name a recipient's mail program (Python's email, policy.default) shows for an app that sends
-    the stored value as its From header (Alertmanager smtp_from, Synapse notif_from)."""
+    the stored value as its From header (Alertmanager smtp_from, Synapse notif_from: as written when ASCII)."""
     addresses = email.policy.default.header_factory('From', header).addresses if header else ()
     return addresses[0].display_name if len(addresses) == 1 else None
 
