@@ -12,9 +12,14 @@ What coreBOS does, and what this file mirrors (see docs/corebos.md):
   It writes ``server_port = 0``: the port is never read from that column.
 * ``modules/Emails/mail.php`` (``setMailServerProperties``) reads the first email row: ``server`` goes to
   PHPMailer's ``Host`` unchanged (``[tls://|ssl://]host[:port]``, several separated by ``;``; no port or
-  port 0 means 25); ``server_password`` is ``html_entity_decode``d; ``smtp_auth`` other than ``'false'``
+  port 0 means 25); ``smtp_auth`` other than ``'false'``
   (even ''/NULL) turns AUTH on, and ``tls``/``ssl``/``tlsnc``/``sslnc`` also set ``SMTPSecure`` (``nc``: no
   certificate check). A ``tls://``/``ssl://`` prefix on a host overrides ``SMTPSecure`` for that host.
+* Every column comes through ``query_result()``, whose ``to_html()`` HTML-encodes it on most pages (cron,
+  workflows) but not on others (``<Module>Ajax``, Export...); mail.php then ``html_entity_decode``s the
+  password only. A value is stored as plain text, and refused when the two kinds of page would read it
+  differently (``column_reads``); a hand-edited value that they read differently is ``Computed``: drift.
+  coreBOS talks to MySQL with ``SET NAMES utf8``, so characters beyond U+FFFF are refused too.
 * The database credentials come from the coreBOS root's ``config.inc.php`` (``$dbconfig[...]``), read here
   as text and never executed.
 
@@ -41,7 +46,9 @@ import os
 import re
 import traceback
 
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import AppProfile, Plan, Snapshot
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import (KEEP_STORED, AppProfile, Plan,
+                                                                                 Snapshot)
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._files import read_bytes
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, MODEL_KEYS, PASSWORD_CHANGED
@@ -387,13 +394,17 @@ def import_pymysql():
 
 
 def connect(conn_params, pymysql=None):
-    """Open a PyMySQL connection (autocommit off, utf8mb4). Raises StoreError without quoting the password."""
+    """Open a PyMySQL connection (autocommit off). Raises StoreError without quoting the password.
+
+    The connection uses utf8 (utf8mb3), as coreBOS's PearDatabase does (``SET NAMES utf8``): the server then
+    hands us exactly the text it hands coreBOS (``?`` for characters beyond U+FFFF in a utf8mb4 column).
+    """
     if pymysql is None:
         pymysql, _tb = import_pymysql()
         if pymysql is None:
             raise StoreError('coreBOS: the PyMySQL library is not installed on the target')
     kwargs = dict(user=conn_params['user'], password=conn_params.get('password') or '',
-                  database=conn_params['database'], charset='utf8mb4', autocommit=False,
+                  database=conn_params['database'], charset='utf8', autocommit=False,
                   connect_timeout=max(1, int(round(conn_params.get('connect_timeout') or 10))))
     if conn_params.get('unix_socket'):
         kwargs['unix_socket'] = conn_params['unix_socket']
@@ -421,7 +432,13 @@ def _db_message(exc, secret=None):
 # Decoding a row into the model (what coreBOS will do with it)
 # --------------------------------------------------------------------------------------------------
 
-_ENTITY_RE = re.compile(r'&(#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);')
+_ENTITY_RE = re.compile(r'&(#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z0-9]+);')
+
+
+def _numeric_reference_allowed(code):
+    """The code points PHP's ``html_entity_decode`` (HTML 4.01) decodes from ``&#N;`` (measured with php 8.2)."""
+    return (code in (0x09, 0x0A, 0x0D) or 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0x10FFFF)
 
 
 def html_entity_decode(value):
@@ -433,13 +450,8 @@ def html_entity_decode(value):
     def replace(match):
         ref = match.group(1)
         if ref[0] == '#':
-            try:
-                code = int(ref[2:], 16) if ref[1] in 'xX' else int(ref[1:])
-            except ValueError:
-                return match.group(0)
-            if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-                return match.group(0)
-            return chr(code)
+            code = int(ref[2:], 16) if ref[1] in 'xX' else int(ref[1:])
+            return chr(code) if _numeric_reference_allowed(code) else match.group(0)
         if ref in name2codepoint:
             return chr(name2codepoint[ref])
         return match.group(0)
@@ -447,17 +459,64 @@ def html_entity_decode(value):
     return _ENTITY_RE.sub(replace, value)
 
 
-def encode_password(password):
-    """The ``server_password`` value coreBOS decodes back to ``password``: plain text, unless it holds ``&``.
+def htmlentities(value):
+    """PHP ``htmlentities($value, ENT_QUOTES, 'UTF-8')``: every HTML 4.01 named character, and ``'``."""
+    if not value:
+        return value
+    from html.entities import codepoint2name
+    return ''.join('&#039;' if char == "'" else ('&%s;' % codepoint2name[ord(char)]
+                                                 if ord(char) in codepoint2name else char) for char in value)
 
-    mail.php runs ``html_entity_decode`` on the stored value, so a plain ``&lt;`` would reach the SMTP
-    server as ``<``. Escaping ``&`` (only) as ``&amp;`` keeps every other character plain.
+
+# The columns mail.php reads, and what it does with each after query_result() (see read_column).
+_DECODED_COLUMNS = ('server_password',)
+
+
+def column_reads(column, stored):
+    """What coreBOS hands PHPMailer from ``stored``: ``(on converting pages, on the others)``.
+
+    ``query_result()`` passes every column through ``to_html()``, which runs ``htmlentities(ENT_QUOTES)``
+    only when ``decide_to_html()`` said so for the request: yes for cron, workflows and most pages; no for
+    ``<Module>Ajax``, Export, CustomView, ``submode`` requests... mail.php then ``html_entity_decode``s the
+    password only. The two differ exactly when the stored text is not plain to HTML.
     """
-    if password is None:
-        return ''
-    if '&' not in password:
-        return password
-    return password.replace('&', '&amp;')
+    stored = stored or ''
+    converted = htmlentities(stored)
+    if column in _DECODED_COLUMNS:
+        return html_entity_decode(converted), html_entity_decode(stored)
+    return converted, stored
+
+
+def read_column(column, stored):
+    """The value coreBOS uses, or ``Computed(stored)`` when it depends on the page that sends the mail."""
+    converted, raw = column_reads(column, stored)
+    if converted == raw:
+        return raw
+    return Computed(stored or '')
+
+
+def _unstorable_reason(column, value):
+    """Why coreBOS would not use ``value`` exactly from ``column`` on every page (None when it would)."""
+    if any(ord(char) > 0xFFFF for char in value):
+        return ('coreBOS talks to its database with SET NAMES utf8 (3-byte UTF-8), which turns characters beyond '
+                'U+FFFF (emoji and other supplementary characters) into "?"')
+    if column in _DECODED_COLUMNS:
+        if html_entity_decode(value) != value:
+            return ('it contains an HTML character reference ("&" + a name or "#" number + ";"), which '
+                    'modules/Emails/mail.php decodes on some pages and not on others')
+        return None
+    changed = sorted(set(char for char in value if htmlentities(char) != char))
+    if changed:
+        return ('coreBOS reads it through query_result(), which HTML-encodes %s on most pages (the SMTP server '
+                'would get e.g. %s) and not on others' % (' '.join(changed), htmlentities(changed[0])))
+    return None
+
+
+def check_storable(column, option, value):
+    """Raise SettingsError naming ``option`` when coreBOS would not use ``value`` exactly."""
+    reason = _unstorable_reason(column, value or '')
+    if reason:
+        raise SettingsError(option, '%s: cannot be stored in corebos because %s' % (option, reason))
 
 
 def parse_server_column(server, smtp_auth):
@@ -534,8 +593,8 @@ def decode_row(row):
                         '(authentication on)' % smtp_auth)
     main = next((entry for entry in entries if entry['valid']), None)
     auth = auth_enabled(smtp_auth)
-    username = row.get('server_username') or None
-    password = html_entity_decode(row.get('server_password') or '') or None
+    username = read_column('server_username', row.get('server_username')) or None
+    password = read_column('server_password', row.get('server_password')) or None
     security = main['security'] if main else None
     validate_certs = certificates_checked(smtp_auth) if security in ('starttls', 'tls') else True
     return {
@@ -548,7 +607,7 @@ def decode_row(row):
         'auth': auth,
         'username': username,
         'password': password,
-        'from_email': row.get('from_email_field') or None,
+        'from_email': read_column('from_email_field', row.get('from_email_field')) or None,
         'from_name': None,
         'servers': entries,
         'warnings': warnings,
@@ -613,11 +672,15 @@ def encode_settings(servers, auth, validate_certs, username, password, from_emai
         smtp_auth = 'false'
     server = ';'.join('%s%s:%d' % (_SECURITY_PREFIX[spec.security], _host_for_phpmailer(spec), spec.port)
                       for spec in servers)
+    if auth:
+        check_storable('server_username', 'username', username)
+        check_storable('server_password', 'password', password)
+    check_storable('from_email_field', 'from_email', from_email)
     return {
         'server': server,
         'server_port': 0,
         'server_username': (username or '') if auth else '',
-        'server_password': encode_password(password) if auth else '',
+        'server_password': (password or '') if auth else '',
         'server_type': EMAIL_TYPE,
         'smtp_auth': smtp_auth,
         'server_path': '',
@@ -981,9 +1044,18 @@ class CorebosProfile(AppProfile):
         if state == 'absent':
             return Plan(current is not None, before=masked_row(current), after={}, stored_after=None,
                         payload=None, before_header=header, after_header=header)
+        current_password = (snapshot.stored or {}).get('password')
+        if update_password in KEEP_STORED and isinstance(current_password, Computed) and settings.auth:
+            settings = settings.with_password(None)  # on_create keeps a stored password byte for byte
         row = self.desired_row(snapshot, settings)
         check_lengths(row, snapshot.handle.get('limits') or {})
         desired = decode_row(row)
+        if snapshot.handle['decoded'] is not None:
+            # A kept value is the stored one: the same object, so a Computed kept value is not a change.
+            if settings.password is None and settings.auth:
+                desired['password'] = snapshot.handle['decoded']['password']
+            if settings.from_email is None:
+                desired['from_email'] = snapshot.handle['decoded']['from_email']
         changed = current is None or decoded_key(snapshot.handle['decoded']) != decoded_key(desired)
         after = masked_row(row) if changed else masked_row(current)
         if changed and current is not None and after.get('server_password') and (

@@ -241,8 +241,9 @@ def _apply(module, profile, settings, snapshot):
             # The app computes the stored password at start-up ($__file{...}, ${VAR}...): it is kept, and only
             # the password given (the one it computes to) can be tested.
             if settings.password is None and params.get('test') != 'none':
-                _fail(module, 'password: the stored password is computed by %s when it starts (an environment '
-                      'variable, a file or a secret reference), so the module cannot test it; give the password '
+                _fail(module, 'password: the stored password is computed by %s when it starts or sends (an '
+                      'environment variable, a file, a secret reference, or text it reads differently from page to '
+                      'page), so the module cannot test it; give the password '
                       'it resolves to, or test: none; nothing was changed' % profile.name, option='password')
         elif keep_stored and stored_password:
             # The app keeps using the stored password, so that is the one to test.

@@ -20,7 +20,8 @@ pytest_plugins = ['mariadb.pytest_plugin']
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 USER = 'crm@example.test'
-PASSWORD = 'S3cret&amp; pa$$'  # '&' is escaped for coreBOS's html_entity_decode; the rest is plain text
+# Plain text with what HTML cares about: coreBOS reads it the same on every page, so it is stored as it is.
+PASSWORD = 'S3cret& pa$$ <"q\'>;'
 OTHER_PASSWORD = 'N3w-secret!'
 
 
@@ -106,7 +107,7 @@ def test_insert_into_an_empty_table_takes_the_id_from_the_sequence(play, corebos
     assert result['changed'] is True, result
     assert corebos_db.email_rows() == [{
         'id': 1, 'server': 'tls://127.0.0.1:%d' % starttls_sandbox.port, 'server_port': 0,
-        'server_username': USER, 'server_password': PASSWORD.replace('&', '&amp;'), 'server_type': 'email',
+        'server_username': USER, 'server_password': PASSWORD, 'server_type': 'email',
         'smtp_auth': 'tls', 'server_path': '', 'from_email_field': USER}]
     assert corebos_db.seq() == 1
     assert result['settings']['password'] == '********' and result['settings']['password_set'] is True
@@ -146,9 +147,9 @@ def test_second_run_is_idempotent_and_leaves_the_row_alone(play, corebos_db, sta
 
 def test_a_row_written_by_the_ui_is_not_rewritten_when_it_already_says_the_same(play, corebos_db,
                                                                                 starttls_sandbox):
-    # The UI's spelling: no tls:// prefix (smtp_auth says tls), '&' HTML-encoded, server_port 0.
+    # The UI's spelling: no tls:// prefix (smtp_auth says tls), server_port 0.
     corebos_db.insert(id=1, server='127.0.0.1:%d' % starttls_sandbox.port, server_port=0, server_username=USER,
-                      server_password=PASSWORD.replace('&', '&amp;'), server_type='email', smtp_auth='tls',
+                      server_password=PASSWORD, server_type='email', smtp_auth='tls',
                       server_path='', from_email_field=USER)
     before = corebos_db.rows()
     results, _output = play([corebos_task(corebos_db, starttls_sandbox)])
@@ -236,7 +237,7 @@ REFUSED = [
     ({'auth': False, 'username': None, 'password': None, 'ca_path': None, 'validate_certs': False},
      'validate_certs', 'corebos'),
     # coreBOS's tables are utf8 (3 bytes): a 4-byte character would be cut silently by a non-strict server.
-    ({'password': 'key\U0001F511'}, 'password', 'character set utf8mb3'),
+    ({'password': 'key\U0001F511'}, 'password', 'SET NAMES utf8'),
 ]
 
 
@@ -294,11 +295,11 @@ def test_unreachable_database_or_missing_store_options_are_clear_errors(play, co
 # ------------------------------------------------------------------------------------------------ reading
 
 def test_info_reads_a_row_written_by_the_corebos_ui(play, corebos_db):
-    # As Settings > Outgoing Server saves it: no port (port 0), HTML-encoded password, smtp_auth 'true'.
+    # As Settings > Outgoing Server saves it: no port (port 0), smtp_auth 'true'.
     corebos_db.insert(id=4, server='Mail.Example.com', server_port=0, server_username='crm@example.com',
-                      server_password='p&amp;ss&lt;w&quot;', server_type='email', smtp_auth='true', server_path='',
+                      server_password='p&ss <w">', server_type='email', smtp_auth='true', server_path='',
                       from_email_field='crm@example.com')
-    desired = {'server': 'smtp://mail.example.com:25', 'username': 'crm@example.com', 'password': 'p&ss<w"',
+    desired = {'server': 'smtp://mail.example.com:25', 'username': 'crm@example.com', 'password': 'p&ss <w">',
                'from_email': 'crm@example.com'}
     wrong = {**desired, 'password': 'other', 'server': 'tls://mail.example.com:587'}
     results, output = play([info_task(corebos_db), info_task(corebos_db, **desired),
@@ -312,7 +313,30 @@ def test_info_reads_a_row_written_by_the_corebos_ui(play, corebos_db):
     assert results[0]['configured'] is True
     assert results[1]['in_sync'] is True, results[1]['drift']
     assert sorted(item['setting'] for item in results[2]['drift']) == ['password', 'port', 'security']
-    assert 'p&ss<w"' not in output and 'p&amp;ss' not in output
+    assert 'p&ss <w">' not in output
+
+
+def test_a_password_corebos_reads_differently_from_page_to_page_is_drift(play, corebos_db):
+    # HTML-encoded text (as a hand edit or an old release left it): cron mail logs in with "p&amp;ss", an
+    # Ajax send with "p&ss". No password the module may write makes that row right: it is drift, always.
+    corebos_db.insert(id=4, server='tls://mail.example.com:587', server_port=0, server_username='crm@example.com',
+                      server_password='p&amp;ss', server_type='email', smtp_auth='tls', server_path='',
+                      from_email_field='crm@example.com')
+    desired = {'server': 'tls://mail.example.com:587', 'username': 'crm@example.com', 'password': 'p&ss',
+               'from_email': 'crm@example.com'}
+    results, output = play([info_task(corebos_db, **desired),
+                            corebos_task(corebos_db, test='none', update_password='on_create', **desired)])
+    assert results[0]['in_sync'] is False
+    assert [item['setting'] for item in results[0]['drift']] == ['password']
+    # on_create keeps the stored password byte for byte, even this one
+    assert results[1]['changed'] is False and not results[1]['failed'], results[1]
+    assert corebos_db.email_rows()[0]['server_password'] == 'p&amp;ss'
+    more, more_output = play([corebos_task(corebos_db, test='none', **desired), info_task(corebos_db, **desired)])
+    output += more_output
+    assert more[0]['changed'] is True, more[0]
+    assert corebos_db.email_rows()[0]['server_password'] == 'p&ss'
+    assert more[1]['in_sync'] is True, more[1]
+    assert 'p&amp;ss' not in output and "'p&ss'" not in output
 
 
 DECODED = [
@@ -369,37 +393,57 @@ def test_corebos_root_with_config_inc_php(play, tmp_path, corebos_db, starttls_s
 
 # ------------------------------------------------------------------------------------------------ PHP agreement
 
-def test_html_entity_decode_agrees_with_php(tmp_path):
-    from ansible_collections.mailops.smtp.plugins.module_utils._corebos import encode_password, html_entity_decode
-    samples = ['plain', 'a&amp;b', '&lt;&gt;&quot;&#039;', '&#x41;&#66;', '&amp', '&apos;', '&nosuch;',
-               '&eacute;t&eacute;', 'S3cret&amp; pa$$', '&&amp;&amp;amp;', '\u00fc&uuml;']
-    samples += [encode_password(value) for value in ('a&lt;b', '&', 'x&amp;y', '&#039;')]
+def _php_json(code, payload, tmp_path):
     php = shutil.which('php')
     assert php, 'php-cli is installed by scripts/system-deps.sh'
     source = tmp_path / 'in.json'
-    source.write_text(json.dumps(samples))
-    code = ("$in = json_decode(file_get_contents($argv[1]), true); $out = array();"
-            "foreach ($in as $s) { $out[] = html_entity_decode($s, ENT_QUOTES, 'UTF-8'); }"
-            "echo json_encode($out);")
-    proc = subprocess.run([php, '-r', code, str(source)], capture_output=True, check=True)
-    assert json.loads(proc.stdout) == [html_entity_decode(value) for value in samples]
+    source.write_text(json.dumps(payload))
+    proc = subprocess.run([php, '-r', '$in = json_decode(file_get_contents($argv[1]), true);' + code, str(source)],
+                          capture_output=True, check=True)
+    return json.loads(proc.stdout)
 
 
-def test_php_reads_back_exactly_the_password_we_wrote(play, tmp_path, corebos_db):
-    """What mail.php does with the row: mysqli (SET NAMES utf8, as coreBOS connects) and html_entity_decode."""
-    password = 'p\u00e4ss&lt;w\u00f6rd & "q\' \u20ac'
+def test_html_entity_decode_and_htmlentities_agree_with_php(tmp_path):
+    from ansible_collections.mailops.smtp.plugins.module_utils._corebos import html_entity_decode, htmlentities
+    samples = ['plain', 'a&amp;b', '&lt;&gt;&quot;&#039;', '&#x41;&#66;', '&amp', '&apos;', '&nosuch;', '&AMP;',
+               '&eacute;t&eacute;', 'S3cret&amp; pa$$', '&&amp;&amp;amp;', '\u00fc&uuml;', '&#X41;&#x;&#;',
+               '&#0065;&#x000041;', '&am&amp;', '&#12&amp;', '&lang;&rang;&thetasym;', "o'brien <x> \"q\"",
+               '\u00a0\u20ac\u03c0\u2013\u015d\u200b\u2028']
+    # every numeric reference PHP may or may not decode, at the edges of its ranges
+    for code in (0, 1, 8, 9, 10, 11, 13, 31, 32, 126, 127, 128, 159, 160, 0xD7FF, 0xD800, 0xDFFF, 0xE000, 0xFDD0,
+                 0xFFFE, 0xFFFF, 0x10000, 0x10FFFF, 0x110000, 10 ** 20):
+        samples += ['&#%d;' % code, '&#x%X;' % code]
+    decoded = _php_json("echo json_encode(array_map(function ($s) { return html_entity_decode($s, ENT_QUOTES, "
+                        "'UTF-8'); }, $in));", samples, tmp_path)
+    assert decoded == [html_entity_decode(value) for value in samples]
+    # htmlentities over every character of the HTML 4.01 table and its neighbours, one string per block
+    blocks = [''.join(chr(c) for c in range(start, start + 256)) for start in range(0x20, 0x2700, 256)]
+    blocks += samples
+    encoded = _php_json("echo json_encode(array_map(function ($s) { return htmlentities($s, ENT_QUOTES, "
+                        "'UTF-8'); }, $in));", blocks, tmp_path)
+    assert encoded == [htmlentities(value) for value in blocks]
+
+
+def test_php_reads_back_exactly_the_password_we_wrote_and_a_refused_one_changes_nothing(play, corebos_db):
+    """coreBOS's own reading (tests/readers/php/corebos.php): mysqli, query_result/to_html, html_entity_decode."""
+    import readers
+    password = 'p\u00e4ss&w\u00f6rd <x> & "q\' \u20ac;'
     results, _output = play([corebos_task(corebos_db, server='tls://smtp.example.com:587', username=USER,
                                           password=password, test='none')])
     assert results[0]['changed'] is True, results[0]
-    code = (
-        "$db = mysqli_connect(getenv('DB_HOST'), getenv('DB_USER'), getenv('DB_PASS'), getenv('DB_NAME'),"
-        " (int)getenv('DB_PORT')); mysqli_set_charset($db, 'utf8');"
-        "$res = mysqli_query($db, \"select * from vtiger_systems where server_type='email'\");"
-        "$row = mysqli_fetch_assoc($res);"
-        "echo json_encode(array('password' => html_entity_decode($row['server_password'], ENT_QUOTES, 'UTF-8'),"
-        " 'server' => $row['server'], 'smtp_auth' => $row['smtp_auth']));")
-    env = dict(os.environ, DB_HOST=corebos_db.host, DB_PORT=str(corebos_db.port), DB_USER=corebos_db.user,
-               DB_PASS=corebos_db.password, DB_NAME=corebos_db.name)
-    proc = subprocess.run([shutil.which('php'), '-r', code], capture_output=True, env=env, check=True)
-    assert json.loads(proc.stdout) == {'password': password, 'server': 'tls://smtp.example.com:587',
-                                       'smtp_auth': 'tls'}
+    connection = {'host': corebos_db.host, 'port': corebos_db.port, 'user': corebos_db.user,
+                  'password': corebos_db.password}
+    pages = readers.corebos_many(connection, [corebos_db.name])[0]
+    for page in readers.COREBOS_PAGES:
+        assert pages[page]['server_password'] == password, page
+        assert (pages[page]['server'], pages[page]['smtp_auth']) == ('tls://smtp.example.com:587', 'tls')
+    before = corebos_db.rows()
+    results, output = play([corebos_task(corebos_db, server='tls://smtp.example.com:587', username=USER,
+                                         password='p&lt;ss-Word', test='none'),
+                            corebos_task(corebos_db, server='tls://smtp.example.com:587', username="o'brien",
+                                         password=password, test='none')])
+    assert [result['option'] for result in results] == ['password', 'username'], results
+    assert results[0]['msg'].startswith('password: cannot be stored in corebos because it contains an HTML')
+    assert 'nothing was changed' in results[0]['msg']
+    assert corebos_db.rows() == before
+    assert 'p&lt;ss-Word' not in output and 'lt;ss' not in output

@@ -20,6 +20,8 @@ Readers (see tests/readers/README.md for the sources each models, and /work/coor
                    ``net/mail`` parse of ``[mailer] FROM`` (``'mailer.FROM:name'``, ``'mailer.FROM:address'``)
 ``mattermost``     Go ``encoding/json`` into typed ``EmailSettings`` (None = absent/null)
 ``nextcloud``      PHP ``include`` of config.php: the ``$CONFIG`` array (ints, bools, strings, nested dicts)
+``corebos``        PHP over mysqli: the vtiger_systems email row as modules/Emails/mail.php hands it to
+                   PHPMailer (query_result/to_html, html_entity_decode), per kind of page
 ``redmine``        Ruby ERB then Psych (Symbol permitted), default+env merge, email_delivery symbolized;
                    Ruby symbols come back as :class:`Symbol`
 ``discourse``      Psych + the launcher's own shell code: ``{NAME: value}`` as ``docker run -e`` gets it
@@ -232,6 +234,24 @@ def nextcloud_many(texts):
 
 def nextcloud(text):
     return _one(nextcloud_many, text)
+
+
+COREBOS_PAGES = ("cron", "Emails/EmailsAjax")
+
+
+def corebos_many(connection, databases):
+    """coreBOS's reading of the outgoing server row in each database (``tests/readers/php/corebos.php``).
+
+    Real PHP over mysqli (``SET NAMES utf8`` as PearDatabase does), then query_result/to_html and mail.php's
+    html_entity_decode, for each page in :data:`COREBOS_PAGES` (to_html encodes on some requests only).
+    ``connection``: ``{host, port, user, password}``. Returns, per database, ``{page: {column: value}}``
+    (``''`` for an absent row or column, as query_result gives it) or an :class:`Unreadable`.
+    """
+    php = _need("php", "Debian php-cli + php-mysql")
+    request = dict(connection, databases=list(databases))
+    raw = _checked([php, "-d", "display_errors=stderr", os.path.join(HERE, "php", "corebos.php")],
+                   json.dumps(request).encode("utf-8"))
+    return _answers(raw, len(databases))
 
 
 # --------------------------------------------------------------------------- Ruby: Redmine, Discourse, dotenv
