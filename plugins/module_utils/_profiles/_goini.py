@@ -96,7 +96,11 @@ def read_value(raw, continuation=False):
     return line
 
 
-_DELIMITERS = '=:'  # go-ini's default KeyValueDelimiters (neither app sets its own)
+_DELIMITER = re.compile('[=:]')  # go-ini's default KeyValueDelimiters (neither app sets its own)
+# Fast paths for the lines most files are made of (the general code below reads them the same way): a blank or
+# comment line, and a plain key whose value starts with no quote or blank and holds no backslash.
+_PLAIN_SKIP = re.compile('[ \t]*(?:[#;]|\r?\n?\\Z)')
+_PLAIN_KEY = re.compile('[ \t]*([A-Za-z0-9_.-]+)[ \t]*([=:])[ \t]*(?![`"\\s])[^\n\\\\]*\n?\\Z')
 
 
 class GoIniLayout(object):
@@ -122,6 +126,11 @@ class GoIniLayout(object):
     def line(self, raw, number=0):
         """The role of one line (``raw`` with its line end, as go-ini reads it), and its value's closing quote
         when the value goes on past the line (``'\\'`` for a continuation)."""
+        if _PLAIN_SKIP.match(raw):
+            return None, None
+        plain = _PLAIN_KEY.match(raw)
+        if plain:
+            return ('key', plain.group(1), plain.start(2)), None
         line = raw.lstrip(GO_SPACE)
         if not line or line[0] in '#;':
             return None, None
@@ -143,14 +152,15 @@ class GoIniLayout(object):
             if close == -1:
                 self.refuse(number, 'a key name that opens a quote (%s) the line does not close' % quote,
                             'missing closing key quote')
-            found = _first_of(line, _DELIMITERS, close + len(quote))
+            found = _DELIMITER.search(line, close + len(quote))
             name = line[len(quote):close].strip(GO_SPACE)
         else:
-            found = _first_of(line, _DELIMITERS, 0)
-            name = line[:found].strip(GO_SPACE) if found != -1 else ''
-        if found == -1:
+            found = _DELIMITER.search(line)
+            name = line[:found.start()].strip(GO_SPACE) if found else ''
+        if not found:
             self.refuse(number, 'a line that is neither blank, a comment, a [section] nor key = value (it has no '
                         '"=" or ":")', 'key-value delimiter not found')
+        found = found.start()
         value = line[found + 1:].lstrip(GO_SPACE)
         closing = None
         if len(value) > 3 and value.startswith('"""'):
@@ -167,13 +177,16 @@ class GoIniLayout(object):
         roles = []
         index = 0
         section = None
+        count = 1  # go-ini names a key "-" "#1", "#2"... in each section
         while index < len(raws):
             number = index + 1
             role, closing = self.line(raws[index], number)
+            if role and role[0] == 'header':
+                section, count = role[1], 1
+            elif role and role[1] == '-':
+                role, count = ('key', '#%d' % count, role[2]), count + 1
             roles.append(role)
             index += 1
-            if role and role[0] == 'header':
-                section = role[1]
             if closing == '\\':
                 while index < len(raws):  # readContinuationLines
                     following = raws[index].strip(GO_SPACE)
@@ -194,11 +207,6 @@ class GoIniLayout(object):
             if role and role[0] == 'key' and not role[1]:
                 self.refuse(number, 'a key with an empty name (nothing before its "=" or ":")', 'empty key name')
         return roles
-
-
-def _first_of(text, characters, start):
-    found = [index for index in (text.find(character, start) for character in characters) if index != -1]
-    return min(found) if found else -1
 
 
 class GoIniCodec(Codec):

@@ -615,6 +615,8 @@ def test_writing_a_multi_line_value_replaces_it_whole_and_the_app_reads_the_rest
     assert after[section][key] == 'n3w#pass'
     assert after.get('other') == before.get('other')
     assert plan.payload.endswith('\n') == text.endswith('\n')
+    for part in ('first', 'second', 'abc', 'def', 'ghi', 'n3w#pass'):  # every line of the old and new password
+        assert part not in plan.before and part not in plan.after
     assert plan_text(make(app), plan.payload, desired(username='bob', password='n3w#pass')).changed is False
 
 
@@ -676,3 +678,60 @@ def test_a_gitea_sender_that_is_not_smtp_to_the_server_is_drift(protocol):
     assert 'security' in [item['setting'] for item in compute_drift(info(make('gitea'), text), want.values())]
     plan = plan_text(make('gitea'), text, want)
     assert readers.gitea(plan.payload)['mailer']['PROTOCOL'] == 'smtp+starttls'
+
+
+_VALUE_PIECES = ['`', '"""', '"', "'", '\\', ';', '#', ' ', '\t', 'x', 'y', '\u00a0', '\r', '=', ':', '[b]', ']']
+_KEY_NAMES = ['KEY', 'PASSWD', 'A B', '-', '`Q`', '"q"', '"""T"""', '\u00a0N', '[c', '']
+_HEADERS = ['[a]', '[mailer]', '[smtp] words', '[x]y]', '[ a ]', ' [mailer]', '[d', '[]']
+
+
+def _random_line(rnd):
+    kind = rnd.random()
+    if kind < 0.12:
+        return rnd.choice(_HEADERS)
+    if kind < 0.2:
+        return rnd.choice(['', '; note', '# x = y', ';[mailer]', 'junk'])
+    value = ''.join(rnd.choice(_VALUE_PIECES) for _piece in range(rnd.randint(0, 4)))
+    return rnd.choice(_KEY_NAMES) + rnd.choice([' = ', '=', ': ', ' :']) + value
+
+
+def _random_files(seed, count):
+    rnd = random.Random(seed)
+    return [''.join(_random_line(rnd) + '\n' for _line in range(rnd.randint(1, 8))) for _file in range(count)]
+
+
+def test_seeded_random_files_are_refused_or_read_key_by_key_exactly_like_go_ini():
+    """Whole random files: the module refuses exactly the files go-ini refuses, and (Gitea) finds every section,
+    key and value go-ini finds, or refuses to edit a key spelled in a way it does not edit."""
+    texts = _random_files(20, 1500)
+    codec = make('gitea').value_codec
+    refused = compared = 0
+    for app, seen in (('gitea', readers.gitea_many(texts)), ('grafana', readers.grafana_many(texts))):
+        profile = make(app)
+        for text, real in zip(texts, seen):
+            go_ini_refuses = isinstance(real, readers.Unreadable) and str(real).startswith(
+                ('failed to parse: ', 'failed to load config: '))
+            try:
+                store = profile.parse(text)
+            except StoreError:
+                assert go_ini_refuses, (app, text)
+                refused += 1
+                continue
+            assert not go_ini_refuses, (app, text, real)
+            if app != 'gitea' or isinstance(real, readers.Unreadable):
+                continue  # Grafana: defaults.ini and expansion on top (checked key by key above); FROM errors
+            ours = {}
+            for line in store._lines:
+                if line.kind == 'key':
+                    ours.setdefault(line.section or 'DEFAULT', set()).add(line.key)
+            for section, keys in ours.items():
+                assert keys == set(real[section]), (text, section)
+                for key in keys:
+                    try:
+                        value = codec.load(store, (section if section != 'DEFAULT' else None, key))
+                    except StoreError:
+                        continue  # a key spelled in a way the module does not edit: refused when used
+                    assert value == real[section][key], (text, section, key)
+                    compared += 1
+            assert {section for section, keys in real.items() if keys and section != '*'} <= set(ours), text
+    assert refused > 300 and compared > 300, (refused, compared)  # the sample exercises both sides
