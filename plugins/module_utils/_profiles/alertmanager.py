@@ -34,6 +34,7 @@ __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
+    check_sender_name,
     format_from,
     join_host_port,
     parse_from,
@@ -59,6 +60,7 @@ class AlertmanagerProfile(FileProfile):
     """Prometheus Alertmanager ``alertmanager.yml`` ``global:`` section."""
 
     name = 'alertmanager'
+    stores_sender_name = True
     store_format = 'yaml'
     secret_paths = ((GLOBAL, 'smtp_auth_password'),)
 
@@ -144,6 +146,8 @@ class AlertmanagerProfile(FileProfile):
                                        'cannot send readably; give from_name')
             current = self._get(store, 'smtp_from')
             if not (isinstance(current, str) and parse_from(current) == (name or None, address)):
+                if settings.from_name is None:
+                    check_sender_name(name, self.name, given=False)
                 self.put(store, (GLOBAL, 'smtp_from'), format_from(name, address), option='from_email')
 
     def remove(self, store):

@@ -30,6 +30,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._gomail imp
     parse_address,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
+    check_sender_name,
     go_bool,
     split_host_port,
     to_port,
@@ -50,6 +51,7 @@ class GiteaProfile(FileProfile):
     """Gitea / Forgejo ``[mailer]`` in app.ini (new-style keys; legacy keys removed)."""
 
     name = 'gitea'
+    stores_sender_name = True
     store_format = 'ini'
     section = 'mailer'
     secret_paths = (('mailer', 'PASSWD'),)
@@ -108,6 +110,8 @@ class GiteaProfile(FileProfile):
                                        'from_email too')
             name = settings.from_name if settings.from_name is not None else stored.get('from_name')
             if self.read_from(store) != (name or None, address):
+                if settings.from_name is None:
+                    check_sender_name(name, self.name, given=False)
                 self.put(store, (section, 'FROM'), self.format_from(name, address), option='from_name')
         for key in GITEA_LEGACY:
             self.drop(store, (section, key))

@@ -33,6 +33,7 @@ class GrafanaProfile(FileProfile):
     """Grafana ``[smtp]`` in grafana.ini / custom.ini (go-ini)."""
 
     name = 'grafana'
+    stores_sender_name = True
     store_format = 'ini'
     section = 'smtp'
     secret_paths = (('smtp', 'password'),)

@@ -35,7 +35,7 @@ import email.utils
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import format_from
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import check_sender_name, format_from
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
 EMAIL = 'email'
@@ -78,6 +78,7 @@ class SynapseProfile(FileProfile):
     """Matrix Synapse ``homeserver.yaml`` ``email:``."""
 
     name = 'synapse'
+    stores_sender_name = True
     store_format = 'yaml'
     secret_paths = ((EMAIL, 'smtp_pass'),)
 
@@ -157,6 +158,8 @@ class SynapseProfile(FileProfile):
             raise self.unsupported('from_email', 'Synapse refuses to start when the email section has no '
                                    'notif_from; give from_email')
         name = settings.from_name if settings.from_name is not None else current_name
+        if settings.from_name is None and (name, address) != (current_name, current_address):
+            check_sender_name(name, self.name, given=False)
         self.put(store, (EMAIL, 'notif_from'), (name or None, address), option='from_name')
 
     def remove(self, store):

@@ -207,9 +207,8 @@ def test_alertmanager_logs_in_with_the_exact_password_and_sends_as_from(tmp_path
 
 
 ASCII_SENDER_NAMES = ['Ops', 'Ops, "Alerts"', 'a\\b', "O'Brien", '(note) x', 'x <y>', 'a;b:c', 'a@b', ' lead',
-                      'trail ', 'tab\tin', '%(app)s', '$X ${Y}', '#{1}', '[list]', 'a.b', 'a\\"b']
-# Not listed: a name that looks like an RFC 2047 encoded-word ('=?utf-8?q?x?=') is written unquoted by format_from
-# and mail clients decode it (the recipient sees 'x'); shared by every profile that writes "Name <addr>".
+                      'trail ', 'tab\tin', '%(app)s', '$X ${Y}', '#{1}', '[list]', 'a.b', 'a\\"b',
+                      '=?', 'why=?not', 'a?=b', '=?a?x?y?=']   # look like the start of an encoded word only
 
 
 def test_alertmanager_sends_from_exactly_the_sender_name_written(tmp_path):
@@ -266,6 +265,46 @@ def test_alertmanager_non_ascii_sender_is_refused_because_alertmanager_garbles_t
         assert str(email.header.make_header(email.header.decode_header(raw_from))) == 'Ålerts <a@example.com>'
         parsed = email.message_from_bytes(sandbox.messages[0]['data'], policy=email.policy.default)['From']
         assert [address.addr_spec for address in parsed.addresses] != ['a@example.com'] and parsed.defects
+
+
+def test_alertmanager_encoded_word_sender_is_refused_because_recipients_decode_it_quoted_or_not(tmp_path):
+    """The reason for the refusal, shown on the real Alertmanager: it sends smtp_from as the From header, and a
+    name that looks like an RFC 2047 encoded word reaches the recipient as 'x', written bare (what format_from
+    used to write) or as a quoted string (Python's email decodes encoded words inside quotes too)."""
+    with pytest.raises(SettingsError) as info:
+        make('alertmanager').check(desired(server='mail.example.com:587', from_email='a@example.com',
+                                           from_name='=?utf-8?q?x?='), 'present')
+    assert info.value.option == 'from_name'
+    assert str(info.value).startswith('from_name: cannot be stored in alertmanager because ')
+    with SmtpSandbox(security='plain') as sandbox:
+        store = YamlStore.parse(ALERTMANAGER_YML.replace('group_wait: 30s', 'group_wait: 0s'))
+        store.set(('global', 'smtp_smarthost'), '127.0.0.1:%d' % sandbox.port)
+        store.set(('global', 'smtp_require_tls'), False)
+        store.delete(('global', 'smtp_auth_username'))
+        store.delete(('global', 'smtp_auth_password'))
+        path = str(tmp_path / 'alertmanager.yml')
+        server = None
+        try:
+            for index, smtp_from in enumerate(['=?utf-8?q?x?= <a@example.com>', '"=?utf-8?q?x?=" <a@example.com>']):
+                store.set(('global', 'smtp_from'), smtp_from)
+                with open(path, 'w', encoding='utf-8') as handle:
+                    handle.write(store.render())
+                if server is None:
+                    server = Alertmanager(path).start()
+                else:
+                    server.reload()
+                server.send_alert('Mailops%d' % index)
+                assert sandbox.wait_for(lambda sb, count=index + 1: len(sb.messages) >= count, timeout=30), \
+                    server.log()
+                message = sandbox.messages[index]
+                assert message['mail_from'] == 'a@example.com'
+                assert email.message_from_bytes(message['data'])['From'] == smtp_from   # sent as written
+                parsed = email.message_from_bytes(message['data'], policy=email.policy.default)['From']
+                assert [(address.display_name, address.addr_spec) for address in parsed.addresses] == \
+                    [('x', 'a@example.com')]
+        finally:
+            if server is not None:
+                server.stop()
 
 
 def test_alertmanager_ipv6_smarthost_is_refused_because_alertmanager_cannot_dial_it(tmp_path):
