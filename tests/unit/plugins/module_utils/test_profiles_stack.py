@@ -342,7 +342,10 @@ def test_alertmanager_refuses_what_it_cannot_store(params, option, words):
 
 # --------------------------------------------------------------------------- synapse (PyYAML + Synapse's rules)
 
-SYNAPSE_NAMES = st.one_of(NAMES, st.sampled_from(['100% uptime', '%(app)s', 'Ops %% team', '%s %d', 'a%',
+# Synapse sends notif_from through Python's compat32 email policy: a non-ASCII sender is refused (test below)
+ASCII_CHAR = st.characters(max_codepoint=0x7f, blacklist_categories=('Cs',), blacklist_characters='\r\n\x00')
+SYNAPSE_NAMES = st.one_of(st.text(alphabet=ASCII_CHAR, min_size=1, max_size=20).filter(lambda s: s.strip()),
+                          st.sampled_from(['100% uptime', '%(app)s', 'Ops %% team', '%s %d', 'a%',
                                                   'Your Friendly %(app)s homeserver']))
 
 
@@ -417,11 +420,47 @@ def test_synapse_reads_a_broken_percent_as_no_sender_and_rewrites_it():
     (dict(server='mail.example.com:587', validate_certs=False, from_email='a@example.com'), 'validate_certs',
      'always verifies'),
     (dict(server='mail.example.com:587'), 'from_email', 'notif_from'),
+    (dict(server='mail.example.com:587', from_email='a@example.com', from_name='J\u00f6rg'), 'from_name',
+     'address included'),
 ])
 def test_synapse_refuses_what_it_cannot_store(params, option, words):
     with pytest.raises(SettingsError) as info:
         write('synapse', HOMESERVER_YAML, desired(**params))
     assert info.value.option == option and 'synapse' in str(info.value) and words in str(info.value)
+
+
+def test_synapse_non_ascii_sender_is_refused_because_synapse_encodes_the_whole_from_header():
+    """The reason, on Synapse's own send step (synapse/handlers/send_email.py): ``multipart_msg["From"] =
+    from_string`` then ``as_string()``. compat32 encodes a non-ASCII header whole, address included, so a strict
+    reader finds no valid address; an ASCII one is sent as written."""
+    from email.mime.multipart import MIMEMultipart
+
+    def synapse_sends(from_string):
+        multipart_msg = MIMEMultipart('alternative')
+        multipart_msg['From'] = from_string
+        sent = multipart_msg.as_string()
+        raw = [line for line in sent.split('\n') if line.startswith('From: ')][0]
+        return raw, email.message_from_string(sent, policy=email.policy.default)['From']
+
+    raw, garbled = synapse_sends('"J\u00f6rg Ops" <matrix@example.com>')
+    assert raw.startswith('From: =?utf-8?') and 'matrix@example.com' not in raw   # the address is encoded too
+    assert [address.addr_spec for address in garbled.addresses] != ['matrix@example.com'] and garbled.defects
+    raw, plain = synapse_sends('"Ops, Matrix" <matrix@example.com>')
+    assert raw == 'From: "Ops, Matrix" <matrix@example.com>'
+    assert [(a.display_name, a.addr_spec) for a in plain.addresses] == [('Ops, Matrix', 'matrix@example.com')]
+    for name in ('J\u00f6rg Ops', '\u65e5\u672c'):
+        with pytest.raises(SettingsError) as info:
+            make('synapse').check(desired(server='mail.example.com:587', from_email='matrix@example.com',
+                                          from_name=name), 'present')
+        assert info.value.option == 'from_name' and 'synapse cannot store this setting' in str(info.value)
+    # a non-ASCII name already in the file is refused only when a new address would rewrite the line
+    text = HOMESERVER_YAML.replace('  #notif_from: "Your Friendly %(app)s homeserver <noreply@example.com>"',
+                                   '  notif_from: "J\u00f6rg <noreply@example.com>"')
+    kept, _again = write('synapse', text, desired(server='mail.example.com:587', from_email='noreply@example.com'))
+    assert '  notif_from: "J\u00f6rg <noreply@example.com>"\n' in kept.payload
+    with pytest.raises(SettingsError) as info:
+        write('synapse', text, desired(server='mail.example.com:587', from_email='new@example.com'))
+    assert info.value.option == 'from_name' and str(info.value).endswith('give from_name')
 
 
 def test_synapse_refuses_to_read_a_tab_in_a_plain_value_which_synapse_cannot_load():
