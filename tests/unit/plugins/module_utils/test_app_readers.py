@@ -63,7 +63,7 @@ def _dotenv(key):
 
 def _recipient_name(header):
     """The sender name a recipient's mail program (Python's email, policy.default) shows for an app that sends
-    the stored value as its From header (Alertmanager smtp_from, Synapse notif_from)."""
+    the stored value as its From header (Alertmanager smtp_from, Synapse notif_from: as written when ASCII)."""
     addresses = email.policy.default.header_factory('From', header).addresses if header else ()
     return addresses[0].display_name if len(addresses) == 1 else None
 
@@ -285,6 +285,10 @@ RAW = {'grafana': _ini_raw, 'gitea': _ini_raw, 'nextcloud': _php_raw, 'mattermos
        'discourse': _yaml_raw, 'gitlab': _ruby_raw, 'synapse': _yaml_raw,
        'msmtp': lambda value, style: value if style == 'plain' else '"%s"' % value}
 HAND_VALUE = st.lists(st.one_of(st.sampled_from(SPECIAL), ANY_CHAR), min_size=0, max_size=8).map(''.join)
+# go-ini apps read the WHOLE file: the hand-edited line also goes into another section, and a file go-ini refuses
+# (the real reader's "failed to parse"/"failed to load config") must be refused by the module too, and only then.
+OTHER_SECTION = {'grafana': ('password = %s', ('[database]', '[emails]')), 'gitea': ('PASSWD = %s', ('[database]',))}
+GO_INI_REFUSES = ('failed to parse: ', 'failed to load config: ')
 
 
 def _hand_base(target):
@@ -304,10 +308,15 @@ def test_what_the_module_reads_from_a_hand_edited_file_is_what_the_app_reads(tar
     styles, build = HAND[target]
     to_raw = RAW.get(target, _env_raw)
     base = _hand_base(target)
-    texts = []
+    texts, elsewhere = [], set()
     for _index in range(BATCH):
         value = data.draw(HAND_VALUE)
         style = data.draw(st.sampled_from(styles))
+        if target in OTHER_SECTION and data.draw(st.booleans()):
+            line, headers = OTHER_SECTION[target]
+            texts.append(_after_header(base, data.draw(st.sampled_from(headers)), line % to_raw(value, style)))
+            elsewhere.add(len(texts) - 1)
+            continue
         texts.append(build(base, to_raw(value, style)))
     profile = make(app, params, '/srv/%s/%s' % (app, fixture[1]))
     module_view = []
@@ -320,7 +329,14 @@ def test_what_the_module_reads_from_a_hand_edited_file_is_what_the_app_reads(tar
         module_view.append(store)
     app_view = reader(texts)
     wrong = []
-    for text, store, seen in zip(texts, module_view, app_view):
+    for number, (text, store, seen) in enumerate(zip(texts, module_view, app_view)):
+        go_ini_refuses = isinstance(seen, readers.Unreadable) and str(seen).startswith(GO_INI_REFUSES)
+        if target in OTHER_SECTION and go_ini_refuses != isinstance(store, StoreError):
+            module_says = store if isinstance(store, Exception) else 'reads the file'
+            wrong.append('go-ini: %s; the module: %s' % (seen if go_ini_refuses else 'reads the file', module_says))
+            continue
+        if number in elsewhere and isinstance(seen, readers.Unreadable) and not go_ini_refuses:
+            continue  # Grafana cannot expand that other key ($__file, $__vault): up to the host, not to [smtp]
         if isinstance(store, Exception):
             continue  # the module reports the file as unreadable and changes nothing
         path = profile.secret_paths_for(store)[0]

@@ -122,17 +122,17 @@ def test_the_detector_finds_what_the_readers_decode(name):
 GO_ADDRESS_STRING = r'''package main
 
 import (
-	"bufio"
-	"fmt"
-	"net/mail"
-	"os"
+    "bufio"
+    "fmt"
+    "net/mail"
+    "os"
 )
 
 func main() {
-	scanner := bufio.NewScanner(os.Stdin)
-	for scanner.Scan() {
-		fmt.Println((&mail.Address{Name: scanner.Text(), Address: "alerts@example.com"}).String())
-	}
+    scanner := bufio.NewScanner(os.Stdin)
+    for scanner.Scan() {
+        fmt.Println((&mail.Address{Name: scanner.Text(), Address: "alerts@example.com"}).String())
+    }
 }
 '''
 
