@@ -39,6 +39,14 @@ def php_truthy(value):
     return bool(value)
 
 
+def is_ascii(text):
+    try:
+        text.encode('ascii')
+    except UnicodeError:
+        return False
+    return True
+
+
 def to_port(value):
     if value is None or value == '':
         return None

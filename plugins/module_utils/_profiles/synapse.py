@@ -37,7 +37,11 @@ import email.utils
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import check_sender_name, format_from
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
+    check_sender_name,
+    format_from,
+    is_ascii,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
 EMAIL = 'email'
@@ -48,14 +52,6 @@ DEFAULT_APP_NAME = 'Matrix'
 NON_ASCII_WHY = ('Synapse puts notif_from into its From header through Python\'s email package (compat32), which '
                  'encodes a header with non-ASCII characters as a whole, address included, as one encoded word, '
                  'so the mail has no valid From address')
-
-
-def _is_ascii(text):
-    try:
-        text.encode('ascii')
-    except UnicodeError:
-        return False
-    return True
 
 
 def synapse_from(notif_from, app_name=DEFAULT_APP_NAME):
@@ -113,7 +109,7 @@ class SynapseProfile(FileProfile):
                                    'no setting to turn that off')
         for option in ('from_name', 'from_email'):
             value = getattr(settings, option)
-            if value is not None and not _is_ascii(value):
+            if value is not None and not is_ascii(value):
                 raise self.unsupported(option, NON_ASCII_WHY + '; use ASCII')
 
     def extract(self, store):
@@ -181,7 +177,7 @@ class SynapseProfile(FileProfile):
                 check_sender_name(name, self.name, given=False)
             for option, value, given in (('from_name', name, settings.from_name),
                                          ('from_email', address, settings.from_email)):
-                if given is None and value is not None and not _is_ascii(value):
+                if given is None and value is not None and not is_ascii(value):
                     raise self.unsupported(option, 'the stored value is not ASCII: %s; give %s'
                                            % (NON_ASCII_WHY, option))
         self.put(store, (EMAIL, 'notif_from'), (name or None, address), option='from_name')

@@ -344,9 +344,9 @@ def test_alertmanager_refuses_what_it_cannot_store(params, option, words):
 
 # Synapse sends notif_from through Python's compat32 email policy: a non-ASCII sender is refused (test below)
 ASCII_CHAR = st.characters(max_codepoint=0x7f, blacklist_categories=('Cs',), blacklist_characters='\r\n\x00')
-SYNAPSE_NAMES = st.one_of(st.text(alphabet=ASCII_CHAR, min_size=1, max_size=20).filter(lambda s: s.strip()),
-                          st.sampled_from(['100% uptime', '%(app)s', 'Ops %% team', '%s %d', 'a%',
-                                                  'Your Friendly %(app)s homeserver']))
+SYNAPSE_NAMES = st.one_of(
+    st.text(alphabet=ASCII_CHAR, min_size=1, max_size=20).filter(lambda s: s.strip()),
+    st.sampled_from(['100% uptime', '%(app)s', 'Ops %% team', '%s %d', 'a%', 'Your Friendly %(app)s homeserver']))
 
 
 @st.composite
