@@ -4,7 +4,8 @@
 Every app that stores a sender name refuses it (recipients' mail programs would decode it, quoted or not: see
 tests/unit/plugins/module_utils/test_sender_name.py): the run fails naming ``from_name`` and the file keeps its
 bytes, inode and mtime. A stored look-alike is refused when only ``from_email`` would rewrite it. A name that only
-resembles an encoded word is written, and Gitea's reader (Go ``net/mail``) reads it back exactly.
+resembles an encoded word is written, and Gitea's reader (Go ``net/mail``) reads it back exactly. Synapse also
+refuses a non-ASCII name (its From header would lose the address: test_profiles_stack.py).
 """
 
 import pytest
@@ -15,7 +16,7 @@ BASE = dict(server='smtp.example.com', port=587, security='starttls', username='
             password='s3cret-Pass', from_email='alerts@example.com', test='none')
 STORED_FROM = '"=?utf-8?q?x?=" <alerts@example.com>'
 
-# name -> (app, fixture, module args, refused: the name 'given' or the one 'stored', or None: written)
+# name -> (app, fixture, module args, refused: the name 'given' or the one 'stored', 'non-ascii', or None: written)
 CASES = {
     'gitea': ('gitea', 'app.ini', dict(from_name='=?utf-8?q?x?='), 'given'),
     'grafana': ('grafana', 'grafana.ini', dict(from_name='=?UTF-8?B?eA==?='), 'given'),
@@ -26,6 +27,7 @@ CASES = {
     'dotenv': ('dotenv', '.env', dict(from_name='=?utf-8?q?x?='), 'given'),
     'alertmanager-stored': ('alertmanager', 'alertmanager.yml', dict(from_email='new@example.com'), 'stored'),
     'gitea-look-alike': ('gitea', 'app.ini', dict(from_name='=?a?x?y?= =?'), None),
+    'synapse-non-ascii': ('synapse', 'homeserver-configured.yaml', dict(from_name='J\u00f6rg'), 'non-ascii'),
 }
 
 
@@ -62,8 +64,11 @@ def test_an_encoded_word_sender_name_is_refused_and_nothing_changes(name, runs):
         assert applied['failed'] is True
         start = 'from_name: cannot be stored in %s because the sender name %s' % (
             app, 'already stored' if refused == 'stored' else 'looks like')
+        if refused == 'non-ascii':
+            start = 'from_name: synapse cannot store this setting: Synapse puts notif_from into its From header'
         assert applied['msg'].startswith(start), applied['msg']
-        assert 'RFC 2047 encoded word' in applied['msg'] and 'nothing was changed' in applied['msg']
+        assert 'nothing was changed' in applied['msg']
+        assert 'RFC 2047 encoded word' in applied['msg'] or refused == 'non-ascii'
         assert (after['sha1'], after['inode'], after['mtime']) == (before['sha1'], before['inode'], before['mtime'])
         if 'from_name' in extra:
             assert extra['from_name'] not in applied['msg']
