@@ -166,5 +166,7 @@ options:
     description:
       - The display name of the sender. Left as stored when not given.
       - Applications without a sender-name setting (coreBOS, Nextcloud, Redmine, Discourse) refuse it.
+      - A name that looks like an RFC 2047 encoded word (C(=?utf-8?q?...?=)) is refused for every application,
+        because recipients' mail programs would decode it and show other text.
     type: str
 '''

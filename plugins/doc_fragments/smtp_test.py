@@ -44,7 +44,7 @@ options:
         the refused address in C(diagnosis.sender).
       - Default none. With C(app=corebos) (module M(mailops.smtp.outgoing_server)) and no O(from_email),
         coreBOS sends each user's mail from the user's own address, so the default is the addresses
-        (C(vtiger_users.email1)) of up to three active coreBOS users.
+        (C(vtiger_users.email1)) of up to three active coreBOS users other than the account itself.
       - V([]) turns the check off.
       - Servers that decide "send as" only after the message (Exchange, Microsoft 365) accept these envelopes;
         only O(test=send) is conclusive for them, and the test says so in a warning.

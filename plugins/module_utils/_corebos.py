@@ -46,8 +46,8 @@ import os
 import re
 import traceback
 
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import (KEEP_STORED, AppProfile, Plan,
-                                                                                 Snapshot)
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import KEEP_STORED
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import AppProfile, Plan, Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._files import read_bytes
@@ -740,6 +740,7 @@ def check_lengths(row, limits):
 # --------------------------------------------------------------------------------------------------
 
 USERS_TABLE = 'vtiger_users'
+DEFAULT_TEST_SENDERS = 3  # users' addresses tried when "Email From" is empty
 _USER_ADDRESS_RE = re.compile(r'^[^@\s<>]+@[^@\s<>\[\]]+$')
 
 _SELECT = ('SELECT id, server, server_port, server_username, server_password, server_type, smtp_auth, '
@@ -989,7 +990,7 @@ class CorebosProfile(AppProfile):
         row = store.read()
         try:
             limits = store.column_limits()
-            users = store.user_addresses()
+            users = store.user_addresses(limit=DEFAULT_TEST_SENDERS + 1)
             store.connection.rollback()
         except store._errors() as exc:
             raise store._error('reading the %s columns and the users\' addresses' % TABLE, exc) from None
@@ -1016,7 +1017,12 @@ class CorebosProfile(AppProfile):
             from_email = snapshot.handle['row'].get('from_email_field') or None
         if from_email:
             return None
-        return list((snapshot.handle or {}).get('user_addresses') or [])
+        # The account's own address is the test's sender already: take three others.
+        username = settings.username if settings is not None else (snapshot.stored or {}).get('username')
+        own = (username or '').lower()
+        others = [address for address in (snapshot.handle or {}).get('user_addresses') or ()
+                  if address.lower() != own]
+        return others[:DEFAULT_TEST_SENDERS]
 
     def sender_refusal_advice(self, address, username):
         """What to do when the server refuses one of the default test senders (a coreBOS user's address)."""

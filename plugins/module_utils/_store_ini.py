@@ -11,6 +11,12 @@ Values: ``get``/``set`` strip and add quotes the simple way (``"..."``, backtick
 comment at `` #``/`` ;``). App profiles do not use them for values: they read and write the raw text after ``=``
 with ``get_raw``/``set_raw`` through a value codec that models the app's reader exactly
 (``_profiles/_goini.py``: go-ini with the app's LoadOptions).
+
+``layout``: the app reader's view of the whole file (``_goini.GoIniLayout``). With it, ``parse`` refuses a file
+the app cannot read (a StoreError naming the line, whatever section it is in), and sections and keys are where
+the app finds them: a line inside a multi-line value is part of that value (never a key or a header), a header
+go-ini reads (``[smtp] x``) is a header, and a key go-ini reads under a spelling the module does not edit
+(a quoted name) is refused when it is read or written. Writing a key replaces its multi-line value whole.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ _KEY = re.compile(r"^([ \t]*)([^=:;#\[\s][^=:]*?)([ \t]*)([=:])([ \t]*)(.*)$")
 _COMMENTED_KEY = re.compile(r"^([ \t]*)[;#][ \t]?([^=:;#\[\s][^=:]*?)([ \t]*)([=:])([ \t]*)(.*)$")
 _UNSAFE = re.compile(r"[#;\"'`]")
 _HEADER_KINDS = ("header", "commented_header")
+_UNSCANNED = ("unscanned",)  # the role of a line the layout has not seen yet (new or changed text)
 
 
 def decode_value(raw):
@@ -70,25 +77,30 @@ def encode_value(value):
 
 
 class _Line(object):
-    __slots__ = ("text", "eol", "kind", "name", "key", "section", "region", "region_commented", "match")
+    __slots__ = ("text", "eol", "kind", "name", "key", "section", "region", "region_commented", "match", "role")
 
     def __init__(self, raw):
         self.text, self.eol = split_eol(raw)
+        self.role = _UNSCANNED
 
 
 class IniStore(object):
     """A parsed INI document that renders back byte-identical except for the keys changed."""
 
-    def __init__(self, lines, newline, bom=""):
+    def __init__(self, lines, newline, bom="", layout=None):
         self._lines = lines
         self._newline = newline
         self._bom = bom
+        self._layout = layout
 
     @classmethod
-    def parse(cls, text, **options):
+    def parse(cls, text, layout=None, **options):
         bom, text = split_bom(text)
         raw_lines, newline = split_document(text, "INI")
-        store = cls([_Line(raw) for raw in raw_lines], newline, bom)
+        store = cls([_Line(raw) for raw in raw_lines], newline, bom, layout)
+        if layout is not None:
+            for line, role in zip(store._lines, layout.scan(raw_lines)):
+                line.role = role
         store._classify()
         return store
 
@@ -108,6 +120,7 @@ class IniStore(object):
         lines = self._lines
         for index in range(start, len(lines) if stop is None else stop):
             line = lines[index]
+            before = (section, region, region_commented)
             line.key = line.name = line.match = None
             match = _HEADER.match(line.text)
             if match:
@@ -136,9 +149,39 @@ class IniStore(object):
                             line.match = match
                         else:
                             line.kind = "other"
+            if self._layout is not None:
+                section, region, region_commented = self._as_the_app_reads(line, before,
+                                                                           (section, region, region_commented))
             line.section = section
             line.region = region
             line.region_commented = region_commented
+
+    def _as_the_app_reads(self, line, before, after):
+        """Correct the classification of ``line`` to what the layout (the app's reader) says it is.
+
+        ``before``/``after``: (section, region, region_commented) above the line, and after it as classified;
+        returns the state after it as the app reads it.
+        """
+        if line.role is _UNSCANNED:
+            line.role, closing = self._layout.line(line.text + line.eol)
+            if closing:
+                raise StoreError("the module would write a line that the app reads as the start of a multi-line "
+                                 "value")
+        role = line.role
+        if role is None:  # blank or comment (a commented header keeps the region it opens for samples)
+            if line.kind not in ("header", "key"):
+                return after
+            line.kind, line.key, line.name, line.match = "other", None, None, None
+        elif role[0] == "tail":
+            line.kind, line.key, line.name, line.match = "tail", None, None, None
+        elif role[0] == "header":
+            if line.kind != "header" or line.name != role[1]:
+                line.kind, line.key, line.match = "header", None, None
+                line.name = role[1]
+            return role[1], role[1], False
+        elif line.kind != "key" or line.key != role[1] or line.match.start(4) != role[2]:
+            line.kind, line.key, line.name, line.match = "key", role[1], None, None  # the app reads it: not editable
+        return before
 
     def _reclassify(self, index, old_kind=None):
         """Re-classify line ``index`` after its text changed (or it was inserted); the rest only past a header."""
@@ -149,6 +192,26 @@ class IniStore(object):
     @staticmethod
     def _norm(section):
         return section if section else None
+
+    def _key_match(self, index):
+        """The parsed ``key = value`` of key line ``index``; StoreError when the module cannot edit that spelling."""
+        line = self._lines[index]
+        if line.match is None:
+            raise StoreError("line %d: the app reads key %s of %s here, written in a way the module does not edit "
+                             "(a quoted key name or unusual blanks); write it as %s = value"
+                             % (index + 1, line.key, "[%s]" % line.section if line.section else "the top of the file",
+                                line.key))
+        return line.match
+
+    def _drop_tails(self, index):
+        """Delete the lines of the multi-line value of key line ``index`` (the app reads them as its value)."""
+        end = index + 1
+        while end < len(self._lines) and self._lines[end].kind == "tail":
+            end += 1
+        if end > index + 1:
+            if not self._lines[end - 1].eol:
+                self._lines[index].eol = ""  # the value ended the file without a final newline: keep that
+            del self._lines[index + 1:end]
 
     def _active(self, section, key):
         section = self._norm(section)
@@ -172,7 +235,7 @@ class IniStore(object):
         found = self._active(section, key)
         if not found:
             return None
-        return decode_value(self._lines[found[-1]].match.group(6))
+        return decode_value(self._key_match(found[-1]).group(6))
 
     def get_raw(self, path):
         """The text after ``key =`` (blanks after ``=`` removed) of the last active line of the key, or None."""
@@ -180,7 +243,7 @@ class IniStore(object):
         found = self._active(section, key)
         if not found:
             return None
-        return self._lines[found[-1]].match.group(6)
+        return self._key_match(found[-1]).group(6)
 
     def lines_after(self, path):
         """The texts (without line ends) of the lines after the key's last active line (multi-line values)."""
@@ -208,7 +271,7 @@ class IniStore(object):
         elif not isinstance(value, str):
             value = str(value)
         found = self._active(section, key)
-        if found and decode_value(self._lines[found[-1]].match.group(6)) == value:
+        if found and decode_value(self._key_match(found[-1]).group(6)) == value:
             return
         self._write(section, key, encoded)
 
@@ -216,13 +279,16 @@ class IniStore(object):
         found = self._active(section, key)
         if found:
             line = self._lines[found[-1]]
-            line.text = self._format(line.match, key, encoded, keep_comment=keep_comment)
+            line.text = self._format(self._key_match(found[-1]), key, encoded, keep_comment=keep_comment)
+            line.role = _UNSCANNED
+            self._drop_tails(found[-1])
             self._reclassify(found[-1], line.kind)
             return
         sample = self._find_sample(section, key)
         if sample is not None:
             line = self._lines[sample]
             line.text = self._format(line.match, key, encoded, indent=line.match.group(1))
+            line.role = _UNSCANNED
             self._reclassify(sample, line.kind)
             return
         new_text = key + self._style(section) + encoded if encoded else key + self._style(section).rstrip()
@@ -239,7 +305,9 @@ class IniStore(object):
         section, key = self._check_path(path)
         found = self._active(section, key)
         for index in reversed(found):
-            # only "key" lines go, and a line that is not a header changes nothing about the lines below it
+            # only "key" lines go (with the lines of a multi-line value), and a line that is not a header changes
+            # nothing about the lines below it
+            self._drop_tails(index)
             del self._lines[index]
 
     def render(self):
@@ -287,6 +355,7 @@ class IniStore(object):
                     if other.kind == "key":
                         return False
                 line.text = "[" + section + "]"
+                line.role = _UNSCANNED
                 self._classify()
                 return True
         return False
@@ -295,7 +364,7 @@ class IniStore(object):
         keys = [line for line in self._lines if line.kind == "key"]
         near = [line for line in keys if line.section == section]
         for line in (near[-1:] or keys[:1]):
-            if line.kind == "key":
+            if line.kind == "key" and line.match is not None:
                 before, after = line.match.group(3), line.match.group(5)
                 return (before or "") + "=" + (after or (" " if before else ""))
         return " = "
@@ -315,6 +384,8 @@ class IniStore(object):
                 elif line.kind == "commented_key" and not line.region_commented and line.region == section:
                     last_sample = index
         if last_key is not None:
+            while last_key + 1 < len(self._lines) and self._lines[last_key + 1].kind == "tail":
+                last_key += 1  # after the multi-line value of that key, not inside it
             return last_key
         if section is None:
             return -1

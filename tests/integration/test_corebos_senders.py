@@ -55,9 +55,9 @@ def test_no_from_email_fails_before_saving_and_names_the_refused_user(run_playbo
     diagnosis = result['diagnosis']
     assert (diagnosis['category'], diagnosis['stage'], diagnosis['sender']) == (
         'sender_not_permitted', 'rcpt', 'ann@example.test')
-    # the default test_senders: the first three active, not deleted users (admin, ann, bob); the admin's address is
-    # the test sender itself, so it is not tried twice
-    assert result['probe']['test_senders'] == ['ann@example.test', 'bob@example.test']
+    # the default test_senders: the first three active, not deleted users other than the account (the admin's
+    # address is the test sender itself): ann, bob, erin
+    assert result['probe']['test_senders'] == ['ann@example.test', 'bob@example.test', 'erin@example.test']
     msg = result['msg']
     assert 'ann@example.test' in msg and 'not owned by user crm@example.test' in msg
     assert 'set from_email' in msg.lower() and 'Send As rights' in msg  # the two fixes
@@ -81,7 +81,7 @@ def test_granting_send_as_is_the_second_fix(run_playbook, tmp_path, crm, submiss
     result, status, _output = run(run_playbook, tmp_path, [task(crm, server)])
     assert status == 'ok', result.get('msg')
     assert [row['from_email_field'] for row in crm.email_rows()] == ['']
-    assert result['probe']['test_senders'] == ['ann@example.test', 'bob@example.test']
+    assert result['probe']['test_senders'] == ['ann@example.test', 'bob@example.test', 'erin@example.test']
 
 
 def test_an_empty_test_senders_turns_the_check_off(run_playbook, tmp_path, crm, submission_server):

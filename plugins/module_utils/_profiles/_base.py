@@ -58,6 +58,7 @@ __metaclass__ = type
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import STORE_SPELLING, store_get
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import check_sender_name
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, PASSWORD_CHANGED
 
 __all__ = ('AppProfile', 'FileProfile', 'KEEP_STORED', 'Plan', 'Snapshot', 'keep_password', 'store_class',
@@ -94,6 +95,7 @@ class AppProfile(object):
 
     name = None
     multiple_servers = False
+    stores_sender_name = False   # True: the app keeps from_name and puts it into the From header of its mail
 
     def __init__(self, module, params):
         self.module = module
@@ -111,6 +113,8 @@ class AppProfile(object):
         if self.params.get('validate') is not None and not isinstance(self, FileProfile):
             raise SettingsError('validate', 'validate: app=%s does not keep its settings in a file, and validate '
                                 'checks a candidate file' % self.name)
+        if settings is not None and settings.from_name is not None and self.stores_sender_name:
+            check_sender_name(settings.from_name, self.name)
 
     def read(self):
         raise NotImplementedError

@@ -27,6 +27,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
 
@@ -93,6 +94,119 @@ def read_value(raw, continuation=False):
     if _surrounded(line, "'") or _surrounded(line, '"'):
         line = line[1:-1]
     return line
+
+
+_DELIMITER = re.compile('[=:]')  # go-ini's default KeyValueDelimiters (neither app sets its own)
+# Fast paths for the lines most files are made of (the general code below reads them the same way): a blank or
+# comment line, and a plain key whose value starts with no quote or blank and holds no backslash.
+_PLAIN_SKIP = re.compile('[ \t]*(?:[#;]|\r?\n?\\Z)')
+_PLAIN_KEY = re.compile('[ \t]*([A-Za-z0-9_.-]+)[ \t]*([=:])[ \t]*(?![`"\\s])[^\n\\\\]*\n?\\Z')
+
+
+class GoIniLayout(object):
+    """How go-ini's ``File.parse`` (parser.go) splits a WHOLE file into headers, keys and multi-line values.
+
+    The app reads the whole file, so one line it cannot parse anywhere (in any section) stops it: ``scan`` finds
+    that line the way go-ini does and raises ``StoreError`` naming it, and otherwise says what each line is to
+    go-ini, so that the INI store finds sections and keys exactly where the app does. ``IniStore.parse`` takes
+    it as ``layout``. ``continuation``: a trailing ``\\`` joins the next line (Grafana; Gitea sets
+    ``IgnoreContinuation``). Line roles: ``None`` (blank or comment), ``('header', name)``,
+    ``('key', name, delimiter)`` (``delimiter``: index of the ``=``/``:`` in the line) and ``('tail', None)``
+    (a line inside the multi-line value of the key above it).
+    """
+
+    def __init__(self, continuation, app):
+        self.continuation = continuation
+        self.app = app
+
+    def refuse(self, number, why, error):
+        raise StoreError('line %d: %s; go-ini (the INI reader of %s) refuses the whole file ("%s"), so %s does '
+                         'not start with it. Fix that line first' % (number, why, self.app, error, self.app))
+
+    def line(self, raw, number=0):
+        """The role of one line (``raw`` with its line end, as go-ini reads it), and its value's closing quote
+        when the value goes on past the line (``'\\'`` for a continuation)."""
+        if _PLAIN_SKIP.match(raw):
+            return None, None
+        plain = _PLAIN_KEY.match(raw)
+        if plain:
+            return ('key', plain.group(1), plain.start(2)), None
+        line = raw.lstrip(GO_SPACE)
+        if not line or line[0] in '#;':
+            return None, None
+        blanks = len(raw) - len(line)
+        if line[0] == '[':
+            close = line.rfind(']')
+            if close == -1:
+                self.refuse(number, 'a section header without its closing "]"', 'unclosed section')
+            if close == 1:
+                self.refuse(number, 'an empty section name "[]"', 'empty section name')
+            return ('header', line[1:close]), None
+        quote = None
+        if line[0] == '"':
+            quote = '"""' if len(line) > 6 and line.startswith('"""') else '"'
+        elif line[0] == '`':
+            quote = '`'
+        if quote:
+            close = line.find(quote, len(quote))
+            if close == -1:
+                self.refuse(number, 'a key name that opens a quote (%s) the line does not close' % quote,
+                            'missing closing key quote')
+            found = _DELIMITER.search(line, close + len(quote))
+            name = line[len(quote):close].strip(GO_SPACE)
+        else:
+            found = _DELIMITER.search(line)
+            name = line[:found.start()].strip(GO_SPACE) if found else ''
+        if not found:
+            self.refuse(number, 'a line that is neither blank, a comment, a [section] nor key = value (it has no '
+                        '"=" or ":")', 'key-value delimiter not found')
+        found = found.start()
+        value = line[found + 1:].lstrip(GO_SPACE)
+        closing = None
+        if len(value) > 3 and value.startswith('"""'):
+            closing = '"""' if value.rfind('"""', 3) == -1 else None
+        elif value.startswith('`'):
+            closing = '`' if value.rfind('`', 1) == -1 else None
+        elif self.continuation and value.strip(GO_SPACE).endswith('\\'):
+            closing = '\\'
+        return ('key', name, blanks + found), closing
+
+    def scan(self, raws):
+        """The role of every line of the file (``raws``: its lines with their line ends); StoreError naming the
+        first line go-ini refuses."""
+        roles = []
+        index = 0
+        section = None
+        count = 1  # go-ini names a key "-" "#1", "#2"... in each section
+        while index < len(raws):
+            number = index + 1
+            role, closing = self.line(raws[index], number)
+            if role and role[0] == 'header':
+                section, count = role[1], 1
+            elif role and role[1] == '-':
+                role, count = ('key', '#%d' % count, role[2]), count + 1
+            roles.append(role)
+            index += 1
+            if closing == '\\':
+                while index < len(raws):  # readContinuationLines
+                    following = raws[index].strip(GO_SPACE)
+                    roles.append(('tail', None))
+                    index += 1
+                    if not following or not following.endswith('\\'):
+                        break
+            elif closing:
+                while True:  # readMultilines
+                    if index == len(raws):
+                        where = ' in [%s]' % section if section else ''
+                        self.refuse(number, 'the value of %s%s opens a multi-line %s quote that no later line '
+                                    'closes' % (role[1] or 'a key', where, closing), 'missing closing key quote')
+                    roles.append(('tail', None))
+                    index += 1
+                    if closing in raws[index - 1]:
+                        break
+            if role and role[0] == 'key' and not role[1]:
+                self.refuse(number, 'a key with an empty name (nothing before its "=" or ":")', 'empty key name')
+        return roles
 
 
 class GoIniCodec(Codec):

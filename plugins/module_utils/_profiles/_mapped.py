@@ -13,6 +13,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base impor
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
+    check_sender_name,
     format_from,
     parse_from,
     text_bool,
@@ -60,6 +61,10 @@ class MappedProfile(FileProfile):
             keys = dict(self.default_keys)
         self.keys = dict(keys or {})
         self.values_map = dict(params.get('values') or {})
+
+    @property
+    def stores_sender_name(self):
+        return 'from_name' in self.keys or 'from' in self.keys
 
     def fmt(self):
         return self.format
@@ -240,6 +245,9 @@ class MappedProfile(FileProfile):
                 raise self.unsupported('from_name', 'the sender name goes with the address in one key, which '
                                        'needs from_email too')
             values['from'] = format_from(name, address) if address else None
+            if settings.from_name is None and values['from'] is not None and 'from' in self.keys \
+                    and self.get(store, self.key_path(self.keys['from'])) != values['from']:
+                check_sender_name(name, self.name, given=False)
         for setting in MAPPABLE:
             value = values.get(setting)
             if value is None:

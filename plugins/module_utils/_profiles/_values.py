@@ -10,6 +10,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+
 _TRUE = ('true', 'yes', 'on', '1')
 
 
@@ -35,6 +37,14 @@ def php_truthy(value):
     if isinstance(value, str):
         return value not in ('', '0')
     return bool(value)
+
+
+def is_ascii(text):
+    try:
+        text.encode('ascii')
+    except UnicodeError:
+        return False
+    return True
 
 
 def to_port(value):
@@ -73,12 +83,49 @@ def join_host_port(host, port):
 
 _PLAIN_NAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 
+# An RFC 2047 encoded word as mail programs find one: ``=?charset?b?text?=`` or ``=?charset?q?text?=``. They are
+# lenient: Python's ``email`` (``policy.default``) and Perl's ``Encode::MIME::Header`` decode one inside a quoted
+# string too, the older readers (Python's ``decode_header``, Perl) even in the middle of a word, and blanks
+# inside the text do not stop them.
+_ENCODED_WORD_RE = re.compile(r'=\?[^?]*\?[bBqQ]\?.*?\?=', re.DOTALL)
+
+_ENCODED_WORD_WHY = ('%s looks like an RFC 2047 encoded word (=?charset?q?text?= or =?charset?b?text?=), which '
+                     'mail programs decode even inside quotes, so recipients would see other text than the name%s')
+
+
+def looks_encoded(name):
+    """True when mail programs would decode part of ``name`` as an RFC 2047 encoded word."""
+    return bool(name) and _ENCODED_WORD_RE.search(name) is not None
+
+
+def check_sender_name(name, app, given=True):
+    """Refuse (SettingsError naming ``from_name``) a sender name that recipients would not see as written.
+
+    Every app puts the name into the From header as text (at best a quoted string: Go's ``mail.Address.String``,
+    the profiles' ``"Name" <addr>``), never as an encoded word of its own, so a name that looks like one is
+    decoded by the recipient's mail program. ``given`` False: the name is the one already stored, kept because
+    only ``from_email`` was given.
+    """
+    if not looks_encoded(name):
+        return
+    if given:
+        why = _ENCODED_WORD_WHY % ('the sender name', ' given')
+    else:
+        why = _ENCODED_WORD_WHY % ('the sender name already stored (kept because from_name is not given)',
+                                   '; give from_name')
+    raise SettingsError('from_name', 'from_name: cannot be stored in %s because %s' % (app, why))
+
 
 def format_from(name, address):
-    """RFC 5322 ``"Name" <addr>`` (or just ``addr``)."""
+    """RFC 5322 ``"Name" <addr>`` (or just ``addr``).
+
+    A name is left unquoted only when it is plain atext words without ``=?``: a bare ``=?utf-8?q?x?=`` is an
+    encoded word that Go's ``net/mail`` and every mail program decode (inside quotes Go does not; see
+    ``check_sender_name`` for the readers that still do).
+    """
     if not name:
         return address
-    if _PLAIN_NAME_RE.match(name):
+    if _PLAIN_NAME_RE.match(name) and '=?' not in name:
         return '%s <%s>' % (name, address)
     return '"%s" <%s>' % (name.replace('\\', '\\\\').replace('"', '\\"'), address)
 

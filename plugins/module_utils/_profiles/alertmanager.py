@@ -34,7 +34,9 @@ __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
+    check_sender_name,
     format_from,
+    is_ascii,
     join_host_port,
     parse_from,
     split_host_port,
@@ -47,18 +49,11 @@ AM_OWNED = ('smtp_smarthost', 'smtp_require_tls', 'smtp_force_implicit_tls', 'sm
 IMPLICIT_TLS_PORT = 465
 
 
-def _is_ascii(text):
-    try:
-        text.encode('ascii')
-    except UnicodeError:
-        return False
-    return True
-
-
 class AlertmanagerProfile(FileProfile):
     """Prometheus Alertmanager ``alertmanager.yml`` ``global:`` section."""
 
     name = 'alertmanager'
+    stores_sender_name = True
     store_format = 'yaml'
     secret_paths = ((GLOBAL, 'smtp_auth_password'),)
 
@@ -88,7 +83,7 @@ class AlertmanagerProfile(FileProfile):
             value = getattr(settings, option)
             if value is None:
                 continue
-            if not _is_ascii(value):
+            if not is_ascii(value):
                 raise self.unsupported(option, 'Alertmanager Q-encodes the whole From header, address included, '
                                        'when it holds non-ASCII characters, which leaves the header without a '
                                        'valid address; use ASCII')
@@ -139,11 +134,13 @@ class AlertmanagerProfile(FileProfile):
                 raise self.unsupported('from_name', 'Alertmanager keeps the sender name inside smtp_from, which '
                                        'needs from_email too')
             name = settings.from_name if settings.from_name is not None else stored.get('from_name')
-            if name is not None and not _is_ascii(name):
+            if name is not None and not is_ascii(name):
                 raise self.unsupported('from_name', 'the stored sender name is not ASCII, which Alertmanager '
                                        'cannot send readably; give from_name')
             current = self._get(store, 'smtp_from')
             if not (isinstance(current, str) and parse_from(current) == (name or None, address)):
+                if settings.from_name is None:
+                    check_sender_name(name, self.name, given=False)
                 self.put(store, (GLOBAL, 'smtp_from'), format_from(name, address), option='from_email')
 
     def remove(self, store):

@@ -6,7 +6,15 @@
 
 What Gitea reads (modules/setting/config_provider.go, mailer.go): go-ini with ``IgnoreContinuation: true`` and
 inline comments ON (an unquoted ``PASSWD = p#ss;word`` is ``p``), ``Key.String()`` for every value, and ``FROM``
-through Go's ``net/mail.ParseAddress`` (a FROM it cannot parse stops Gitea at startup).
+through Go's ``net/mail.ParseAddress`` (a FROM it cannot parse stops Gitea at startup). The whole file goes
+through go-ini first: a line go-ini refuses in ANY section stops Gitea, so the module refuses the file
+(``_goini.GoIniLayout``).
+
+``PROTOCOL`` (modules/setting/mailer.go, services/mailer/sender/smtp.go) is compared case-sensitively:
+``smtps``, ``smtp+starttls`` (and the old typo ``smtp+startls``, which Gitea rewrites), ``smtp``; when empty or
+absent it is inferred from ``SMTP_PORT`` (25 smtp, 465 smtps, 587 smtp+starttls, anything else smtps); any
+other spelling (``SMTPS``, ``Smtp``) is no protocol Gitea knows, and its SMTP sender then speaks plain SMTP
+without TLS. ``sendmail``, ``dummy`` and ``smtp+unix`` do not send to SMTP_ADDR:SMTP_PORT at all.
 """
 
 from __future__ import annotations
@@ -14,13 +22,15 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniCodec
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniCodec, GoIniLayout
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._gomail import (
     format_address,
     name_problem,
     parse_address,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
+    check_sender_name,
     go_bool,
     split_host_port,
     to_port,
@@ -30,18 +40,25 @@ from ansible_collections.mailops.smtp.plugins.module_utils._settings import stor
 
 GITEA_PROTOCOL = {'none': 'smtp', 'starttls': 'smtp+starttls', 'tls': 'smtps'}
 GITEA_LEGACY = ('HOST', 'IS_TLS_ENABLED', 'SKIP_VERIFY', 'MAILER_TYPE')
+# PROTOCOL as Gitea compares it (exact, case-sensitive) -> (security, SMTP_PORT Gitea infers when it is empty)
+GITEA_SECURITY = {'smtp': ('none', 25), 'smtps': ('tls', 465), 'smtp+starttls': ('starttls', 587),
+                  'smtp+startls': ('starttls', 587)}
+GITEA_INFERRED = {'25': 'smtp', '465': 'smtps', '587': 'smtp+starttls'}  # PROTOCOL empty: from SMTP_PORT
+GITEA_NOT_SMTP = ('sendmail', 'dummy', 'smtp+unix')  # senders that do not connect to SMTP_ADDR:SMTP_PORT
 
 
 class GiteaProfile(FileProfile):
     """Gitea / Forgejo ``[mailer]`` in app.ini (new-style keys; legacy keys removed)."""
 
     name = 'gitea'
+    stores_sender_name = True
     store_format = 'ini'
     section = 'mailer'
     secret_paths = (('mailer', 'PASSWD'),)
     owned = ('ENABLED', 'PROTOCOL', 'SMTP_ADDR', 'SMTP_PORT', 'USER', 'PASSWD', 'FORCE_TRUST_SERVER_CERT',
              'FROM') + GITEA_LEGACY
     value_codec = GoIniCodec(continuation=False)
+    store_options = {'layout': GoIniLayout(continuation=False, app='Gitea')}
 
     def check(self, settings, state):
         super(GiteaProfile, self).check(settings, state)
@@ -53,21 +70,14 @@ class GiteaProfile(FileProfile):
 
     def extract(self, store):
         host = self._get(store, 'SMTP_ADDR')
-        port = to_port(self._get(store, 'SMTP_PORT'))
+        port_text = self._get(store, 'SMTP_PORT')
         if not host:
             legacy = self._get(store, 'HOST')
             if not legacy:
                 return None
             host, port = split_host_port(legacy)
-        protocol = (self._get(store, 'PROTOCOL') or '').lower()
-        if protocol == 'smtps':
-            security = 'tls'
-        elif protocol == 'smtp+starttls':
-            security = 'starttls'
-        elif protocol == 'smtp':
-            security = 'none'
-        else:
-            security = 'tls' if port == 465 else 'starttls'
+            port_text = str(port) if port is not None else ''
+        security, port = self.read_protocol(store, port_text or '')
         trust = self._get(store, 'FORCE_TRUST_SERVER_CERT')
         if trust is None:
             trust = self._get(store, 'SKIP_VERIFY')
@@ -100,9 +110,29 @@ class GiteaProfile(FileProfile):
                                        'from_email too')
             name = settings.from_name if settings.from_name is not None else stored.get('from_name')
             if self.read_from(store) != (name or None, address):
+                if settings.from_name is None:
+                    check_sender_name(name, self.name, given=False)
                 self.put(store, (section, 'FROM'), self.format_from(name, address), option='from_name')
         for key in GITEA_LEGACY:
             self.drop(store, (section, key))
+
+    def read_protocol(self, store, port_text):
+        """(security, port) as Gitea reads PROTOCOL and SMTP_PORT (exact spelling; see the module docstring)."""
+        protocol = self._get(store, 'PROTOCOL')
+        if protocol is None and self._get(store, 'MAILER_TYPE') == 'sendmail':
+            protocol = 'sendmail'
+        if protocol is None and self._get(store, 'IS_TLS_ENABLED') is not None:
+            protocol = 'smtps' if go_bool(self._get(store, 'IS_TLS_ENABLED'), False) else 'smtp+starttls'
+        if not protocol:
+            protocol = GITEA_INFERRED.get(port_text, 'smtps')  # Gitea logs an error and assumes smtps
+            port_text = port_text or '465'
+        if protocol in GITEA_SECURITY:
+            security, default_port = GITEA_SECURITY[protocol]
+            return security, to_port(port_text) if port_text else default_port
+        if protocol in GITEA_NOT_SMTP:
+            # not SMTP to SMTP_ADDR:SMTP_PORT: no security setting describes it, so it is drift and gets rewritten
+            return Computed(protocol), to_port(port_text)
+        return 'none', to_port(port_text)  # an unknown spelling (SMTPS): Gitea's SMTP sender uses no TLS
 
     def read_from(self, store):
         """(name, address) as Gitea reads FROM (net/mail.ParseAddress); (None, None) when it cannot."""

@@ -46,6 +46,7 @@ class GitlabProfile(FileProfile):
     """GitLab Omnibus ``/etc/gitlab/gitlab.rb`` (Ruby hash assignments, edited in place)."""
 
     name = 'gitlab'
+    stores_sender_name = True
     store_format = 'ruby'
     secret_paths = ((RAILS, 'smtp_password'),)
 

@@ -8,6 +8,8 @@ What Grafana reads (pkg/setting): ``ini.Load`` (go-ini default LoadOptions: inli
 continuation lines) of conf/defaults.ini, then the user's file, whose EMPTY values are skipped (the defaults.ini
 value stays: ``from_name`` "Grafana", ``from_address`` "admin@grafana.localhost"), then ``$__env{}``, ``${}``,
 ``$__file{}`` and ``$__vault{}`` expansion in every value, then ``Key.String()``. See ``_goini.GrafanaCodec``.
+The whole file goes through go-ini first: a line go-ini refuses in ANY section stops Grafana, so the module
+refuses the file (``_goini.GoIniLayout``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GrafanaCodec
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniLayout, GrafanaCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
     go_bool,
     join_host_port,
@@ -31,11 +33,13 @@ class GrafanaProfile(FileProfile):
     """Grafana ``[smtp]`` in grafana.ini / custom.ini (go-ini)."""
 
     name = 'grafana'
+    stores_sender_name = True
     store_format = 'ini'
     section = 'smtp'
     secret_paths = (('smtp', 'password'),)
     owned = ('enabled', 'host', 'user', 'password', 'skip_verify', 'from_address', 'from_name', 'startTLS_policy')
     value_codec = GrafanaCodec()
+    store_options = {'layout': GoIniLayout(continuation=True, app='Grafana')}
     codecs = {
         ('smtp', 'from_name'): GrafanaCodec(default='Grafana'),
         ('smtp', 'from_address'): GrafanaCodec(default='admin@grafana.localhost'),

@@ -26,6 +26,7 @@ class MattermostProfile(FileProfile):
     """Mattermost ``config.json`` ``EmailSettings`` (SMTPPort is a JSON string)."""
 
     name = 'mattermost'
+    stores_sender_name = True
     store_format = 'json'
     secret_paths = ((MM, 'SMTPPassword'),)
     owned = ('SMTPServer', 'SMTPPort', 'ConnectionSecurity', 'EnableSMTPAuth', 'SMTPUsername', 'SMTPPassword',

@@ -22,7 +22,9 @@ modelled here; Synapse loads the file with PyYAML ``safe_load``):
   sent. The envelope sender is ``email.utils.parseaddr`` of the result. So this profile writes a literal
   ``%`` as ``%%``, reads a stored value through the same rule (an existing ``%(app)s`` template is kept when
   it already yields the desired sender), and Synapse refuses to start with an ``email:`` section that has no
-  ``notif_from``: a new section needs ``from_email``.
+  ``notif_from``: a new section needs ``from_email``. Synapse sets ``notif_from`` as the From header of a
+  ``MIMEMultipart`` (policy compat32), which encodes a non-ASCII header whole, address included: a non-ASCII
+  sender name or address is refused.
 
 Restart Synapse to apply.
 """
@@ -35,13 +37,21 @@ import email.utils
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import format_from
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
+    check_sender_name,
+    format_from,
+    is_ascii,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
 EMAIL = 'email'
 SYNAPSE_OWNED = ('smtp_host', 'smtp_port', 'smtp_user', 'smtp_pass', 'force_tls', 'require_transport_security',
                  'enable_tls')
 DEFAULT_APP_NAME = 'Matrix'
+# synapse/handlers/send_email.py: multipart_msg["From"] = from_string, then as_string() (policy compat32)
+NON_ASCII_WHY = ('Synapse puts notif_from into its From header through Python\'s email package (compat32), which '
+                 'encodes a header with non-ASCII characters as a whole, address included, as one encoded word, '
+                 'so the mail has no valid From address')
 
 
 def synapse_from(notif_from, app_name=DEFAULT_APP_NAME):
@@ -78,6 +88,7 @@ class SynapseProfile(FileProfile):
     """Matrix Synapse ``homeserver.yaml`` ``email:``."""
 
     name = 'synapse'
+    stores_sender_name = True
     store_format = 'yaml'
     secret_paths = ((EMAIL, 'smtp_pass'),)
 
@@ -96,6 +107,10 @@ class SynapseProfile(FileProfile):
         if not settings.validate_certs:
             raise self.unsupported('validate_certs', 'Synapse always verifies the SMTP server certificate and has '
                                    'no setting to turn that off')
+        for option in ('from_name', 'from_email'):
+            value = getattr(settings, option)
+            if value is not None and not is_ascii(value):
+                raise self.unsupported(option, NON_ASCII_WHY + '; use ASCII')
 
     def extract(self, store):
         self._use_app_name(store)
@@ -157,6 +172,14 @@ class SynapseProfile(FileProfile):
             raise self.unsupported('from_email', 'Synapse refuses to start when the email section has no '
                                    'notif_from; give from_email')
         name = settings.from_name if settings.from_name is not None else current_name
+        if (name, address) != (current_name, current_address):
+            if settings.from_name is None:
+                check_sender_name(name, self.name, given=False)
+            for option, value, given in (('from_name', name, settings.from_name),
+                                         ('from_email', address, settings.from_email)):
+                if given is None and value is not None and not is_ascii(value):
+                    raise self.unsupported(option, 'the stored value is not ASCII: %s; give %s'
+                                           % (NON_ASCII_WHY, option))
         self.put(store, (EMAIL, 'notif_from'), (name or None, address), option='from_name')
 
     def remove(self, store):

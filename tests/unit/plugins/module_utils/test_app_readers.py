@@ -13,7 +13,7 @@ For every profile and every stored text setting, over printable Unicode rich in 
 Values are batched: one reader process per hypothesis example, not per value.
 """
 
-import email.utils
+import email.policy
 import os
 
 import pytest
@@ -61,6 +61,13 @@ def _dotenv(key):
     return lambda seen: seen.get(key)
 
 
+def _recipient_name(header):
+    """The sender name a recipient's mail program (Python's email, policy.default) shows for an app that sends
+    the stored value as its From header (Alertmanager smtp_from, Synapse notif_from: as written when ASCII)."""
+    addresses = email.policy.default.header_factory('From', header).addresses if header else ()
+    return addresses[0].display_name if len(addresses) == 1 else None
+
+
 # app/variant -> (profile app, profile params, fixture, reader(texts) -> list, {option: seen -> value})
 TARGETS = {
     'grafana': ('grafana', {}, ('grafana', 'grafana.ini'), readers.grafana_many,
@@ -84,7 +91,7 @@ TARGETS = {
     # test_profiles_stack.py; here the user name and the sender name (inside smtp_from) are read back.
     'alertmanager': ('alertmanager', {}, ('alertmanager', 'alertmanager.yml'), readers.alertmanager_many,
                      {'username': lambda s: s['global'].get('smtp_auth_username'),
-                      'from_name': lambda s: email.utils.parseaddr(s['global'].get('smtp_from') or '')[0]}),
+                      'from_name': lambda s: _recipient_name(s['global'].get('smtp_from'))}),
     'gitlab': ('gitlab', {}, ('gitlab', 'gitlab.rb'), readers.gitlab_many,
                {'username': lambda s: s['gitlab_rails'].get('smtp_user_name'),
                 'password': lambda s: s['gitlab_rails'].get('smtp_password'),
@@ -92,7 +99,7 @@ TARGETS = {
     # the sample with its notif_from template active (Synapse refuses an email section without one)
     'synapse': ('synapse', {}, ('synapse', 'homeserver-configured.yaml'), readers.synapse_many,
                 {'username': lambda s: s['smtp_user'], 'password': lambda s: s['smtp_pass'],
-                 'from_name': lambda s: (s['from_parsed'] or ('', ''))[0]}),
+                 'from_name': lambda s: _recipient_name(s['from_header'])}),
 }
 
 
@@ -118,7 +125,8 @@ for _dialect in DIALECTS:
 SPECIAL = ["'", '"', '\\', '#', ';', '$', '%', '{', '}', '<', '>', '&', '`', ' ', '\t', '=', ':', '(', ')',
            '${X}', '$X', '$__env{X}', '$__file{/etc/hostname}', '$__vault{kv:x}', '%(user)s', '<%', '<%=', '%>',
            '<%%', '$(echo hi)', '{{config}}', '_FILE_SEPERATOR_', '\\\\', "\\'", '\\"', '\\n', '$$', '~', '"""',
-           '\u00e9', '\u20ac', '\U0001f600', '\u2028', '\x85', '\xa0', '\u200b']
+           '\u00e9', '\u20ac', '\U0001f600', '\u2028', '\x85', '\xa0', '\u200b',
+           '=?utf-8?q?x?=', '=?UTF-8?B?eA==?=', '=?', '?=']   # RFC 2047 encoded words (and halves)
 ANY_CHAR = st.characters(blacklist_categories=('Cs', 'Cc'), blacklist_characters='\r\n\x00')
 VALUE = st.lists(st.one_of(st.sampled_from(SPECIAL), ANY_CHAR), min_size=1, max_size=10).map(''.join)
 
@@ -277,6 +285,10 @@ RAW = {'grafana': _ini_raw, 'gitea': _ini_raw, 'nextcloud': _php_raw, 'mattermos
        'discourse': _yaml_raw, 'gitlab': _ruby_raw, 'synapse': _yaml_raw,
        'msmtp': lambda value, style: value if style == 'plain' else '"%s"' % value}
 HAND_VALUE = st.lists(st.one_of(st.sampled_from(SPECIAL), ANY_CHAR), min_size=0, max_size=8).map(''.join)
+# go-ini apps read the WHOLE file: the hand-edited line also goes into another section, and a file go-ini refuses
+# (the real reader's "failed to parse"/"failed to load config") must be refused by the module too, and only then.
+OTHER_SECTION = {'grafana': ('password = %s', ('[database]', '[emails]')), 'gitea': ('PASSWD = %s', ('[database]',))}
+GO_INI_REFUSES = ('failed to parse: ', 'failed to load config: ')
 
 
 def _hand_base(target):
@@ -296,10 +308,15 @@ def test_what_the_module_reads_from_a_hand_edited_file_is_what_the_app_reads(tar
     styles, build = HAND[target]
     to_raw = RAW.get(target, _env_raw)
     base = _hand_base(target)
-    texts = []
+    texts, elsewhere = [], set()
     for _index in range(BATCH):
         value = data.draw(HAND_VALUE)
         style = data.draw(st.sampled_from(styles))
+        if target in OTHER_SECTION and data.draw(st.booleans()):
+            line, headers = OTHER_SECTION[target]
+            texts.append(_after_header(base, data.draw(st.sampled_from(headers)), line % to_raw(value, style)))
+            elsewhere.add(len(texts) - 1)
+            continue
         texts.append(build(base, to_raw(value, style)))
     profile = make(app, params, '/srv/%s/%s' % (app, fixture[1]))
     module_view = []
@@ -312,7 +329,14 @@ def test_what_the_module_reads_from_a_hand_edited_file_is_what_the_app_reads(tar
         module_view.append(store)
     app_view = reader(texts)
     wrong = []
-    for text, store, seen in zip(texts, module_view, app_view):
+    for number, (text, store, seen) in enumerate(zip(texts, module_view, app_view)):
+        go_ini_refuses = isinstance(seen, readers.Unreadable) and str(seen).startswith(GO_INI_REFUSES)
+        if target in OTHER_SECTION and go_ini_refuses != isinstance(store, StoreError):
+            module_says = store if isinstance(store, Exception) else 'reads the file'
+            wrong.append('go-ini: %s; the module: %s' % (seen if go_ini_refuses else 'reads the file', module_says))
+            continue
+        if number in elsewhere and isinstance(seen, readers.Unreadable) and not go_ini_refuses:
+            continue  # Grafana cannot expand that other key ($__file, $__vault): up to the host, not to [smtp]
         if isinstance(store, Exception):
             continue  # the module reports the file as unreadable and changes nothing
         path = profile.secret_paths_for(store)[0]

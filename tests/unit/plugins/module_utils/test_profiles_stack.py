@@ -207,9 +207,8 @@ def test_alertmanager_logs_in_with_the_exact_password_and_sends_as_from(tmp_path
 
 
 ASCII_SENDER_NAMES = ['Ops', 'Ops, "Alerts"', 'a\\b', "O'Brien", '(note) x', 'x <y>', 'a;b:c', 'a@b', ' lead',
-                      'trail ', 'tab\tin', '%(app)s', '$X ${Y}', '#{1}', '[list]', 'a.b', 'a\\"b']
-# Not listed: a name that looks like an RFC 2047 encoded-word ('=?utf-8?q?x?=') is written unquoted by format_from
-# and mail clients decode it (the recipient sees 'x'); shared by every profile that writes "Name <addr>".
+                      'trail ', 'tab\tin', '%(app)s', '$X ${Y}', '#{1}', '[list]', 'a.b', 'a\\"b',
+                      '=?', 'why=?not', 'a?=b', '=?a?x?y?=']   # look like the start of an encoded word only
 
 
 def test_alertmanager_sends_from_exactly_the_sender_name_written(tmp_path):
@@ -268,6 +267,46 @@ def test_alertmanager_non_ascii_sender_is_refused_because_alertmanager_garbles_t
         assert [address.addr_spec for address in parsed.addresses] != ['a@example.com'] and parsed.defects
 
 
+def test_alertmanager_encoded_word_sender_is_refused_because_recipients_decode_it_quoted_or_not(tmp_path):
+    """The reason for the refusal, shown on the real Alertmanager: it sends smtp_from as the From header, and a
+    name that looks like an RFC 2047 encoded word reaches the recipient as 'x', written bare (what format_from
+    used to write) or as a quoted string (Python's email decodes encoded words inside quotes too)."""
+    with pytest.raises(SettingsError) as info:
+        make('alertmanager').check(desired(server='mail.example.com:587', from_email='a@example.com',
+                                           from_name='=?utf-8?q?x?='), 'present')
+    assert info.value.option == 'from_name'
+    assert str(info.value).startswith('from_name: cannot be stored in alertmanager because ')
+    with SmtpSandbox(security='plain') as sandbox:
+        store = YamlStore.parse(ALERTMANAGER_YML.replace('group_wait: 30s', 'group_wait: 0s'))
+        store.set(('global', 'smtp_smarthost'), '127.0.0.1:%d' % sandbox.port)
+        store.set(('global', 'smtp_require_tls'), False)
+        store.delete(('global', 'smtp_auth_username'))
+        store.delete(('global', 'smtp_auth_password'))
+        path = str(tmp_path / 'alertmanager.yml')
+        server = None
+        try:
+            for index, smtp_from in enumerate(['=?utf-8?q?x?= <a@example.com>', '"=?utf-8?q?x?=" <a@example.com>']):
+                store.set(('global', 'smtp_from'), smtp_from)
+                with open(path, 'w', encoding='utf-8') as handle:
+                    handle.write(store.render())
+                if server is None:
+                    server = Alertmanager(path).start()
+                else:
+                    server.reload()
+                server.send_alert('Mailops%d' % index)
+                assert sandbox.wait_for(lambda sb, count=index + 1: len(sb.messages) >= count, timeout=30), \
+                    server.log()
+                message = sandbox.messages[index]
+                assert message['mail_from'] == 'a@example.com'
+                assert email.message_from_bytes(message['data'])['From'] == smtp_from   # sent as written
+                parsed = email.message_from_bytes(message['data'], policy=email.policy.default)['From']
+                assert [(address.display_name, address.addr_spec) for address in parsed.addresses] == \
+                    [('x', 'a@example.com')]
+        finally:
+            if server is not None:
+                server.stop()
+
+
 def test_alertmanager_ipv6_smarthost_is_refused_because_alertmanager_cannot_dial_it(tmp_path):
     """The reason for the refusal, shown on the real Alertmanager: it dials ``::1:port`` without brackets."""
     with pytest.raises(SettingsError, match='server: alertmanager cannot store this setting: .*IPv6'):
@@ -303,8 +342,11 @@ def test_alertmanager_refuses_what_it_cannot_store(params, option, words):
 
 # --------------------------------------------------------------------------- synapse (PyYAML + Synapse's rules)
 
-SYNAPSE_NAMES = st.one_of(NAMES, st.sampled_from(['100% uptime', '%(app)s', 'Ops %% team', '%s %d', 'a%',
-                                                  'Your Friendly %(app)s homeserver']))
+# Synapse sends notif_from through Python's compat32 email policy: a non-ASCII sender is refused (test below)
+ASCII_CHAR = st.characters(max_codepoint=0x7f, blacklist_categories=('Cs',), blacklist_characters='\r\n\x00')
+SYNAPSE_NAMES = st.one_of(
+    st.text(alphabet=ASCII_CHAR, min_size=1, max_size=20).filter(lambda s: s.strip()),
+    st.sampled_from(['100% uptime', '%(app)s', 'Ops %% team', '%s %d', 'a%', 'Your Friendly %(app)s homeserver']))
 
 
 @st.composite
@@ -378,11 +420,47 @@ def test_synapse_reads_a_broken_percent_as_no_sender_and_rewrites_it():
     (dict(server='mail.example.com:587', validate_certs=False, from_email='a@example.com'), 'validate_certs',
      'always verifies'),
     (dict(server='mail.example.com:587'), 'from_email', 'notif_from'),
+    (dict(server='mail.example.com:587', from_email='a@example.com', from_name='J\u00f6rg'), 'from_name',
+     'address included'),
 ])
 def test_synapse_refuses_what_it_cannot_store(params, option, words):
     with pytest.raises(SettingsError) as info:
         write('synapse', HOMESERVER_YAML, desired(**params))
     assert info.value.option == option and 'synapse' in str(info.value) and words in str(info.value)
+
+
+def test_synapse_non_ascii_sender_is_refused_because_synapse_encodes_the_whole_from_header():
+    """The reason, on Synapse's own send step (synapse/handlers/send_email.py): ``multipart_msg["From"] =
+    from_string`` then ``as_string()``. compat32 encodes a non-ASCII header whole, address included, so a strict
+    reader finds no valid address; an ASCII one is sent as written."""
+    from email.mime.multipart import MIMEMultipart
+
+    def synapse_sends(from_string):
+        multipart_msg = MIMEMultipart('alternative')
+        multipart_msg['From'] = from_string
+        sent = multipart_msg.as_string()
+        raw = [line for line in sent.split('\n') if line.startswith('From: ')][0]
+        return raw, email.message_from_string(sent, policy=email.policy.default)['From']
+
+    raw, garbled = synapse_sends('"J\u00f6rg Ops" <matrix@example.com>')
+    assert raw.startswith('From: =?utf-8?') and 'matrix@example.com' not in raw   # the address is encoded too
+    assert [address.addr_spec for address in garbled.addresses] != ['matrix@example.com'] and garbled.defects
+    raw, plain = synapse_sends('"Ops, Matrix" <matrix@example.com>')
+    assert raw == 'From: "Ops, Matrix" <matrix@example.com>'
+    assert [(a.display_name, a.addr_spec) for a in plain.addresses] == [('Ops, Matrix', 'matrix@example.com')]
+    for name in ('J\u00f6rg Ops', '\u65e5\u672c'):
+        with pytest.raises(SettingsError) as info:
+            make('synapse').check(desired(server='mail.example.com:587', from_email='matrix@example.com',
+                                          from_name=name), 'present')
+        assert info.value.option == 'from_name' and 'synapse cannot store this setting' in str(info.value)
+    # a non-ASCII name already in the file is refused only when a new address would rewrite the line
+    text = HOMESERVER_YAML.replace('  #notif_from: "Your Friendly %(app)s homeserver <noreply@example.com>"',
+                                   '  notif_from: "J\u00f6rg <noreply@example.com>"')
+    kept, _again = write('synapse', text, desired(server='mail.example.com:587', from_email='noreply@example.com'))
+    assert '  notif_from: "J\u00f6rg <noreply@example.com>"\n' in kept.payload
+    with pytest.raises(SettingsError) as info:
+        write('synapse', text, desired(server='mail.example.com:587', from_email='new@example.com'))
+    assert info.value.option == 'from_name' and str(info.value).endswith('give from_name')
 
 
 def test_synapse_refuses_to_read_a_tab_in_a_plain_value_which_synapse_cannot_load():

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniLayout
 from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore, decode_value, encode_value
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
@@ -266,3 +267,28 @@ def test_property_set_render_parse_get(section, key, value):
     again = IniStore.parse(out)
     again.set((section, key), value)
     assert again.render() == out
+
+
+def test_with_the_go_ini_layout_the_store_sees_the_lines_as_go_ini_does():
+    """Checked against the real go-ini in test_profile_codecs.py; here: what the store does with the layout."""
+    text = ("[server]\nroot_url = `https://a\n[smtp]\nhost = inside-the-value`\n[smtp] with words\n"
+            "host = a:25\\\n  b\nuser = \"\"\"u\nv\"\"\"\npassword = p\n")
+    store = IniStore.parse(text, layout=GoIniLayout(continuation=True, app="Grafana"))
+    assert [line.kind for line in store._lines] == ["header", "key", "tail", "tail", "header", "key", "tail", "key",
+                                                    "tail", "key"]
+    assert store.sections() == ["server", "smtp"]
+    assert store.get_raw(("smtp", "host")) == "a:25\\"
+    store.set_raw(("smtp", "host"), "c:25")
+    store.delete(("smtp", "user"))
+    assert store.render() == ("[server]\nroot_url = `https://a\n[smtp]\nhost = inside-the-value`\n[smtp] with words\n"
+                              "host = c:25\npassword = p\n")
+    without = IniStore.parse(text)  # no layout: the generic reading (no tails, the first [smtp] is a header)
+    assert without.sections() == ["server", "smtp"] and without.get_raw(("smtp", "host")) == "a:25\\"
+    assert [line.kind for line in without._lines][2:4] == ["header", "key"]
+
+
+def test_with_the_go_ini_layout_a_file_go_ini_refuses_is_a_store_error_naming_the_line():
+    text = '[database]\nUSER = u\nPASSWD = """""\n[mailer]\nPASSWD = s3cret\n'
+    with pytest.raises(StoreError, match=r'^line 3: the value of PASSWD in \[database\] opens a multi-line """'):
+        IniStore.parse(text, layout=GoIniLayout(continuation=False, app="Gitea"))
+    assert IniStore.parse(text).get_raw(("mailer", "PASSWD")) == "s3cret"  # without the layout: not checked

@@ -5,6 +5,7 @@ exactly like a store freshly parsed from its own rendering (same classification,
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniLayout
 from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore
 
 BASE = (
@@ -44,4 +45,39 @@ def test_incremental_classification_matches_a_fresh_parse(ops, text):
         else:
             store.delete((section, key))
         fresh = IniStore.parse(store.render())
+        assert state(store) == state(fresh)
+
+
+# With the go-ini layout (Grafana: continuation lines on; Gitea: off), lines inside a multi-line value are "tail"
+# lines and go with their key when it is rewritten or deleted: the same invariant holds.
+LAYOUT_BASE = (
+    "[server]\n"
+    "root_url = `https://a\n"
+    "[smtp]\n"
+    "host = b`\n"
+    "[smtp] with words\n"
+    "host = a:25\\\n"
+    "  b\n"
+    "user = \"\"\"u\n"
+    "v\"\"\"\n"
+    ";from_name = x\n"
+    "[emails]\n"
+    "welcome = true\n"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ops=OPS, text=st.sampled_from([LAYOUT_BASE, LAYOUT_BASE.replace("  b\n", "b\n").rstrip("\n")]),
+       continuation=st.booleans())
+def test_incremental_classification_with_the_go_ini_layout_matches_a_fresh_parse(ops, text, continuation):
+    layout = GoIniLayout(continuation=continuation, app="Grafana")
+    if not continuation:
+        text = text.replace("\\\n  b\n", "\n").replace("\\\nb\n", "\n")
+    store = IniStore.parse(text, layout=layout)
+    for is_set, section, key, value in ops:
+        if is_set:
+            store.set((section, key), value)
+        else:
+            store.delete((section, key))
+        fresh = IniStore.parse(store.render(), layout=layout)
         assert state(store) == state(fresh)
