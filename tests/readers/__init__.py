@@ -392,6 +392,16 @@ def django_environ(text, env=None):
     return _one(django_environ_many, text, env=env)
 
 
+# --------------------------------------------------------------------------- mail programs
+
+
+def perl_mime_header(text):
+    """Perl's ``Encode::decode("MIME-Header", text)``: a header value as a Perl mail program shows it."""
+    perl = _need("perl", "Debian perl")
+    script = 'binmode STDOUT, ":utf8"; local $/; print decode("MIME-Header", <STDIN>)'
+    return _checked([perl, "-MEncode", "-e", script], text.encode("utf-8")).decode("utf-8")
+
+
 # --------------------------------------------------------------------------- docker compose, systemd, shell
 
 

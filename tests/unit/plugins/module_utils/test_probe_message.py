@@ -7,11 +7,10 @@ email.header; and delivered for real through the sandbox SMTP server."""
 
 import email
 import email.policy
-import shutil
-import subprocess
 from email.header import decode_header, make_header
 
 import pytest
+import readers
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._probe import build_message, probe_smtp
@@ -49,16 +48,6 @@ def raw_from(data):
     return '\r\n'.join(value)
 
 
-def perl_decode(raw):
-    perl = shutil.which('perl')
-    if perl is None:
-        raise AssertionError('perl is not installed: run scripts/system-deps.sh')
-    done = subprocess.run([perl, '-MEncode', '-e',
-                           'binmode STDOUT, ":utf8"; local $/; my $h = <STDIN>; print decode("MIME-Header", $h)'],
-                          input=raw.encode('ascii'), stdout=subprocess.PIPE, timeout=30, check=True)
-    return done.stdout.decode('utf-8')
-
-
 def python_display_name(raw):
     unfolded = raw.replace('\r\n', '')
     name, _sep, _addr = unfolded.rpartition(' <')
@@ -76,7 +65,7 @@ def test_from_name_reaches_the_reader_literally_in_lines_of_at_most_78_columns(n
     raw = raw_from(data)
     assert raw.endswith('<crm@example.test>')
     assert python_display_name(raw) == name
-    decoded = perl_decode(raw)
+    decoded = readers.perl_mime_header(raw)
     if '=?' in raw:
         assert decoded == name + ' <crm@example.test>'
     if '=?' in name:
