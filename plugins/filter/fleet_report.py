@@ -44,10 +44,10 @@ def fleet_report_render(report, format="json"):
 
 def fleet_credential_set(server, port=None, security=None, auth=None, username=None, password=None,
                          test="envelope", test_sender=None, test_recipient=None, from_email=None, ehlo_name=None,
-                         own_test=False):
+                         own_test=False, test_senders=None):
     return credential_set(server, port=port, security=security, auth=auth, username=username, password=password,
                           test=test, test_sender=test_sender, test_recipient=test_recipient, from_email=from_email,
-                          ehlo_name=ehlo_name, own_test=own_test)
+                          ehlo_name=ehlo_name, own_test=own_test, test_senders=test_senders)
 
 
 def fleet_carriers(hosts, credential_sets=None, local_tests=None, full_tests=None, alive=None, batch=None,

@@ -27,7 +27,8 @@ STATUS_LABELS = {
     "unreachable": "Unreachable",
     "not_run": "Not run",
 }
-DIAGNOSIS_FIELDS = ("category", "stage", "server", "smtp_code", "enhanced_status", "server_message", "hint")
+DIAGNOSIS_FIELDS = ("category", "stage", "server", "smtp_code", "enhanced_status", "server_message", "hint",
+                    "sender")
 SUGGESTION_FIELDS = ("server", "security", "port", "verified_stage", "secure")
 # Failures first: the order of the host rows.
 STATUS_ORDER = ("test_failed", "error", "unreachable", "drifted", "not_run", "compliant")

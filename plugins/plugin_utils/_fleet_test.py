@@ -52,7 +52,8 @@ def _servers(server, port, security):
 
 
 def credential_set(server, port=None, security=None, auth=None, username=None, password=None, test="envelope",
-                   test_sender=None, test_recipient=None, from_email=None, ehlo_name=None, own_test=False):
+                   test_sender=None, test_recipient=None, from_email=None, ehlo_name=None, own_test=False,
+                   test_senders=None):
     """Describe the credential set of one host.
 
     Returns ``{key, shared, server, username, level}``. ``shared`` is true when the host's full test logs in
@@ -68,8 +69,9 @@ def credential_set(server, port=None, security=None, auth=None, username=None, p
     label = "; ".join(s for s in servers if s) if servers else ""
     result = {"key": "", "shared": shared, "server": label, "username": user or "", "level": str(test or "")}
     if shared:
+        senders = None if test_senders is None else [_text(address) for address in test_senders]
         fields = json.dumps([servers, user, _text(password), str(test), _text(test_sender), _text(test_recipient),
-                             _text(from_email), _text(ehlo_name)], sort_keys=True)
+                             _text(from_email), _text(ehlo_name), senders], sort_keys=True)
         digest = hashlib.pbkdf2_hmac("sha256", fields.encode("utf-8"), _SALT, _ITERATIONS)
         result["key"] = digest[:16].hex()
     return result
@@ -138,8 +140,8 @@ def elect(hosts, credential_sets, local_tests, full_tests, alive, batch, state=N
         i = index.get(host)
         return values[i] if i is not None and i < len(values) else None
 
-    # Collect the results of the previous round's carriers.
-    for key, carrier in sorted(pending.items()):
+    # Collect the results of the previous round's carriers, in inventory order (not in the order of their keys).
+    for key, carrier in sorted(pending.items(), key=lambda item: (index.get(item[1], len(index)), item[0])):
         if carrier not in tried:
             tried.append(carrier)
         credential = at(credential_sets, carrier) or {}

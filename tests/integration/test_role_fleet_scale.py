@@ -238,3 +238,41 @@ def test_check_mode_under_limit_logs_in_once_from_a_limited_host_and_writes_noth
     assert {row["status"] for row in report["hosts"]} == {"drifted"}
     for name in hosts:
         assert (tmp_path / name / "grafana.ini").read_text() == GRAFANA_INI
+
+
+def test_the_senders_the_app_uses_are_tried_once_for_the_whole_set(tmp_path, smtp_sandbox):
+    """outgoing_server_test_senders: the carrier's full test tries them; a refusal fails every host of the set."""
+    user = "ann@example.test"  # a coreBOS user's address: with "Email From" empty, coreBOS sends her mail as her
+    hosts = {"crm%d" % i: {} for i in range(1, 6)}
+    refusing = smtp_sandbox(security="starttls", users={USER_A: PASSWORD_A}, failure="sender_not_owned")
+    common = {"outgoing_server_server": refusing.server, "outgoing_server_ca_path": refusing.ca_path,
+              "outgoing_server_username": USER_A, "outgoing_server_password": PASSWORD_A,
+              "outgoing_server_from_email": USER_A, "outgoing_server_test_senders": [user]}
+    (tmp_path / "refused").mkdir()
+    proc, report = run_fleet(tmp_path / "refused", hosts, common)
+    assert proc.returncode == 0, proc.stdout[-8000:]
+    refusing.wait_sessions_closed(6)  # five host-local checks (no AUTH) and one full test
+    logins = auth_sessions(refusing)
+    assert len(logins) == 1, [s["commands"] for s in logins]
+    assert any(c.upper().startswith("MAIL FROM:<%s>" % user.upper()) for c in logins[0]["commands"])
+    by_host = rows(report)
+    for name in hosts:
+        row = by_host[name]
+        assert row["status"] == "test_failed", row
+        assert (row["diagnosis"]["category"], row["diagnosis"]["sender"]) == ("sender_not_permitted", user), row
+        assert row["diagnosis_source"] == "credential_set"
+        assert (tmp_path / "refused" / name / "grafana.ini").read_text() == GRAFANA_INI
+    no_password_anywhere(proc, tmp_path / "refused", PASSWORD_A)
+
+    # The same fleet against a server that lets the account send as her: one login, and apply writes everywhere.
+    allowing = smtp_sandbox(security="starttls", users={USER_A: PASSWORD_A}, failure="sender_not_owned",
+                            allowed_senders={USER_A: [USER_A, user]})
+    common.update(outgoing_server_server=allowing.server, outgoing_server_ca_path=allowing.ca_path)
+    (tmp_path / "allowed").mkdir()
+    proc, report = run_fleet(tmp_path / "allowed", hosts, common, mode="apply")
+    assert proc.returncode == 0, proc.stdout[-8000:]
+    allowing.wait_sessions_closed(6)
+    assert len(auth_sessions(allowing)) == 1
+    assert all(row["status"] != "test_failed" for row in report["hosts"]), report["hosts"]
+    for name in hosts:
+        assert "host = 127.0.0.1:%d" % allowing.port in (tmp_path / "allowed" / name / "grafana.ini").read_text()

@@ -35,6 +35,12 @@ def failed_at(stage, category, code=None):
     (dict(server="smtp.example.com"), dict(server="smtp.example.com", test_sender="crm@example.com"), False),
     (dict(server="smtp.example.com"), dict(server="smtp.example.com", test="auth"), False),
     (dict(server="smtp.example.com"), dict(server="smtp.example.com", ehlo_name="web1.example.com"), False),
+    (dict(server="smtp.example.com"), dict(server="smtp.example.com", test_senders=["ann@example.com"]), False),
+    (dict(server="smtp.example.com", test_senders=[]), dict(server="smtp.example.com"), False),
+    (dict(server="smtp.example.com", test_senders=["ann@example.com"]),
+     dict(server="smtp.example.com", test_senders=["bob@example.com"]), False),
+    (dict(server="smtp.example.com", test_senders=["ann@example.com"]),
+     dict(server="smtp.example.com", test_senders=["ann@example.com"]), True),
 ])
 def test_credential_set_key_compares_what_the_full_test_sends(one, other, same):
     first = credential_set(**dict(BASE, **one))
