@@ -46,8 +46,8 @@ import os
 import re
 import traceback
 
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import KEEP_STORED
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import AppProfile, Plan, Snapshot
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import (
+    KEEP_STORED, AppProfile, Plan, Snapshot)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._files import read_bytes
