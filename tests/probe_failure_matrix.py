@@ -21,6 +21,8 @@ def sandbox_failure_matrix(user, password):
         ("auth_failed_gmail", dict(security="starttls", failure="auth_failed_gmail"), creds(),
          "auth_failed", "auth"),
         ("auth_failed_o365", dict(security="starttls", failure="auth_failed_o365"), creds(), "auth_failed", "auth"),
+        ("basic_auth_disabled_o365", dict(security="starttls", failure="basic_auth_disabled_o365"), creds(),
+         "auth_method_disabled", "auth"),
         ("app_password_required", dict(security="starttls", failure="app_password_required"), creds(),
          "auth_failed", "auth"),
         ("sender_not_owned", dict(security="starttls", users=users, failure="sender_not_owned"),

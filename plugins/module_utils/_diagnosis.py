@@ -42,8 +42,9 @@ STAGES = ('resolve', 'connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail', 
 CATEGORIES = (
     'dns_failure', 'connection_refused', 'connection_timeout', 'greeting_failure', 'client_blocked',
     'tls_handshake_failure', 'tls_certificate_invalid', 'starttls_not_offered', 'tls_required', 'ehlo_rejected',
-    'auth_not_offered', 'auth_failed', 'auth_required', 'sender_not_permitted', 'sender_domain_policy',
-    'relay_denied', 'recipient_rejected', 'message_rejected', 'temporary_failure', 'protocol_error', 'timeout',
+    'auth_not_offered', 'auth_failed', 'auth_required', 'auth_method_disabled', 'sender_not_permitted',
+    'sender_domain_policy', 'relay_denied', 'recipient_rejected', 'message_rejected', 'temporary_failure',
+    'protocol_error', 'timeout',
 )
 
 SEND_ONLY_NOTE = ('Some servers (Exchange, Microsoft 365, Amazon SES, SendGrid) check the sender only after the '
@@ -71,6 +72,11 @@ _SEND_AS_TEXT = (r'SendAsDenied|send as|send on behalf|not owned by|not verified
                  r'From/Sender|not allowed in\s+header\s+From|not authori[sz]ed to send|sender domain not verified')
 _RELAY_TEXT = r'relay|rcpthosts'
 
+_HINT_BASIC_AUTH_OFF = ('The server no longer accepts a password login (Basic authentication) for this '
+                        'mailbox or tenant: a new password will not help. Log in with OAuth 2.0 (the oauth2 '
+                        'option) where the app can, send through a relay (one on the host, or the provider\'s '
+                        'connector), or have the tenant admin re-enable SMTP AUTH for now, a temporary exception '
+                        '(see docs/m365.md).')
 _HINT_BLOCKED = ('The server refuses this client\'s IP address, not the settings: it is on a blocklist, has no '
                  'reverse DNS (PTR record), or is outside the allowed networks. Send through the provider\'s '
                  'authenticated submission port (587/465) or relay, fix the PTR record, or get the address '
@@ -210,10 +216,18 @@ CATALOG = (
     dict(category='auth_failed', stages=('auth',), codes=(535,), text=r'gsmtp|BadCredentials|support\.google',
          hint='Gmail rejected the password. Accounts with 2-step verification need an App Password; the '
               'normal account password does not work for SMTP.'),
-    dict(category='auth_failed', stages=('auth',), codes=(535,), enhanced=('5.7.139',),
-         text=r'SmtpClientAuthentication is disabled',
-         hint='SMTP AUTH is disabled for the Microsoft 365 tenant. The tenant admin must enable authenticated '
-              'SMTP (or use OAuth or a connector relay).'),
+    # The KIND of login is switched off (Microsoft's Basic authentication retirement), whatever the password.
+    dict(category='auth_method_disabled', stages=('auth',), codes='5xx', enhanced=('5.7.30',),
+         hint=_HINT_BASIC_AUTH_OFF),
+    dict(category='auth_method_disabled', stages=('auth',), codes=(535,), enhanced=('5.7.139',),
+         text=r'SmtpClientAuthentication is disabled|basic authentication is disabled',
+         hint=_HINT_BASIC_AUTH_OFF),
+    dict(category='auth_method_disabled', stages=('auth',), codes=(535,), enhanced=('5.7.139',),
+         text=r'security defaults',
+         hint='The tenant\'s security defaults (Microsoft Entra ID) block every password login to SMTP, whatever '
+              'the password: a new password will not help. Log in with OAuth 2.0 (the oauth2 option) where the '
+              'app can, or send through a relay; otherwise an admin must turn security defaults off or '
+              're-enable SMTP AUTH for this mailbox (see docs/m365.md).'),
     dict(category='auth_failed', stages=('auth',), codes=(535,), enhanced=('5.7.139',),
          hint='Microsoft 365 blocks basic authentication (security defaults, conditional access or MFA). Allow '
               'SMTP AUTH for this mailbox or use a relay.'),

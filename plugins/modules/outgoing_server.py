@@ -255,7 +255,8 @@ diagnosis:
   description:
     - Why the SMTP test failed; the file was not changed.
     - C(category) is one of a fixed vocabulary (C(auth_failed), C(tls_certificate_invalid), C(relay_denied),
-      C(client_blocked), C(ehlo_rejected), C(sender_not_permitted), C(sender_domain_policy)...; the list and their
+      C(client_blocked), C(ehlo_rejected), C(auth_method_disabled), C(sender_not_permitted),
+      C(sender_domain_policy)...; the list and their
       meaning are in M(mailops.smtp.smtp_probe)).
     - C(sender) names the refused address when the server would not send as one of O(test_senders).
   returned: when the test failed

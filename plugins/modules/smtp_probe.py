@@ -239,11 +239,14 @@ diagnosis:
         - One of V(dns_failure), V(connection_refused), V(connection_timeout), V(greeting_failure),
           V(client_blocked), V(tls_handshake_failure), V(tls_certificate_invalid), V(starttls_not_offered),
           V(tls_required), V(ehlo_rejected), V(auth_not_offered), V(auth_failed), V(auth_required),
-          V(sender_not_permitted), V(sender_domain_policy), V(relay_denied), V(recipient_rejected),
-          V(message_rejected), V(temporary_failure), V(protocol_error), V(timeout).
+          V(auth_method_disabled), V(sender_not_permitted), V(sender_domain_policy), V(relay_denied),
+          V(recipient_rejected), V(message_rejected), V(temporary_failure), V(protocol_error), V(timeout).
         - V(client_blocked) the server refuses this client host (blocklist, no reverse DNS, not an allowed
           network); V(ehlo_rejected) it refuses the EHLO/HELO name (set O(ehlo_name)); V(sender_domain_policy)
-          the sender's domain failed SPF, DKIM or DMARC on this path. docs/troubleshooting.md explains each.
+          the sender's domain failed SPF, DKIM or DMARC on this path; V(auth_method_disabled) the server no
+          longer accepts this kind of login (Microsoft 365 C(550 5.7.30 Basic authentication is not supported for
+          Client Submission), SMTP AUTH disabled for the tenant or mailbox) - the fix is OAuth 2.0, a relay or an
+          admin's re-enable, not a new password. docs/troubleshooting.md explains each.
         - A reply is read in the light of the dialogue. Before a successful AUTH "authentication required"
           means V(auth_required); after it, the same words are about the sender (V(sender_domain_policy),
           V(sender_not_permitted)).

@@ -17,7 +17,8 @@ FAILURES = (
     "relay_denied",  # RCPT: 554 5.7.1 Relay access denied
     "relay_denied_temp",  # RCPT: 454 4.7.1 Relay access denied
     "auth_failed_gmail",  # AUTH: 535-5.7.8 multi-line, BadCredentials
-    "auth_failed_o365",  # AUTH: 535 5.7.139 SmtpClientAuthentication is disabled for the Tenant
+    "auth_failed_o365",  # AUTH: 535 5.7.139 the user credentials were incorrect
+    "basic_auth_disabled_o365",  # AUTH: 550 5.7.30 Basic authentication is not supported for Client Submission
     "app_password_required",  # AUTH: 534-5.7.9 multi-line
     "greeting_421",  # greeting: 421 4.3.2, then close
     "rcpt_temp_451",  # RCPT: 451 4.7.1 Greylisted
@@ -31,7 +32,7 @@ FAILURES = (
     "unverified_sender",  # end of DATA: 554 Message rejected: Email address is not verified (SES)
 )
 
-AUTH_FAILURES = ("auth_failed_gmail", "auth_failed_o365", "app_password_required")
+AUTH_FAILURES = ("auth_failed_gmail", "auth_failed_o365", "basic_auth_disabled_o365", "app_password_required")
 
 # Stages at which ``script`` can replace the server's reply (message = the reply to the final ".").
 SCRIPT_STAGES = ("greeting", "ehlo", "auth", "mail", "rcpt", "data", "message")

@@ -20,10 +20,13 @@ APP_PASSWORD_REQUIRED = (
     "534-5.7.9 Application-specific password required. For more information, go to\r\n"
     "534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor sandbox.1 - gsmtp"
 )
-# Microsoft 365 with SMTP AUTH disabled for the tenant.
+# Microsoft 365 refusing a wrong password.
 AUTH_FAILED_O365 = (
-    "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. "
-    "Visit https://aka.ms/smtp_auth_disabled for more information. [SANDBOX.prod.outlook.com]"
+    "535 5.7.139 Authentication unsuccessful, the user credentials were incorrect. [SANDBOX.prod.outlook.com]"
+)
+# Microsoft 365 after the Basic-authentication switch-off: no password login at all, whatever the password.
+BASIC_AUTH_DISABLED_O365 = (
+    "550 5.7.30 Basic authentication is not supported for Client Submission. [SANDBOX.prod.outlook.com]"
 )
 
 GREETING_421 = "421 4.3.2 Service not available"

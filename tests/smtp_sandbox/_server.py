@@ -287,6 +287,8 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
         return AuthResult(success=False, handled=False, message=_replies.AUTH_FAILED_GMAIL)
     if failure == "auth_failed_o365":
         return AuthResult(success=False, handled=False, message=_replies.AUTH_FAILED_O365)
+    if failure == "basic_auth_disabled_o365":
+        return AuthResult(success=False, handled=False, message=_replies.BASIC_AUTH_DISABLED_O365)
     if failure == "app_password_required":
         return AuthResult(success=False, handled=False, message=_replies.APP_PASSWORD_REQUIRED)
     login = auth_data.login.decode("utf-8", "replace")

@@ -64,10 +64,8 @@ APP_PASSWORD = (
     "5.7.9 Application-specific password required. For more information, go to\n"
     "5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor sandbox.1 - gsmtp"
 )
-O365 = (
-    "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. "
-    "Visit https://aka.ms/smtp_auth_disabled for more information. [SANDBOX.prod.outlook.com]"
-)
+O365 = "5.7.139 Authentication unsuccessful, the user credentials were incorrect. [SANDBOX.prod.outlook.com]"
+O365_BASIC_OFF = "5.7.30 Basic authentication is not supported for Client Submission. [SANDBOX.prod.outlook.com]"
 
 # failure -> (sender, expected stage, code, text)
 CASES = {
@@ -87,6 +85,7 @@ CASES = {
     "relay_denied_temp": (USER, "rcpt", 454, "4.7.1 <bob@example.test>: Relay access denied"),
     "auth_failed_gmail": (USER, "auth", 535, GMAIL),
     "auth_failed_o365": (USER, "auth", 535, O365),
+    "basic_auth_disabled_o365": (USER, "auth", 550, O365_BASIC_OFF),
     "app_password_required": (USER, "auth", 534, APP_PASSWORD),
     "greeting_421": (USER, "connect", 421, "4.3.2 Service not available"),
     "rcpt_temp_451": (USER, "rcpt", 451, "4.7.1 Greylisted, please try again later"),
@@ -169,7 +168,8 @@ def test_sender_not_owned_without_login_says_not_logged_in(smtp_sandbox):
     )
 
 
-@pytest.mark.parametrize("failure", ["auth_failed_gmail", "auth_failed_o365", "app_password_required"])
+@pytest.mark.parametrize("failure", ["auth_failed_gmail", "auth_failed_o365", "basic_auth_disabled_o365",
+                                     "app_password_required"])
 def test_auth_failures_offer_auth_even_without_users(smtp_sandbox, failure):
     sb = smtp_sandbox(security="plain", failure=failure)
     assert dialogue(sb)[:2] == CASES[failure][1:3]

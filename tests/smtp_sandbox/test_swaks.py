@@ -133,7 +133,12 @@ SWAKS_CASES = {
     "auth_failed_o365": (
         USER,
         28,
-        "<** 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
+        "<** 535 5.7.139 Authentication unsuccessful, the user credentials were incorrect.",
+    ),
+    "basic_auth_disabled_o365": (
+        USER,
+        28,
+        "<** 550 5.7.30 Basic authentication is not supported for Client Submission.",
     ),
     "app_password_required": (USER, 28, "<** 534-5.7.9 Application-specific password required."),
     "greeting_421": (USER, 21, "<** 421 4.3.2 Service not available"),

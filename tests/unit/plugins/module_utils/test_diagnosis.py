@@ -64,12 +64,28 @@ CASES = [
     ("encryption-required", reply("auth", 538, "5.7.11", "Encryption required for requested authentication mechanism"),
      "tls_required", ["TLS"], False, False),
     # Microsoft 365
+    # ... the kind of login switched off: not a password problem, the fix is OAuth, a relay or the re-enable
     ("o365-tenant-disabled",
      reply("auth", 535, "5.7.139", "Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."),
-     "auth_failed", ["tenant"], False, False),
+     "auth_method_disabled", ["oauth2", "relay", "re-enable", "not help"], False, False),
+    ("o365-mailbox-disabled",
+     reply("auth", 535, "5.7.139", "Authentication unsuccessful, SmtpClientAuthentication is disabled for the "
+           "Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information."),
+     "auth_method_disabled", ["oauth2", "relay", "re-enable"], False, False),
     ("o365-basic-auth-disabled",
      reply("auth", 535, "5.7.139", "Authentication unsuccessful, basic authentication is disabled."),
-     "auth_failed", ["security defaults"], False, False),
+     "auth_method_disabled", ["oauth2", "relay"], False, False),
+    ("o365-basic-auth-retired",
+     reply("auth", 550, "5.7.30", "Basic authentication is not supported for Client Submission."),
+     "auth_method_disabled", ["oauth2", "relay", "re-enable"], False, False),
+    ("o365-security-defaults",
+     reply("auth", 535, "5.7.139", "Authentication unsuccessful, user is locked by your organization's security "
+           "defaults policy. Contact your administrator."),
+     "auth_method_disabled", ["security defaults", "oauth2", "relay"], False, False),
+    # ... while a wrong password stays a password problem
+    ("o365-credentials-incorrect",
+     reply("auth", 535, "5.7.139", "Authentication unsuccessful, the user credentials were incorrect."),
+     "auth_failed", [], False, False),
     ("o365-unsuccessful", reply("auth", 535, "5.7.3", "Authentication unsuccessful"),
      "auth_failed", ["user name", "password"], False, False),
     ("o365-not-authenticated", reply("mail", 530, "5.7.57", "Client not authenticated to send mail.", **NONE),
