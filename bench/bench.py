@@ -490,8 +490,8 @@ def bench_dialogue(inp, reps):
     mail_args = module_args_file("mail-good", mail_module_args(inp.host, inp.port, TIMEOUT))
     swaks = swaks_cmd(inp.host, inp.port, inp.ca, TIMEOUT)
     engine_args = write_json(os.path.join(WORK, "engine-good.json"), dict(
-        server=inp.server, level="envelope", ca_path=inp.ca, username=SMTP_USER, password=SMTP_PASSWORD,
-        test_sender=SMTP_USER, timeout=TIMEOUT, deadline=DEADLINE, transcript="never"))
+        settings=dict(server=inp.server, ca_path=inp.ca, username=SMTP_USER, password=SMTP_PASSWORD),
+        test=dict(level="envelope", test_sender=SMTP_USER, timeout=TIMEOUT, deadline=DEADLINE, transcript="never")))
     ping_args = module_args_file("ping", {})
     samples = {"ours_process": [], "engine_process": [], "swaks_process": [], "mail_process": [], "ping_process": [],
                "python_process": []}
@@ -520,15 +520,17 @@ def bench_dialogue(inp, reps):
         samples["mail_process"].append(r.wall)
     # in-process: the engine alone, and the same steps with smtplib (what a hand-written check does)
     from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
+    from ansible_collections.mailops.smtp.plugins.module_utils._settings import Settings, TestOptions
 
     servers = inprocess_servers(inp.server)
+    settings = Settings(servers, validate_certs=True, ca_path=inp.ca, auth=True, username=SMTP_USER,
+                        password=SMTP_PASSWORD)
+    options = TestOptions(level="envelope", test_sender=SMTP_USER, timeout=TIMEOUT, deadline=DEADLINE,
+                          transcript="never")
     inproc = {"ours_inprocess": [], "smtplib_inprocess": []}
     for _rep in range(reps * 3):
         t = time.perf_counter()
-        res = probe_smtp(servers, level="envelope", validate_certs=True, ca_path=inp.ca, auth=True,
-                         username=SMTP_USER, password=SMTP_PASSWORD, test_sender=SMTP_USER, test_recipient=None,
-                         from_email=None, from_name=None, ehlo_name=None, timeout=TIMEOUT, deadline=DEADLINE,
-                         transcript="never", check_mode=False)
+        res = probe_smtp(settings, options)
         inproc["ours_inprocess"].append(time.perf_counter() - t)
         if not res.get("ok"):
             raise BenchError("probe_smtp in-process failed: %s" % res.get("msg"))

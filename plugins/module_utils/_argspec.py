@@ -15,8 +15,7 @@ __metaclass__ = type
 
 import copy
 
-TEST_LEVELS = ('none', 'connect', 'tls', 'auth', 'envelope', 'send')
-TRANSCRIPT_MODES = ('on_failure', 'always', 'never')
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import TEST_LEVELS, TRANSCRIPT_MODES
 
 CONNECTION_ARGS = dict(
     server=dict(type='str'),

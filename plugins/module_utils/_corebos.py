@@ -51,7 +51,8 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base impor
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._files import read_bytes
-from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, MODEL_KEYS, PASSWORD_CHANGED
+from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import MODEL_KEYS, PASSWORD_CHANGED
 
 APP = 'corebos'
 TABLE = 'vtiger_systems'
@@ -423,9 +424,7 @@ def connect(conn_params, pymysql=None):
 
 def _db_message(exc, secret=None):
     text = str(exc.args[1]) if len(getattr(exc, 'args', ())) > 1 else str(exc)
-    if secret:
-        text = text.replace(secret, '********')
-    return text
+    return scrub(text, [secret])
 
 
 # --------------------------------------------------------------------------------------------------

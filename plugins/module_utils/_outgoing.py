@@ -33,6 +33,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._files import (
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import DIALECTS
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
+    TestOptions,
     check_address,
     check_all_control_characters,
     check_durations,
@@ -119,25 +120,7 @@ def _explain_sender_refusal(profile, test, settings, defaults_used):
 def _run_test(module, settings, params, test_senders=None):
     """Run the SMTP test of ``settings``; return the probe result dict (ok, probe, diagnosis, warnings, msg)."""
     from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
-    return probe_smtp(
-        settings.servers,
-        level=params.get('test'),
-        validate_certs=settings.validate_certs,
-        ca_path=settings.ca_path,
-        auth=settings.auth,
-        username=settings.username,
-        password=settings.password,
-        test_sender=params.get('test_sender'),
-        test_senders=test_senders,
-        test_recipient=params.get('test_recipient'),
-        from_email=settings.from_email,
-        from_name=settings.from_name,
-        ehlo_name=params.get('ehlo_name'),
-        timeout=params.get('timeout'),
-        deadline=params.get('deadline'),
-        transcript=params.get('transcript'),
-        check_mode=module.check_mode,
-    )
+    return probe_smtp(settings, TestOptions.from_params(params, module.check_mode, test_senders=test_senders))
 
 
 def _probe_return(result):

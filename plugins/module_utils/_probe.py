@@ -38,17 +38,17 @@ from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import (
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._server import ServerSpec, _idna_encode, parse_servers
-from ansible_collections.mailops.smtp.plugins.module_utils._settings import check_durations
-from ansible_collections.mailops.smtp.plugins.module_utils._transcript import (
-    MASK,
-    Transcript,
-    scrub,
-    scrub_data,
-    secret_forms,
+from ansible_collections.mailops.smtp.plugins.module_utils._secrets import scrub_data, secret_forms
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
+    TEST_LEVELS,
+    TRANSCRIPT_MODES,
+    TestOptions,
+    check_address,
+    check_durations,
+    is_address,
 )
+from ansible_collections.mailops.smtp.plugins.module_utils._transcript import Transcript
 
-LEVELS = ('none', 'connect', 'tls', 'auth', 'envelope', 'send')
-TRANSCRIPT_MODES = ('on_failure', 'always', 'never')
 CERT_WARNING_DAYS = 14
 MAX_LINE = 4096
 MAX_REPLY_LINES = 200
@@ -60,7 +60,6 @@ MECHANISMS_PLAINTEXT = ('CRAM-MD5', 'PLAIN', 'LOGIN')
 
 _REPLY_RE = re.compile(r'^([0-9]{3})([ -]|$)(.*)$')
 _ENHANCED_RE = re.compile(r'^([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:\s+|$)')
-_ADDRESS_RE = re.compile(r'^[^@\s<>]+@[^@\s<>\[\]]+$')
 _FORBIDDEN_RE = re.compile(r'[\r\n\x00]')
 _EHLO_NAME_RE = re.compile(r'^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_]([A-Za-z0-9_.\-]*[A-Za-z0-9_])?)$')
 
@@ -665,8 +664,7 @@ def _check_text(option, value, secret=False):
 
 def _check_address(option, value):
     _check_text(option, value)
-    if not _ADDRESS_RE.match(value):
-        raise SettingsError(option, '%s: %r is not an e-mail address' % (option, value))
+    check_address(value, option)
 
 
 def default_ehlo_name(clock):
@@ -788,21 +786,24 @@ def _one_line(text):
     return re.sub(r'\s+', ' ', text or '').strip()
 
 
-def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, auth=None, username=None,
-               password=None, test_sender=None, test_recipient=None, from_email=None, from_name=None,
-               ehlo_name=None, timeout=10, deadline=30, transcript='on_failure', check_mode=False, suggest=True,
-               test_senders=None):
-    """Test SMTP settings with a real dialogue.
+def probe_smtp(settings, test_options=None):
+    """Test ``settings`` (``_settings.Settings``: servers, TLS, login, sender) with a real dialogue, as far and
+    as ``test_options`` (``_settings.TestOptions``) say.
 
-    ``test_senders``: addresses the application will send as; with test=envelope or send each is tried
-    (MAIL and RCPT, then RSET) in the same session before ``test_sender``, and a refusal names it.
+    ``test_options.test_senders``: addresses the application will send as; with test=envelope or send each is
+    tried (MAIL and RCPT, then RSET) in the same session before ``test_sender``, and a refusal names it.
 
     Returns dict(ok, probe, diagnosis, warnings, msg). ``probe`` is the evidence, ``diagnosis`` the
     classified failure (None on success), ``msg`` one line for the user. Raises ``SettingsError`` for
     bad input. No secret appears in the result, in clear or in any encoding the dialogue used.
     """
-    if level not in LEVELS:
-        raise SettingsError('test', 'test: %r is not one of %s' % (level, ', '.join(LEVELS)))
+    options = test_options if test_options is not None else TestOptions()
+    level, transcript, timeout, deadline = options.level, options.transcript, options.timeout, options.deadline
+    test_sender, test_recipient, ehlo_name = options.test_sender, options.test_recipient, options.ehlo_name
+    username, password, auth = settings.username, settings.password, settings.auth
+    from_email, from_name = settings.from_email, settings.from_name
+    if level not in TEST_LEVELS:
+        raise SettingsError('test', 'test: %r is not one of %s' % (level, ', '.join(TEST_LEVELS)))
     if transcript not in TRANSCRIPT_MODES:
         raise SettingsError('transcript', 'transcript: %r is not one of %s'
                             % (transcript, ', '.join(TRANSCRIPT_MODES)))
@@ -816,7 +817,7 @@ def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, aut
     if level == 'none':
         return dict(ok=True, probe=dict(level='none'), diagnosis=None, warnings=warnings,
                     msg='SMTP test skipped (test=none)')
-    specs = _servers(servers)
+    specs = _servers(settings.servers)
 
     if auth is None:
         auth = bool(username)
@@ -830,7 +831,7 @@ def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, aut
         if test_sender is None:
             if from_email:
                 test_sender = from_email
-            elif username and _ADDRESS_RE.match(username):
+            elif username and is_address(username):
                 test_sender = username
         if not test_sender:
             raise SettingsError('test_sender', 'test_sender: test=%s needs a sender address; set test_sender '
@@ -839,17 +840,18 @@ def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, aut
         if test_recipient is None:
             test_recipient = test_sender
         _check_address('test_recipient', test_recipient)
-    other_senders = _other_senders(test_senders, test_sender if level in ('envelope', 'send') else None)
+    other_senders = _other_senders(options.test_senders, test_sender if level in ('envelope', 'send') else None)
     if other_senders and level not in ('envelope', 'send'):
         warnings.append('test_senders are tried only by test=envelope and test=send.')
         other_senders = []
     if ehlo_name is not None and not _EHLO_NAME_RE.match(ehlo_name):
         raise SettingsError('ehlo_name', 'ehlo_name: %r is not a host name or address literal' % ehlo_name)
 
-    if level == 'send' and check_mode:
+    if level == 'send' and options.check_mode:
         level = 'envelope'
         warnings.append('Check mode: the send test stopped at envelope (MAIL, RCPT, DATA); no message was sent.')
-    context = make_ssl_context(validate_certs, ca_path)
+    validate_certs = settings.validate_certs is not False
+    context = make_ssl_context(validate_certs, settings.ca_path)
     if not validate_certs:
         warnings.append('validate_certs is false: the server certificate was not verified.')
     if level == 'auth' and not auth:
@@ -887,7 +889,7 @@ def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, aut
                                      'sends as). %s' % (failure.sender, diagnosis['hint']))
             want = diagnosis.pop('suggest')
             diagnosis['suggestion'] = None
-            if want and suggest and clock.remaining() > 0.05:
+            if want and options.suggest and clock.remaining() > 0.05:
                 recorder.info('Looking for a port and security mode that work (no credentials are sent)')
                 diagnosis['suggestion'] = find_suggestion(spec, clock, float(timeout), context, ehlo_name, auth)
                 if diagnosis['suggestion']:
@@ -942,4 +944,4 @@ def probe_smtp(servers, level='envelope', validate_certs=True, ca_path=None, aut
     return scrub_data(result, secrets)
 
 
-__all__ = ['probe_smtp', 'find_row', 'MASK', 'scrub']
+__all__ = ['probe_smtp', 'find_row']

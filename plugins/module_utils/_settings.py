@@ -21,9 +21,9 @@ import math
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK
 from ansible_collections.mailops.smtp.plugins.module_utils._server import parse_servers
 
-MASK = '********'
 # The after side of a diff where a stored password is replaced by another one: both sides are masked, so
 # without it a password-only change would show as an empty diff.
 PASSWORD_CHANGED = MASK + ' (changed)'
@@ -38,7 +38,10 @@ DRIFT_KEYS = ('host', 'port', 'security', 'validate_certs', 'auth', 'username', 
 
 _CONTROL_RE = re.compile(u'[\r\n\x00]')
 _ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-"
-_LOCAL_RE = re.compile(u'^[%s]+(?:\\.[%s]+)*$' % (_ATEXT, _ATEXT))
+# RFC 6531 widens atext by non-ASCII characters (an SMTPUTF8 local part such as jörg@example.org); C1 controls,
+# no-break space and the Unicode line separators stay out.
+_ATOM = u'[\u00a1-\u2027\u202a-\U0010ffff%s]+' % _ATEXT
+_LOCAL_RE = re.compile(u'^%s(?:\\.%s)*$' % (_ATOM, _ATOM))
 _LABEL_RE = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?$')
 
 
@@ -111,7 +114,8 @@ def _domain_ok(domain):
 
 
 def is_address(value):
-    """True when ``value`` is a plain RFC 5321 mailbox ``local@domain`` (dot-atom local part)."""
+    """True when ``value`` is a plain RFC 5321 mailbox ``local@domain`` (dot-atom local part, RFC 6531 UTF-8
+    allowed). The one address rule of the collection: the settings and the SMTP test both use it."""
     if not isinstance(value, str) or value.count('@') < 1:
         return False
     local, _sep, domain = value.rpartition('@')
@@ -121,11 +125,61 @@ def is_address(value):
 
 
 def check_address(value, option):
+    """``value`` when it is an address (or None); else raise SettingsError naming ``option``."""
     if value is None:
         return None
     if not is_address(value):
         raise SettingsError(option, '%s: %r is not an e-mail address (expected local@domain)' % (option, value))
     return value
+
+
+TEST_LEVELS = ('none', 'connect', 'tls', 'auth', 'envelope', 'send')
+TRANSCRIPT_MODES = ('on_failure', 'always', 'never')
+
+
+class TestOptions:
+    """How the SMTP test runs: the options of the ``smtp_test`` doc fragment, plus check mode and ``suggest``.
+
+    ``probe_smtp(settings, test_options)`` takes the WHAT (``Settings``: servers, TLS, login, sender) and the
+    HOW FAR (this) separately; ``from_params()`` reads the module options of the same names (``test`` is
+    ``level``). The probe validates the values (``SettingsError`` naming the option).
+    """
+
+    __test__ = False  # not a pytest test class
+
+    FIELDS = ('level', 'test_sender', 'test_senders', 'test_recipient', 'ehlo_name', 'timeout', 'deadline',
+              'transcript', 'suggest', 'check_mode')
+
+    def __init__(self, level='envelope', test_sender=None, test_senders=None, test_recipient=None, ehlo_name=None,
+                 timeout=10.0, deadline=30.0, transcript='on_failure', suggest=True, check_mode=False):
+        self.level = level
+        self.test_sender = test_sender
+        self.test_senders = test_senders
+        self.test_recipient = test_recipient
+        self.ehlo_name = ehlo_name
+        self.timeout = timeout
+        self.deadline = deadline
+        self.transcript = transcript
+        self.suggest = suggest
+        self.check_mode = check_mode
+
+    @classmethod
+    def from_params(cls, params, check_mode=False, **overrides):
+        """The test options from module parameters; ``overrides`` replace single fields (``test_senders``)."""
+        defaults = cls()
+        values = dict((name, params.get('test' if name == 'level' else name)) for name in cls.FIELDS
+                      if name != 'check_mode')
+        for name, value in list(values.items()):
+            if value is None and name not in ('test_sender', 'test_senders', 'test_recipient', 'ehlo_name'):
+                values[name] = getattr(defaults, name)
+        values['check_mode'] = bool(check_mode)
+        values.update(overrides)
+        return cls(**values)
+
+    def replace(self, **changes):
+        values = dict((name, getattr(self, name)) for name in self.FIELDS)
+        values.update(changes)
+        return TestOptions(**values)
 
 
 class Settings(object):
@@ -147,6 +201,15 @@ class Settings(object):
         self.from_email = from_email
         self.from_name = from_name
         self.given = frozenset(given)
+
+    @classmethod
+    def for_test(cls, params):
+        """Settings from module parameters for a test only (``smtp_probe``): the servers parsed, the rest as
+        given; ``probe_smtp()`` validates them. ``auth`` stays None when not given (on when a username is set)."""
+        servers = parse_servers(params.get('server'), port=params.get('port'), security=params.get('security'))
+        return cls(servers, validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
+                   auth=params.get('auth'), username=params.get('username'), password=params.get('password'),
+                   from_email=params.get('from_email'), from_name=params.get('from_name'))
 
     @property
     def main(self):

@@ -10,54 +10,19 @@ Markers (as swaks prints them): ``===`` information, ``***`` error, `` ->`` sent
 Redaction works by protocol state, not by searching for the password: from the ``AUTH`` command until
 the first server reply that is not ``334``, every client line is replaced by ``********`` (the ``AUTH``
 line keeps only its mechanism name) and the server's ``334`` challenges are masked too. As a second net,
-``scrub()`` removes the secret and its encodings from any text we return (a server may echo them).
+``_secrets.scrub()`` removes the secret and its encodings from any text we return (a server may echo them).
 """
 
 from __future__ import annotations
 
 __metaclass__ = type
 
-import base64
-
-MASK = '********'
-
-
-def secret_forms(username, password):
-    """Every encoding of ``password`` this collection produces on the wire, longest first."""
-    if not password:
-        return []
-    forms = set()
-    pw = password.encode('utf-8')
-    user = (username or '').encode('utf-8')
-    forms.add(password)
-    for blob in (pw, b'\0' + user + b'\0' + pw, user + b'\0' + user + b'\0' + pw):
-        forms.add(base64.b64encode(blob).decode('ascii'))
-    # base64 without padding, as some clients send it
-    forms.update(f.rstrip('=') for f in list(forms) if f.endswith('='))
-    return sorted((f for f in forms if len(f) >= 3 or f == password), key=len, reverse=True)
-
-
-def scrub(text, secrets):
-    """Replace each secret form in ``text`` (a str) by the mask."""
-    if text is None or not secrets:
-        return text
-    for form in secrets:
-        if form and form in text:
-            text = text.replace(form, MASK)
-    return text
-
-
-def scrub_data(data, secrets):
-    """``scrub()`` applied recursively to every string in dicts and lists."""
-    if not secrets:
-        return data
-    if isinstance(data, str):
-        return scrub(data, secrets)
-    if isinstance(data, dict):
-        return dict((k, scrub_data(v, secrets)) for k, v in data.items())
-    if isinstance(data, (list, tuple)):
-        return [scrub_data(v, secrets) for v in data]
-    return data
+from ansible_collections.mailops.smtp.plugins.module_utils._secrets import (  # noqa: F401 - re-exported
+    MASK,
+    scrub,
+    scrub_data,
+    secret_forms,
+)
 
 
 class Transcript(object):

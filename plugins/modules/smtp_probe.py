@@ -311,29 +311,9 @@ def main():
     params = module.params
 
     from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
-    from ansible_collections.mailops.smtp.plugins.module_utils._server import parse_servers
+    from ansible_collections.mailops.smtp.plugins.module_utils._settings import Settings, TestOptions
     try:
-        servers = parse_servers(params['server'], port=params['port'], security=params['security'])
-        result = probe_smtp(
-            servers,
-            level=params['test'],
-            validate_certs=params['validate_certs'],
-            ca_path=params['ca_path'],
-            auth=params['auth'],
-            username=params['username'],
-            password=params['password'],
-            test_sender=params['test_sender'],
-            test_senders=params['test_senders'],
-            test_recipient=params['test_recipient'],
-            from_email=params['from_email'],
-            from_name=params['from_name'],
-            ehlo_name=params['ehlo_name'],
-            timeout=params['timeout'],
-            deadline=params['deadline'],
-            transcript=params['transcript'],
-            check_mode=module.check_mode,
-            suggest=params['suggest'],
-        )
+        result = probe_smtp(Settings.for_test(params), TestOptions.from_params(params, module.check_mode))
     except SettingsError as exc:
         module.fail_json(msg=str(exc), option=exc.option)
 

@@ -17,6 +17,7 @@ import json
 from ansible.errors import AnsibleError
 
 from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import CATEGORIES
+from ansible_collections.mailops.smtp.plugins.module_utils._secrets import scrub_data
 
 STATUSES = ("compliant", "drifted", "test_failed", "error", "unreachable", "not_run")
 STATUS_LABELS = {
@@ -35,7 +36,6 @@ STATUS_ORDER = ("test_failed", "error", "unreachable", "drifted", "not_run", "co
 FAILED_STATUSES = ("test_failed", "error", "unreachable")
 # The order of the filter buttons.
 FILTER_ORDER = STATUS_ORDER
-REDACTED = "********"
 SCHEMA_VERSION = 2
 REPLY_LIMIT = 300
 
@@ -229,17 +229,6 @@ def _secret_forms(secrets):
     return sorted(forms, key=len, reverse=True)
 
 
-def _scrub(value, forms):
-    if isinstance(value, dict):
-        return dict((k, _scrub(v, forms)) for k, v in value.items())
-    if isinstance(value, list):
-        return [_scrub(v, forms) for v in value]
-    if isinstance(value, str):
-        for form in forms:
-            value = value.replace(form, REDACTED)
-    return value
-
-
 def _empty_row(app, mode, status):
     return {"app": str(app or ""), "server": "", "stored_server": "", "mode": mode, "status": status,
             "changed": False, "drift": [], "drift_detail": [], "diagnosis": {}, "diagnosis_source": "",
@@ -356,7 +345,7 @@ def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=F
         "credential_sets": credential_sets,
         "hosts": rows,
     }
-    return _scrub(report, _secret_forms(_plain(secrets or [])))
+    return scrub_data(report, _secret_forms(_plain(secrets or [])))
 
 
 def render_json(report):

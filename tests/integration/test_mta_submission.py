@@ -8,8 +8,7 @@ import smtplib
 import ssl
 
 import pytest
-
-from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
+from probe_call import probe_call
 
 pytest_plugins = ['mta.pytest_plugin']
 
@@ -49,7 +48,7 @@ def test_an_owned_address_without_login_is_not_logged_in(submission_server):
 
 def test_the_probe_names_the_refused_test_sender(submission_server):
     server = submission_server({CRM: PASSWORD}, sender_logins=OWNERS)
-    result = probe_smtp(server.server, ca_path=server.ca_path, username=CRM, password=PASSWORD,
+    result = probe_call(server.server, ca_path=server.ca_path, username=CRM, password=PASSWORD,
                         test_senders=[ANN], test_recipient='someone@example.org', timeout=5, deadline=15,
                         ehlo_name='app01.example.test', suggest=False)
     diagnosis = result['diagnosis']
@@ -63,7 +62,7 @@ def test_the_probe_names_the_refused_test_sender(submission_server):
 
 def test_granting_send_as_makes_the_same_probe_pass(submission_server):
     server = submission_server({CRM: PASSWORD}, sender_logins={CRM: [CRM], ANN: [ANN, CRM]})
-    result = probe_smtp(server.server, ca_path=server.ca_path, username=CRM, password=PASSWORD,
+    result = probe_call(server.server, ca_path=server.ca_path, username=CRM, password=PASSWORD,
                         test_senders=[ANN], test_recipient='someone@example.org', timeout=5, deadline=15,
                         ehlo_name='app01.example.test', suggest=False)
     assert result['ok'], result['msg']

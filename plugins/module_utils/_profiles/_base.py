@@ -59,7 +59,8 @@ from ansible_collections.mailops.smtp.plugins.module_utils._errors import Settin
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import STORE_SPELLING, store_get
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import check_sender_name
-from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, PASSWORD_CHANGED
+from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import PASSWORD_CHANGED
 
 __all__ = ('AppProfile', 'FileProfile', 'KEEP_STORED', 'Plan', 'Snapshot', 'keep_password', 'store_class',
            'store_get')
@@ -261,10 +262,7 @@ class FileProfile(AppProfile):
             value = store_get(store, path)
             if value:
                 store.set(tuple(path), mask)
-        result = store.render()
-        for secret in sorted(set(s for s in secrets if s and len(s) > 0), key=len, reverse=True):
-            result = result.replace(secret, MASK)
-        return result
+        return scrub(store.render(), secrets)
 
     def secret_paths_for(self, store):
         return list(self.secret_paths)

@@ -48,7 +48,8 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base impor
     keep_password,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
-from ansible_collections.mailops.smtp.plugins.module_utils._settings import MASK, PASSWORD_CHANGED, stored_model
+from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import PASSWORD_CHANGED, stored_model
 from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import (
     PostconfStore,
     decode_literal,
@@ -142,10 +143,7 @@ def masked_map(text, secrets, mask=MASK):
         if value:
             username = value.partition(':')[0]
             store.set((key,), '%s:%s' % (username, mask) if ':' in value else mask)
-    result = store.render()
-    for secret in sorted(set(s for s in secrets if s), key=len, reverse=True):
-        result = result.replace(secret, MASK)
-    return result
+    return scrub(store.render(), secrets)
 
 
 class PostfixProfile(FileProfile):
@@ -385,9 +383,7 @@ class PostfixProfile(FileProfile):
             return 'hash'
 
     def _diff_text(self, main_text, map_text, secrets, map_path, mask=MASK):
-        text = main_text
-        for secret in sorted(set(s for s in secrets if s), key=len, reverse=True):
-            text = text.replace(secret, MASK)
+        text = scrub(main_text, secrets)
         if map_text:
             text += '\n# ---- %s ----\n%s' % (map_path, masked_map(map_text, secrets, mask))
         return text

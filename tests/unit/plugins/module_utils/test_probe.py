@@ -12,10 +12,11 @@ import time
 import pytest
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
-from ansible_collections.mailops.smtp.plugins.module_utils._probe import parse_reply, probe_smtp
+from ansible_collections.mailops.smtp.plugins.module_utils._probe import parse_reply
 from ansible_collections.mailops.smtp.plugins.module_utils._server import parse_servers
 from ansible_collections.mailops.smtp.plugins.module_utils._transcript import MASK, Transcript, secret_forms
 from probe_failure_matrix import sandbox_failure_matrix
+from probe_call import probe_call
 
 USER = "alice@example.test"
 PASSWORD = "s3cret pass-Word!"
@@ -41,7 +42,7 @@ def probe(sb, **kwargs):
     kwargs.setdefault("ca_path", sb.ca_path)
     for key, value in FAST.items():
         kwargs.setdefault(key, value)
-    return probe_smtp(sb.server, **kwargs)
+    return probe_call(sb.server, **kwargs)
 
 
 def creds(**kwargs):
@@ -120,7 +121,7 @@ def test_levels_stop_where_designed(smtp_sandbox, level, last):
 
 
 def test_level_none_does_not_connect():
-    result = probe_smtp("tls://192.0.2.1:587", level="none")
+    result = probe_call("tls://192.0.2.1:587", level="none")
     assert result["ok"] is True and result["probe"] == {"level": "none"}
 
 
@@ -165,7 +166,7 @@ def test_plaintext_credentials_only_with_security_none_and_a_warning(smtp_sandbo
 def test_several_servers_are_each_tested(smtp_sandbox):
     good = smtp_sandbox(security="starttls", users=USERS)
     bad = smtp_sandbox(security="starttls", users=USERS, failure="recipient_unknown")
-    result = probe_smtp("%s;%s" % (good.server, bad.server), ca_path=good.ca_path, **creds(**FAST))
+    result = probe_call("%s;%s" % (good.server, bad.server), ca_path=good.ca_path, **creds(**FAST))
     assert result["ok"] is False
     assert [s["ok"] for s in result["probe"]["servers"]] == [True, False]
     assert result["diagnosis"]["server"] == bad.server
@@ -188,7 +189,7 @@ def test_sandbox_failure_modes_map_to_category_and_stage(smtp_sandbox, config, o
         server = "%s:%d" % (sb.host, sb.port)
     started = time.monotonic()
     servers = parse_servers(server, security=security)
-    result = probe_smtp(servers, **dict(dict(FAST, ca_path=sb.ca_path), **options))
+    result = probe_call(servers, **dict(dict(FAST, ca_path=sb.ca_path), **options))
     elapsed = time.monotonic() - started
     assert result["ok"] is False
     diagnosis = result["diagnosis"]
@@ -240,7 +241,7 @@ def test_expired_certificate_is_reported_with_days_left(smtp_sandbox):
 def test_plaintext_on_implicit_tls_port_suggests_implicit_tls(smtp_sandbox):
     sb = smtp_sandbox(security="tls")
     servers = parse_servers("%s:%d" % (sb.host, sb.port), security="starttls")
-    result = probe_smtp(servers, level="tls", ca_path=sb.ca_path, timeout=0.5, deadline=5)
+    result = probe_call(servers, level="tls", ca_path=sb.ca_path, timeout=0.5, deadline=5)
     suggestion = result["diagnosis"]["suggestion"]
     assert suggestion == dict(server="ssl://127.0.0.1:%d" % sb.port, security="tls", port=sb.port,
                               verified_stage="ehlo", secure=True)
@@ -248,7 +249,7 @@ def test_plaintext_on_implicit_tls_port_suggests_implicit_tls(smtp_sandbox):
 
 def test_implicit_tls_on_starttls_port_suggests_starttls(smtp_sandbox):
     sb = smtp_sandbox(security="starttls", users=USERS)
-    result = probe_smtp("ssl://%s:%d" % (sb.host, sb.port), level="auth", ca_path=sb.ca_path, **creds(**FAST))
+    result = probe_call("ssl://%s:%d" % (sb.host, sb.port), level="auth", ca_path=sb.ca_path, **creds(**FAST))
     assert result["diagnosis"]["category"] == "tls_handshake_failure"
     assert result["diagnosis"]["suggestion"]["server"] == "tls://127.0.0.1:%d" % sb.port
     assert result["diagnosis"]["suggestion"]["verified_stage"] == "auth"
@@ -259,7 +260,7 @@ def test_implicit_tls_on_starttls_port_suggests_starttls(smtp_sandbox):
 
 def test_plaintext_is_suggested_only_as_last_resort_and_marked_insecure(smtp_sandbox):
     sb = smtp_sandbox(security="plain")
-    result = probe_smtp("tls://%s:%d" % (sb.host, sb.port), level="tls", **FAST)
+    result = probe_call("tls://%s:%d" % (sb.host, sb.port), level="tls", **FAST)
     assert result["diagnosis"]["category"] == "starttls_not_offered"
     assert result["diagnosis"]["suggestion"]["secure"] is False
     assert result["diagnosis"]["suggestion"]["server"] == "smtp://127.0.0.1:%d" % sb.port
@@ -283,17 +284,17 @@ def free_port():
 
 
 def test_connection_refused():
-    result = probe_smtp("tls://127.0.0.1:%d" % free_port(), level="connect", **FAST)
+    result = probe_call("tls://127.0.0.1:%d" % free_port(), level="connect", **FAST)
     assert (result["diagnosis"]["category"], result["diagnosis"]["stage"]) == ("connection_refused", "connect")
 
 
 def test_dns_failure_for_a_name_that_cannot_resolve():
-    result = probe_smtp("tls://no-such-host.invalid:587", level="connect", **FAST)
+    result = probe_call("tls://no-such-host.invalid:587", level="connect", **FAST)
     assert (result["diagnosis"]["category"], result["diagnosis"]["stage"]) == ("dns_failure", "resolve")
 
 
 def test_idna_names_are_resolved_in_their_ascii_form():
-    result = probe_smtp("tls://bücher.invalid:587", level="connect", transcript="always", **FAST)
+    result = probe_call("tls://bücher.invalid:587", level="connect", transcript="always", **FAST)
     assert result["diagnosis"]["category"] == "dns_failure"
     assert result["probe"]["server"] == "tls://bücher.invalid:587"
 
@@ -402,7 +403,7 @@ def test_drip_after_greeting_is_bounded_by_the_deadline(scripted):
 
     server = scripted(script)
     started = time.monotonic()
-    result = probe_smtp("smtp://127.0.0.1:%d" % server.port, level="tls", timeout=1, deadline=1.5)
+    result = probe_call("smtp://127.0.0.1:%d" % server.port, level="tls", timeout=1, deadline=1.5)
     assert time.monotonic() - started <= 2.5
     assert (result["diagnosis"]["category"], result["diagnosis"]["stage"]) == ("timeout", "ehlo")
 
@@ -410,7 +411,7 @@ def test_drip_after_greeting_is_bounded_by_the_deadline(scripted):
 def test_silent_server_is_bounded_by_the_deadline(scripted):
     server = scripted(lambda conn, srv: time.sleep(20))
     started = time.monotonic()
-    result = probe_smtp("smtp://127.0.0.1:%d" % server.port, level="connect", timeout=5, deadline=1, suggest=False)
+    result = probe_call("smtp://127.0.0.1:%d" % server.port, level="connect", timeout=5, deadline=1, suggest=False)
     assert time.monotonic() - started <= 2
     assert result["diagnosis"]["category"] == "greeting_failure"
 
@@ -418,14 +419,14 @@ def test_silent_server_is_bounded_by_the_deadline(scripted):
 def test_silent_implicit_tls_handshake_is_bounded_by_the_deadline(scripted):
     server = scripted(lambda conn, srv: time.sleep(20))
     started = time.monotonic()
-    result = probe_smtp("ssl://127.0.0.1:%d" % server.port, level="connect", timeout=5, deadline=1, suggest=False)
+    result = probe_call("ssl://127.0.0.1:%d" % server.port, level="connect", timeout=5, deadline=1, suggest=False)
     assert time.monotonic() - started <= 2
     assert (result["diagnosis"]["category"], result["diagnosis"]["stage"]) == ("tls_handshake_failure", "connect")
 
 
 def test_garbage_instead_of_a_greeting(scripted):
     server = scripted(dialogue(lambda line: b"", banner=b"SSH-2.0-OpenSSH_9.2\r\n"))
-    result = probe_smtp("smtp://127.0.0.1:%d" % server.port, level="connect", **FAST)
+    result = probe_call("smtp://127.0.0.1:%d" % server.port, level="connect", **FAST)
     assert (result["diagnosis"]["category"], result["diagnosis"]["stage"]) == ("greeting_failure", "greeting")
     assert "SSH-2.0" in result["diagnosis"]["server_message"]
 
@@ -438,7 +439,7 @@ def test_endless_line_is_a_protocol_error(scripted):
         time.sleep(5)
 
     server = scripted(script)
-    result = probe_smtp("smtp://127.0.0.1:%d" % server.port, level="tls", **FAST)
+    result = probe_call("smtp://127.0.0.1:%d" % server.port, level="tls", **FAST)
     assert (result["diagnosis"]["category"], result["diagnosis"]["stage"]) == ("protocol_error", "ehlo")
 
 
@@ -451,7 +452,7 @@ def test_helo_fallback_for_servers_without_esmtp(scripted):
         return b"221 bye\r\n"
 
     server = scripted(dialogue(replies))
-    result = probe_smtp("smtp://127.0.0.1:%d" % server.port, level="tls", **FAST)
+    result = probe_call("smtp://127.0.0.1:%d" % server.port, level="tls", **FAST)
     assert result["ok"] is True
     assert server.received[:2] == ["EHLO %s" % result["probe"]["ehlo_name"], "HELO %s" % result["probe"]["ehlo_name"]]
 
@@ -465,7 +466,7 @@ def test_login_mechanism_redacted_and_single_attempt(scripted):
         return b"535 5.7.8 Authentication credentials invalid\r\n"
 
     server = scripted(dialogue(ehlo_then(["AUTH LOGIN"], handler)))
-    result = probe_smtp("smtp://127.0.0.1:%d" % server.port, level="auth", transcript="always", **creds(**FAST))
+    result = probe_call("smtp://127.0.0.1:%d" % server.port, level="auth", transcript="always", **creds(**FAST))
     assert result["diagnosis"]["category"] == "auth_failed"
     assert server.received[1:4] == ["AUTH LOGIN", base64.b64encode(USER.encode()).decode(),
                                     base64.b64encode(PASSWORD.encode()).decode()]
@@ -492,7 +493,7 @@ def test_cram_md5_is_preferred_in_plaintext(scripted):
         return b"535 5.7.8 no\r\n"
 
     server = scripted(dialogue(ehlo_then(["AUTH PLAIN LOGIN CRAM-MD5"], handler)))
-    result = probe_smtp("smtp://127.0.0.1:%d" % server.port, level="auth", **creds(**FAST))
+    result = probe_call("smtp://127.0.0.1:%d" % server.port, level="auth", **creds(**FAST))
     assert result["ok"] is True, result["msg"]
     assert result["probe"]["auth_mechanism"] == "CRAM-MD5"
 
@@ -503,7 +504,7 @@ def test_a_server_echoing_the_credentials_cannot_leak_them(scripted):
                 ).encode()
 
     server = scripted(dialogue(ehlo_then(["AUTH PLAIN"], handler)))
-    result = probe_smtp("smtp://127.0.0.1:%d" % server.port, level="auth", transcript="always", **creds(**FAST))
+    result = probe_call("smtp://127.0.0.1:%d" % server.port, level="auth", transcript="always", **creds(**FAST))
     assert result["diagnosis"]["category"] == "auth_failed"
     assert MASK in result["diagnosis"]["server_message"]
     assert_no_leak(result)
@@ -516,7 +517,7 @@ def test_unexpected_334_after_credentials_is_cancelled(scripted):
         return b"334 \r\n"
 
     server = scripted(dialogue(ehlo_then(["AUTH PLAIN"], handler)))
-    result = probe_smtp("smtp://127.0.0.1:%d" % server.port, level="auth", transcript="always", **creds(**FAST))
+    result = probe_call("smtp://127.0.0.1:%d" % server.port, level="auth", transcript="always", **creds(**FAST))
     assert result["ok"] is False
     assert result["diagnosis"]["stage"] == "auth"
     assert server.received[-1] == "*"
@@ -547,7 +548,7 @@ def test_unexpected_334_after_credentials_is_cancelled(scripted):
 ])
 def test_bad_input_names_the_option(kwargs, option):
     with pytest.raises(SettingsError) as info:
-        probe_smtp("tls://127.0.0.1:1", **kwargs)
+        probe_call("tls://127.0.0.1:1", **kwargs)
     assert info.value.option == option
     assert "a\nb" not in str(info.value)
 
@@ -621,7 +622,7 @@ def test_certificate_expiring_soon_gives_a_warning(scripted, tmp_path):
     ca.cert_pem.write_to_path(str(ca_file))
     plain = dialogue(ehlo_then(["PIPELINING"], lambda line: b"502 no\r\n"))
     server = scripted(lambda conn, srv: plain(context.wrap_socket(conn, server_side=True), srv))
-    result = probe_smtp("ssl://127.0.0.1:%d" % server.port, level="tls", ca_path=str(ca_file), **FAST)
+    result = probe_call("ssl://127.0.0.1:%d" % server.port, level="tls", ca_path=str(ca_file), **FAST)
     assert result["ok"] is True, result["msg"]
     assert result["probe"]["tls"]["certificate"]["days_left"] in (4, 5)
     assert any("expires in" in w for w in result["warnings"])

@@ -13,8 +13,9 @@ import pytest
 import readers
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
-from ansible_collections.mailops.smtp.plugins.module_utils._probe import build_message, probe_smtp
+from ansible_collections.mailops.smtp.plugins.module_utils._probe import build_message
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import check_durations
+from probe_call import probe_call
 
 USER = 'alice@example.test'
 PASSWORD = 's3cret pass-Word!'
@@ -80,7 +81,7 @@ def test_plain_ascii_names_are_quoted_not_encoded():
 def test_a_very_long_name_is_delivered_and_read_back_exactly(smtp_sandbox):
     name = 'Ünïcödé Sender ' * 40 + '\u2028=?utf-8?q?x?='
     sb = smtp_sandbox(security='tls', users={USER: PASSWORD}, allowed_senders={USER: [USER, 'crm@example.test']})
-    result = probe_smtp(sb.server, level='send', ca_path=sb.ca_path, username=USER, password=PASSWORD,
+    result = probe_call(sb.server, level='send', ca_path=sb.ca_path, username=USER, password=PASSWORD,
                         from_email='crm@example.test', from_name=name, test_sender=USER, timeout=5, deadline=20)
     assert result['ok'] is True, result['msg']
     sb.wait_for(lambda s: len(s.messages) == 1)
@@ -100,11 +101,11 @@ def test_timeout_and_deadline_must_be_finite_and_bounded(option, value):
         check_durations({option: value})
     assert info.value.option == option and str(info.value).startswith(option + ': ')
     with pytest.raises(SettingsError) as info:
-        probe_smtp('tls://127.0.0.1:1', level='connect', **{option: value})
+        probe_call('tls://127.0.0.1:1', level='connect', **{option: value})
     assert info.value.option == option
 
 
 def test_the_largest_allowed_values_run_without_overflow(smtp_sandbox):
     sb = smtp_sandbox(security='tls', users={USER: PASSWORD})
-    result = probe_smtp(sb.server, level='connect', ca_path=sb.ca_path, timeout=3600, deadline=86400)
+    result = probe_call(sb.server, level='connect', ca_path=sb.ca_path, timeout=3600, deadline=86400)
     assert result['ok'] is True, result['msg']

@@ -3,7 +3,8 @@
 import pytest
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
-from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
+from probe_call import probe_call
+
 
 CRM = "crm@example.test"
 PASSWORD = "s3nders-pass"
@@ -11,7 +12,7 @@ FAST = dict(timeout=3, deadline=8, suggest=False, ehlo_name="app01.example.test"
 
 
 def probe(sb, **options):
-    return probe_smtp(sb.server, username=CRM, password=PASSWORD, test_recipient="someone@example.org", **FAST,
+    return probe_call(sb.server, username=CRM, password=PASSWORD, test_recipient="someone@example.org", **FAST,
                       **options)
 
 

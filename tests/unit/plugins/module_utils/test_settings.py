@@ -78,6 +78,8 @@ def test_control_characters_in_the_password_are_refused_without_quoting_it(bad):
     ('root@localhost', True),
     ('user@[192.0.2.1]', True),
     ('user@bücher.example', True),
+    ('jörg@example.org', True),              # RFC 6531 (SMTPUTF8) local part: the probe sends it with SMTPUTF8
+    ('a\u2028b@example.org', False),
     ('user', False),
     ('@example.com', False),
     ('user@', False),
