@@ -7,8 +7,9 @@
 ``CATALOG`` is data. ``diagnose()`` walks it in order and takes the first row whose every criterion
 matches the failure. Criteria are structural first (stage, local condition, exception type, SSL reason
 and verify code, SMTP code, enhanced status code, facts about the settings and the dialogue so far);
-``text`` (a regular expression over the server's reply) only refines rows that also name stages and a
-code class, and the fallback rows of each stage match on stage and code class alone. The same words
+``about`` (what the reply's text is about, as TOPICS) and ``text`` (one provider's wording) only refine rows
+that also name stages or codes, and the fallback rows of each stage match on stage and code class alone.
+When two readings fit a reply, the row of the more specific one comes first. The same words
 mean different things before and after a successful AUTH: rows say which with ``facts``.
 
 Row keys:
@@ -21,7 +22,10 @@ Row keys:
   verify     tuple of certificate verify codes
   codes      '4xx' / '5xx', or a tuple of SMTP codes and classes (``(530, '4xx')``)
   enhanced   tuple of enhanced status prefixes; ``x`` matches the class digit (``x.1.1``)
-  text       regular expression searched (case-insensitive) in the server message
+  text       regular expression searched (case-insensitive) in the server message: one provider's wording
+  about      tuple of TOPICS the server message must all be about (the client host, the login, the sender,
+             the sender domain's SPF/DKIM/DMARC, the recipient's domain, a sending quota, ...)
+  not_about  tuple of TOPICS the server message must not be about (a more specific reading wins)
   facts      dict the probe's facts must contain (``security``, ``port``, ``starttls_offered``, and the
              dialogue state ``authenticated``: whether AUTH succeeded before the reply)
   send_only  true: the failure shows up only after the message, so only ``test: send`` is conclusive
@@ -58,19 +62,57 @@ _HINT_IMPLICIT_ON_STARTTLS = ('This port does not speak implicit TLS: use securi
 
 _ENVELOPE = ('mail', 'rcpt', 'data', 'message')
 
-# Refusals of this client host: blocklists, reverse DNS, reputation, allowed networks.
-_BLOCKLIST_TEXT = (r'blocked using|blocked by|\bblocked\b - see|block ?list|black ?list|spamhaus|barracuda|spamcop|'
-                   r'sorbs|dnsbl|\brbl\b|banned sending ip|\bPTR\b|reverse (dns|hostname)|\brdns\b|'
-                   r'cannot find your (reverse )?hostname|client host rejected|'
-                   r'connections? (will )?not (be )?accepted from|ip reputation|listed (at|in|on) ')
-# Words of "log in first" replies.
-_AUTH_TEXT = r'authenticat|not logged in|auth(entication)? required|must (log ?in|authenticate)|login required'
-# Words of "this account may not send as this sender" replies.
-_SEND_AS_TEXT = (r'SendAsDenied|send as|send on behalf|not owned by|not verified|verified sender|sender identit|'
-                 r'sender signature|must be (the )?same as (the )?(authori[sz]ation|auth|login)|'
-                 r'envelope sender not allowed|sender (address )?(is )?not allowed|not allowed to (send|use)|'
-                 r'From/Sender|not allowed in\s+header\s+From|not authori[sz]ed to send|sender domain not verified')
-_RELAY_TEXT = r'relay|rcpthosts'
+# What the text of a reply is about. A row's ``about`` names topics the text must all be about, ``not_about``
+# topics it must not be about; a topic never decides alone (every row naming one also names the stages or codes
+# it applies to, see tests/unit/.../test_diagnosis.py). When two readings fit, the row of the more specific one
+# comes first: the sender domain's SPF/DKIM/DMARC before "authentication", this client host before the sender,
+# the sender before relaying, a sending quota before the stage's fallback. Each topic is backed by real replies
+# in tests/diagnosis_corpus/replies.yml.
+TOPICS = dict(
+    # this client host: blocklists, reverse DNS, reputation, dynamic ranges, "use your provider's relay"
+    client=(r'blocked using|blocked by|\bblocked\b - see|block ?list|black ?list|spamhaus|barracuda|spamcop|sorbs|'
+            r'dnsbl|\brbl\b|banned sending ip|\bPTR\b|reverse (dns|hostname|lookup)|\brdns\b|'
+            r'cannot find your (reverse )?hostname|client host (rejected|blocked)|'
+            r'connections? (will )?not (be )?accepted from|ip reputation|listed (at|in|on) |'
+            r'\bIP\b[^.]{0,30}\b(blocked|blacklisted|banned|bloquee|not allowed)|adresse ip|dial-?up|'
+            r'dynamic (ip|address|pool)|transient ip|directly to our servers|'
+            r'smtp relay (at|of) your|(your|the) (isp|provider|service provider)\'?s? (smtp |mail )*(relay|server)|'
+            r'(messages|mail|e-?mails?) from \[?[0-9]{1,3}(\.[0-9]{1,3}){3}|permanently deferred|cloudmark|'
+            r'not allowed to connect|\bblock(ed)? for spam'),
+    # "log in first"
+    login=(r'authenticat|not logged in|auth(entication)? required|must (log ?in|authenticate)|login required|'
+           r'\bsend AUTH\b|\bAUTH (command )?first\b|\bsmtp auth\b'),
+    # the sender domain's SPF, DKIM or DMARC: "authentication" that is the domain's, not the login's
+    domain_auth=(r'\b(DMARC|SPF|DKIM)\b|authentication checks|unauthenticated (e-?mail|mail|message)|'
+                 r'sender is unauthenticated|required authentication level'),
+    # the sending domain is not set up (verified, configured) at the provider
+    sending_domain=(r'sending domain|domain (is |has )?not (yet )?(been )?(verified|configured|validated|activated)|'
+                    r'not a verified domain|unverified domain'),
+    # a sender domain that does not exist in DNS
+    sender_domain_missing=(r'domain not found|domain (does not|doesn\'t|must) (exist|resolve)|unknown sender domain|'
+                           r'unresolvable (sender )?domain|non-?existent domain|no such domain'),
+    # the sender address, the From header, or the account's right to use them
+    sender=(r'SendAsDenied|send as|send on behalf|not owned by|not verified|verified sender|sender identit|'
+            r'sender signature|must (be (the )?same as|equal) (the )?(authori[sz]ation|authori[sz]ed|auth|login)|'
+            r'envelope sender|sender (address )?(is )?not allowed|not allowed to (send|use)|From/Sender|'
+            r'header From|from header|sender header|return path|unknown sender|sender address|invalid sender|'
+            r'emetteur|not authori[sz]ed to send (from|as|on)|'
+            r'relay(ing)? (is )?(disallowed|denied|not (permitted|allowed)) as\b'),
+    # relaying to the recipient's domain
+    relay=r'\brelay|rcpthosts',
+    # a sending quota or rate of the account (not the recipient's mailbox)
+    sending_quota=(r'(sending|send|message|relay) (quota|limit|rate)|(daily|hourly|24.hour) (\w+ ){0,2}(quota|limit)|'
+                   r'throttling|rate limit|too many (messages|mails|e-?mails|recipients)'),
+    # the login's user name or password is wrong (as opposed to a kind of login being disabled)
+    credentials_wrong=(r'credentials (were |are )?(incorrect|invalid|wrong)|'
+                       r'(user ?name|password) (is |was )?(incorrect|invalid|wrong)|invalid (login|credentials)'),
+    # AUTH itself is not available on this connection
+    auth_unavailable=r'not (enabled|advertised|available|supported|recognized|implemented)|unrecognized',
+    # the name sent with EHLO/HELO
+    helo=r'\b(helo|ehlo)\b',
+    # TLS demanded
+    tls=r'starttls|\btls\b|encrypt',
+)
 
 _HINT_BASIC_AUTH_OFF = ('The server no longer accepts a password login (Basic authentication) for this '
                         'mailbox or tenant: a new password will not help. Log in with OAuth 2.0 (the oauth2 '
@@ -78,24 +120,42 @@ _HINT_BASIC_AUTH_OFF = ('The server no longer accepts a password login (Basic au
                         'connector), or have the tenant admin re-enable SMTP AUTH for now, a temporary exception '
                         '(see docs/m365.md).')
 _HINT_BLOCKED = ('The server refuses this client\'s IP address, not the settings: it is on a blocklist, has no '
-                 'reverse DNS (PTR record), or is outside the allowed networks. Send through the provider\'s '
-                 'authenticated submission port (587/465) or relay, fix the PTR record, or get the address '
-                 'delisted (when the reply says "open resolver", the receiving server\'s DNS setup is at fault).')
+                 'reverse DNS (PTR record), is in a dynamic range, or is outside the allowed networks. Send through '
+                 'the provider\'s authenticated submission port (587/465) or relay, fix the PTR record, or get the '
+                 'address delisted (when the reply says "open resolver", the receiving server\'s DNS setup is at '
+                 'fault).')
 _HINT_EHLO = ('The server rejected the name this host sent with EHLO/HELO (probe.ehlo_name). Set ehlo_name to '
               'this host\'s fully-qualified name, one that resolves in DNS.')
 _HINT_DOMAIN = ('The sender\'s domain is not authorised to send through this path: SPF, DKIM or DMARC failed. '
-                'Add this server to the domain\'s SPF record (include), publish its DKIM key, or send through '
-                'the domain\'s own provider; the login is not the problem.')
+                'Add this server to the domain\'s SPF record (include), publish its DKIM key, or send as an address '
+                'of a domain that authorises this server (from_email); the login is not the problem.')
 _HINT_DOMAIN_AFTER_AUTH = ('The login succeeded, so "authentication" here means the sender: the From/sender '
                            'domain failed SPF, DKIM or DMARC, or the account may not use it. Use an address of a '
                            'domain this account and server may send for (from_email), or fix the domain\'s SPF '
                            'and DKIM records.')
+_HINT_SENDING_DOMAIN = ('The provider has not verified (or does not know) the sending domain of this sender. Add '
+                        'the domain in the provider\'s account and publish the DNS records it asks for (DKIM key, '
+                        'SPF include, return path), or set from_email to an address of a domain already verified '
+                        'there; the login is not the problem.')
 _HINT_SENDER = ('The server will not let this account send as this sender. Set from_email (and test_sender) to '
                 'an address the account may send as, grant the account Send As rights for this one, or verify it '
                 'with the provider.')
-_HINT_SENDER_RELAY = ('The login worked, but the server will not relay for this sender. Set from_email (and '
-                      'test_sender) to an address of a domain this account may send for, grant Send As rights, '
-                      'or verify the sender domain with the provider.')
+_HINT_SENDER_DOMAIN_MISSING = ('The sender\'s domain does not exist in DNS (no MX or A record), so the server '
+                               'refuses it; retrying will not help, even when the code is a 4xx. Set from_email '
+                               '(and test_sender) to an address of a real, resolvable domain, or fix that domain\'s '
+                               'DNS.')
+_HINT_QUOTA = ('The account has reached a sending quota or rate limit (per day, hour or minute); the message and '
+               'the settings are not the problem. Retry later, when the provider\'s window resets, send less (let one '
+               'host test a shared account), or ask the provider for a higher quota.')
+_HINT_RELAY = ('The server will not relay to the recipient\'s domain for this client: authenticate (set username '
+               'and password), or add this host to the server\'s trusted networks. This is a configuration error, '
+               'not a temporary one.')
+_HINT_RELAY_AFTER_AUTH = ('The login worked, but the server still will not relay to the recipient\'s domain for '
+                          'this account: the server does not let authenticated clients relay (Postfix: '
+                          'permit_sasl_authenticated missing from smtpd_relay_restrictions on this port), or the '
+                          'account may only send for its own domain or to some recipients (Mailgun: the From domain '
+                          'of these SMTP credentials; sandbox and trial accounts: authorised recipients only). Fix the '
+                          'server\'s relay rules or the account; this is a configuration error, not a temporary one.')
 
 CATALOG = (
     # -- resolve ----------------------------------------------------------------------------------
@@ -172,7 +232,7 @@ CATALOG = (
     dict(category='greeting_failure', stages=('greeting',), exc=('timeout', 'deadline'), suggest=True,
          hint='Connected but the server sent no greeting in time. A port that expects implicit TLS (usually 465) '
               'stays silent for a plaintext client: try security=tls.'),
-    dict(category='client_blocked', stages=('greeting',), codes='5xx', text=_BLOCKLIST_TEXT, hint=_HINT_BLOCKED),
+    dict(category='client_blocked', stages=('greeting',), codes='5xx', about=('client',), hint=_HINT_BLOCKED),
     dict(category='greeting_failure', stages=('greeting',), codes='4xx',
          hint='The server refused the session for now: too many connections from this address, or it is '
               'overloaded. Retry later, and let fewer hosts connect at once; the port and settings are not the '
@@ -185,11 +245,10 @@ CATALOG = (
 
     # -- the EHLO name (at EHLO, or reported later at RCPT as Postfix does) ------------------------
     dict(category='ehlo_rejected', stages=('ehlo',), codes='5xx', hint=_HINT_EHLO),
-    dict(category='ehlo_rejected', stages=_ENVELOPE, codes=('4xx', '5xx'), text=r'\b(helo|ehlo)\b',
-         hint=_HINT_EHLO),
+    dict(category='ehlo_rejected', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('helo',), hint=_HINT_EHLO),
 
     # -- STARTTLS demanded ------------------------------------------------------------------------
-    dict(category='tls_required', codes=(530, 538), text=r'starttls|\btls\b|encrypt',
+    dict(category='tls_required', codes=(530, 538), about=('tls',),
          hint='The server requires TLS. Use security=starttls (port 587) or tls (port 465).'),
     dict(category='tls_required', codes=(530, 538), enhanced=('5.7.11',),
          hint='The server requires TLS. Use security=starttls (port 587) or tls (port 465).'),
@@ -204,6 +263,10 @@ CATALOG = (
     dict(category='auth_not_offered', stages=('auth',), condition='no_usable_mechanism',
          hint='The server offers no AUTH mechanism this module can use (PLAIN, LOGIN, CRAM-MD5). OAuth-only '
               'accounts need an app password or a relay.'),
+    dict(category='auth_not_offered', stages=('auth',), codes=(500, 502, 503), about=('auth_unavailable',),
+         hint='The server offers no AUTH on this connection (it says so in reply to AUTH). Use the submission '
+              'port (587 with STARTTLS, or 465), or leave username empty if the server relays for this host '
+              'without login.'),
     dict(category='auth_not_offered', stages=('auth',), codes=(504,),
          hint='The server does not accept the chosen AUTH mechanism. Check the mechanisms it offers in '
               'probe.auth_mechanisms.'),
@@ -216,6 +279,11 @@ CATALOG = (
     dict(category='auth_failed', stages=('auth',), codes=(535,), text=r'gsmtp|BadCredentials|support\.google',
          hint='Gmail rejected the password. Accounts with 2-step verification need an App Password; the '
               'normal account password does not work for SMTP.'),
+    # The password is wrong (the reply says so): not the kind of login.
+    dict(category='auth_failed', stages=('auth',), codes=(535,), enhanced=('5.7.139',), about=('credentials_wrong',),
+         hint='Microsoft 365 says the user name or password is wrong (SMTP AUTH itself is not what failed). Check '
+              'the password and use the full mailbox address as username; a mailbox with MFA needs an app '
+              'password.'),
     # The KIND of login is switched off (Microsoft's Basic authentication retirement), whatever the password.
     dict(category='auth_method_disabled', stages=('auth',), codes='5xx', enhanced=('5.7.30',),
          hint=_HINT_BASIC_AUTH_OFF),
@@ -255,38 +323,51 @@ CATALOG = (
     # -- the sender's domain (SPF, DKIM, DMARC) ---------------------------------------------------
     dict(category='sender_domain_policy', stages=_ENVELOPE, codes='5xx',
          enhanced=('x.7.20', 'x.7.21', 'x.7.22', 'x.7.23', 'x.7.24', 'x.7.26', 'x.7.27'), hint=_HINT_DOMAIN),
-    dict(category='sender_domain_policy', stages=_ENVELOPE, codes='5xx', text=r'\b(DMARC|SPF|DKIM)\b',
+    # "authentication checks" naming SPF/DKIM/DMARC are the domain's, not the login's (4xx: it will not pass later)
+    dict(category='sender_domain_policy', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('domain_auth',),
          hint=_HINT_DOMAIN),
 
-    # -- this client host (blocklists, reverse DNS, allowed networks) -----------------------------
-    dict(category='client_blocked', stages=('ehlo',) + _ENVELOPE, codes=('4xx', '5xx'), text=_BLOCKLIST_TEXT,
-         hint=_HINT_BLOCKED),
+    # -- this client host (blocklists, reverse DNS, dynamic ranges, "use your provider's relay") ---
+    dict(category='client_blocked', stages=('ehlo',) + _ENVELOPE, codes=('4xx', '5xx'), about=('client',),
+         not_about=('sender',), hint=_HINT_BLOCKED),
 
     # -- authentication demanded: before a successful AUTH it is the login ------------------------
     dict(category='auth_required', codes=(530,), enhanced=('5.7.57',), facts=dict(authenticated=False),
          hint='Microsoft 365 requires authentication: set username and password (SMTP AUTH must be enabled '
               'for the mailbox).'),
     dict(category='auth_required', stages=_ENVELOPE, codes=(530,), facts=dict(authenticated=False),
+         not_about=('sender',),
          hint='The server requires authentication before this command. Set username and password.'),
-    dict(category='auth_required', stages=_ENVELOPE, codes=('4xx', '5xx'), text=_AUTH_TEXT,
+    dict(category='auth_required', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('login',),
          facts=dict(authenticated=False),
          hint='The server requires authentication. Set username and password.'),
     # ... after a successful AUTH, "authentication" is about the sender's domain or the From
-    dict(category='sender_domain_policy', stages=_ENVELOPE, codes='5xx', text=_AUTH_TEXT,
+    dict(category='sender_domain_policy', stages=_ENVELOPE, codes='5xx', about=('login',),
          facts=dict(authenticated=True), hint=_HINT_DOMAIN_AFTER_AUTH),
 
+    # -- the sending domain unknown to the provider (transactional providers) ---------------------
+    dict(category='sender_domain_policy', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('sending_domain',),
+         send_only_if_stage=('message',), hint=_HINT_SENDING_DOMAIN),
+
+    # -- quotas and rates of the account: not the message, not the stage's usual reading -----------
+    dict(category='temporary_failure', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('sending_quota',),
+         hint=_HINT_QUOTA),
+
     # -- sender -----------------------------------------------------------------------------------
-    dict(category='sender_not_permitted', stages=_ENVELOPE, codes=('4xx', '5xx'), text=_SEND_AS_TEXT,
+    # a sender domain that does not exist: a 4xx too, and retrying will not help
+    dict(category='sender_not_permitted', stages=_ENVELOPE, codes=('4xx', '5xx'),
+         about=('sender', 'sender_domain_missing'), hint=_HINT_SENDER_DOMAIN_MISSING),
+    dict(category='sender_not_permitted', stages=_ENVELOPE, codes=('4xx', '5xx'), enhanced=('x.1.8',),
+         hint=_HINT_SENDER_DOMAIN_MISSING),
+    dict(category='sender_not_permitted', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('sender',),
          send_only_if_stage=('message',), hint=_HINT_SENDER),
     dict(category='sender_not_permitted', stages=_ENVELOPE, codes='5xx', enhanced=('5.7.60', '5.2.252'),
          send_only_if_stage=('message',), hint=_HINT_SENDER),
-    # "relaying denied" after a successful AUTH: the login is fine, this sender is not
-    dict(category='sender_not_permitted', stages=_ENVELOPE, codes=('4xx', '5xx'), text=_RELAY_TEXT,
-         facts=dict(authenticated=True), send_only_if_stage=('message',), hint=_HINT_SENDER_RELAY),
-    dict(category='relay_denied', stages=_ENVELOPE, codes=('4xx', '5xx'), text=_RELAY_TEXT,
-         hint='The server will not relay to the recipient\'s domain for this client: authenticate (set username '
-              'and password), or add this host to the server\'s trusted networks. This is a configuration error, '
-              'not a temporary one.'),
+
+    # -- relaying: the recipient's domain (after a successful AUTH too: the login is fine, relaying is not)
+    dict(category='relay_denied', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('relay',),
+         facts=dict(authenticated=True), hint=_HINT_RELAY_AFTER_AUTH),
+    dict(category='relay_denied', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('relay',), hint=_HINT_RELAY),
     dict(category='relay_denied', stages=_ENVELOPE, codes='5xx', enhanced=('5.7.54',),
          hint='The server will not relay to this domain. Authenticate, or configure a connector.'),
     dict(category='sender_not_permitted', stages=('mail',), condition='smtputf8_not_offered',
@@ -402,7 +483,7 @@ def _enhanced_matches(codes, enhanced):
     return False
 
 
-def _matches(row, failure):
+def _matches(row, failure, topics=frozenset()):
     if 'stages' in row and failure.stage not in row['stages']:
         return False
     if 'condition' in row and failure.condition != row['condition']:
@@ -428,13 +509,23 @@ def _matches(row, failure):
                 return False
     if 'text' in row and not re.search(row['text'], failure.text or '', re.IGNORECASE):
         return False
+    if 'about' in row and not all(topic in topics for topic in row['about']):
+        return False
+    if 'not_about' in row and any(topic in topics for topic in row['not_about']):
+        return False
     return True
+
+
+def topics_of(text):
+    """The TOPICS the reply text is about (a frozenset of their names)."""
+    return frozenset(name for name, pattern in TOPICS.items() if re.search(pattern, text or '', re.IGNORECASE))
 
 
 def find_row(failure):
     """The first catalog row that matches ``failure`` (the last row matches anything)."""
+    topics = topics_of(failure.text)
     for row in CATALOG:
-        if _matches(row, failure):
+        if _matches(row, failure, topics):
             return row
     return CATALOG[-1]
 

@@ -11,6 +11,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import (
     CATALOG,
     CATEGORIES,
     STAGES,
+    TOPICS,
     BadReply,
     ConnectionClosed,
     DeadlineExceeded,
@@ -294,7 +295,7 @@ def test_every_category_is_produced_by_some_case():
 
 def test_catalog_rows_are_well_formed():
     allowed = {"category", "hint", "stages", "condition", "exc", "ssl_reason", "verify", "codes", "enhanced",
-               "text", "facts", "send_only", "send_only_if_stage", "suggest"}
+               "text", "about", "not_about", "facts", "send_only", "send_only_if_stage", "suggest"}
     for row in CATALOG:
         assert set(row) <= allowed, row
         assert row["category"] in CATEGORIES
@@ -302,6 +303,7 @@ def test_catalog_rows_are_well_formed():
         assert row["hint"].endswith(".")
         if "text" in row:
             re.compile(row["text"])
+        assert set(row.get("about", ())) | set(row.get("not_about", ())) <= set(TOPICS), row
         for code in row.get("enhanced", ()):
             assert re.match(r"^[45x]\.[0-9]{1,3}\.[0-9]{1,3}$", code), code
 
@@ -355,8 +357,12 @@ def test_late_sender_checkers_are_recognised(text, provider):
 
 
 def test_no_row_decides_by_a_keyword_alone():
-    # Every row with a text criterion also names the stages and a code (or class) it applies to.
-    for row in CATALOG:
-        if "text" in row:
-            assert "codes" in row, row
-            assert "stages" in row or row["category"] == "tls_required", row
+    # Every row that reads the text (a provider's wording, or what the text is about) also names the code (or
+    # class) it applies to, and the stages unless the code itself is the demand for TLS.
+    readers = [row for row in CATALOG if {"text", "about", "not_about"} & set(row)]
+    assert len(readers) > 10
+    for row in readers:
+        assert "codes" in row, row
+        assert "stages" in row or row["category"] == "tls_required", row
+    for pattern in TOPICS.values():
+        re.compile(pattern)
