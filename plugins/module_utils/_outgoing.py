@@ -32,6 +32,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._files import (
     world_readable,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import DIALECTS
+from ansible_collections.mailops.smtp.plugins.module_utils._providers import audit_settings, audit_stored
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
     TestOptions,
     check_address,
@@ -241,7 +242,9 @@ def _apply(module, profile, settings, snapshot):
         _fail(module, '%s; nothing was changed' % exc, option=getattr(exc, 'option', None))
     warnings.extend(plan.warnings)
 
-    result = dict(changed=False)
+    # what the app will log in with once this run is done (the desired settings; nothing for state=absent)
+    login_audit = audit_settings(settings, params.get('oauth2'))
+    result = dict(changed=False, **login_audit)
     if state == 'present' and params.get('test') != 'none':
         test_senders, defaults_used = _test_senders(profile, snapshot, settings, params)
         try:
@@ -256,8 +259,7 @@ def _apply(module, profile, settings, snapshot):
             msg = test.get('msg') or 'the SMTP test failed'
             if 'nothing was changed' not in msg:
                 msg = msg.rstrip('. ') + '. Nothing was changed.'
-            _fail(module, msg,
-                  settings=mask_model(snapshot.stored), **_probe_return(test))
+            _fail(module, msg, settings=mask_model(snapshot.stored), **dict(_probe_return(test), **login_audit))
         result.update(_probe_return(test))
 
     if plan.changed and not module.check_mode:
@@ -329,7 +331,7 @@ def run_outgoing_server_info(module):
             lock.release()
     stored = snapshot.stored
     result = dict(changed=False, exists=snapshot.exists, configured=stored is not None,
-                  settings=mask_model(stored))
+                  settings=mask_model(stored), **audit_stored(stored))
     if desired is not None and not snapshot.exists and not params.get('create'):
         # An audit predicts what applying the desired settings would say: outgoing_server fails here.
         _fail(module, '%s, so outgoing_server would fail here too' % _missing_store(profile, params), **result)

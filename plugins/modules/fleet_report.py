@@ -116,7 +116,8 @@ totals:
   returned: success
   type: dict
   sample: {"hosts": 2, "changed": 0, "by_status": {"compliant": 1, "drifted": 1, "test_failed": 0, "error": 0,
-           "unreachable": 0, "not_run": 0}, "by_category": {}, "credential_sets": 1, "full_tests": 1}
+           "unreachable": 0, "not_run": 0}, "by_category": {}, "credential_sets": 1, "full_tests": 1,
+           "advisories": 1, "by_advisory": {"basic_auth_retiring": 1}}
 msg:
   description: Where the report is, and the hosts per status.
   returned: success

@@ -132,6 +132,54 @@ msg:
   type: str
   sample: "SMTP test failed at stage auth on tls://smtp.gmail.com:587 (auth_failed): 535 5.7.8 Username and
     Password not accepted. Gmail rejected the password. Accounts with 2-step verification need an App Password."
+auth_method:
+  description:
+    - How the tested settings log in.
+    - V(password) (a user name and password, Basic authentication), V(oauth2) (OAuth 2.0, the C(oauth2)
+      option) or V(none).
+  returned: always
+  type: str
+  sample: password
+  version_added: 1.3.0
+provider:
+  description:
+    - The mail provider when the main server (or a backup server) is one of its known endpoints, for example
+      V(microsoft365) (C(smtp.office365.com), C(smtp-legacy.office365.com), and the connector relay
+      C(*.mail.protection.outlook.com)), V(outlook_com), V(google) (C(smtp.gmail.com), C(smtp-relay.gmail.com)),
+      V(yahoo), V(icloud), V(fastmail), V(zoho), V(amazon_ses), V(sendgrid), V(mailgun), V(postmark), V(brevo).
+    - V(null) for any other server.
+  returned: always
+  type: str
+  sample: microsoft365
+  version_added: 1.3.0
+advisories:
+  description:
+    - What will change for this login at the provider, each once. Empty when nothing applies.
+    - V(basic_auth_retiring) for a password login to Microsoft 365's submission endpoints. Microsoft disables
+      Basic authentication for SMTP AUTH by default for existing tenants at the end of December 2026 (the login
+      then fails with C(550 5.7.30)); docs/m365.md gives each app's way out.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 1.3.0
+  contains:
+    id:
+      description:
+        - The advisory, for scripts and the role's C(outgoing_server_audit_fail_on), for example
+          V(basic_auth_retiring).
+      type: str
+      sample: basic_auth_retiring
+    severity:
+      description: V(info), V(warning) or V(critical).
+      type: str
+      sample: warning
+    message:
+      description: What happens, from when, and what to do, naming the server.
+      type: str
+    since:
+      description: The date (ISO 8601) from which it applies.
+      type: str
+      sample: '2026-12-31'
 probe:
   description:
     - The evidence collected during the test. For several servers, the evidence of the first that failed
@@ -311,15 +359,18 @@ def main():
     params = module.params
 
     from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
+    from ansible_collections.mailops.smtp.plugins.module_utils._providers import audit_settings
     from ansible_collections.mailops.smtp.plugins.module_utils._settings import Settings, TestOptions
     try:
-        result = probe_smtp(Settings.for_test(params), TestOptions.from_params(params, module.check_mode))
+        settings = Settings.for_test(params)
+        result = probe_smtp(settings, TestOptions.from_params(params, module.check_mode))
     except SettingsError as exc:
         module.fail_json(msg=str(exc), option=exc.option)
 
     for warning in result['warnings']:
         module.warn(warning)
     returned = dict(changed=False, ok=result['ok'], msg=result['msg'], probe=result['probe'])
+    returned.update(audit_settings(settings, params.get('oauth2')))
     if result['diagnosis'] is not None:
         returned['diagnosis'] = result['diagnosis']
     if not result['ok'] and params['fail_on_error']:

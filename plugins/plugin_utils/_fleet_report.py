@@ -31,6 +31,7 @@ STATUS_LABELS = {
 DIAGNOSIS_FIELDS = ("category", "stage", "server", "smtp_code", "enhanced_status", "server_message", "hint",
                     "sender")
 SUGGESTION_FIELDS = ("server", "security", "port", "verified_stage", "secure")
+ADVISORY_FIELDS = ("id", "severity", "message", "since")
 # Failures first: the order of the host rows.
 STATUS_ORDER = ("test_failed", "error", "unreachable", "drifted", "not_run", "compliant")
 FAILED_STATUSES = ("test_failed", "error", "unreachable")
@@ -107,6 +108,17 @@ def _drift_detail(drift):
     return detail
 
 
+def login_audit(result):
+    """``(auth_method, provider, advisories)`` a module returned (``advisories`` allowlisted), or empty values."""
+    result = result if isinstance(result, dict) else {}
+    advisories = []
+    for advisory in result.get("advisories") or []:
+        picked = _pick(advisory, ADVISORY_FIELDS)
+        if picked.get("id"):
+            advisories.append(picked)
+    return str(result.get("auth_method") or ""), str(result.get("provider") or ""), advisories
+
+
 def _failed(result):
     return bool(result) and (bool(result.get("failed")) or result.get("ok") is False)
 
@@ -167,6 +179,10 @@ def host_summary(result, mode="apply", app="", server="", probe=None, check_mode
                "mode": mode, "status": None, "changed": False, "drift": [], "drift_detail": [],
                "diagnosis": {}, "diagnosis_source": "", "message": "", "reply": "", "backup_file": "",
                "credential_set": _credential_summary(credential, verdict)}
+    # How the app logs in and what will change at its provider: in audit mode the stored settings (what breaks
+    # next), in apply mode the settings the write left (the module's result; the stored ones when it did not run).
+    audited = result if mode == "apply" and "advisories" in result else info
+    summary["auth_method"], summary["provider"], summary["advisories"] = login_audit(audited)
     shared = bool(summary["credential_set"])
     verdict = verdict if isinstance(verdict, dict) else {}
     if info is not None and not _failed(info):
@@ -232,7 +248,8 @@ def _secret_forms(secrets):
 def _empty_row(app, mode, status):
     return {"app": str(app or ""), "server": "", "stored_server": "", "mode": mode, "status": status,
             "changed": False, "drift": [], "drift_detail": [], "diagnosis": {}, "diagnosis_source": "",
-            "message": "", "reply": "", "backup_file": "", "credential_set": {}}
+            "message": "", "reply": "", "backup_file": "", "credential_set": {}, "auth_method": "",
+            "provider": "", "advisories": []}
 
 
 def _category_order(found):
@@ -327,6 +344,10 @@ def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=F
         if category:
             by_category[category] = by_category.get(category, 0) + 1
     credential_sets = _credential_sets(rows)
+    by_advisory = {}
+    for row in rows:
+        for advisory_id in sorted(set(a.get("id") for a in row.get("advisories") or [])):
+            by_advisory[advisory_id] = by_advisory.get(advisory_id, 0) + 1
     now = now or datetime.datetime.now(datetime.timezone.utc)
     report = {
         "schema_version": SCHEMA_VERSION,
@@ -341,6 +362,8 @@ def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=F
             "by_category": dict((c, by_category[c]) for c in _category_order(by_category)),
             "credential_sets": len(credential_sets),
             "full_tests": sum(1 for entry in credential_sets if entry["carrier"]),
+            "advisories": sum(len(row.get("advisories") or []) for row in rows),
+            "by_advisory": dict((key, by_advisory[key]) for key in sorted(by_advisory)),
         },
         "credential_sets": credential_sets,
         "hosts": rows,
@@ -382,8 +405,25 @@ def _servers(row):
     return desired or stored
 
 
+def _advisory_counts(totals):
+    """``basic_auth_retiring: 3 hosts`` for each advisory of the report (empty when there is none)."""
+    return ", ".join("%s: %d host%s" % (key, count, "" if count == 1 else "s")
+                     for key, count in (totals.get("by_advisory") or {}).items())
+
+
+def _advisory_rows(report):
+    """``(host, advisory)`` for every advisory of every host, in the order of the host rows."""
+    return [(row["host"], advisory) for row in report["hosts"] for advisory in row.get("advisories") or []]
+
+
 def _detail(row):
-    """One line of human-readable detail for a host row, shared by Markdown and HTML."""
+    """One line of human-readable detail for a host row (with its advisories), shared by Markdown and HTML."""
+    detail = _status_detail(row)
+    ids = [a.get("id") for a in row.get("advisories") or [] if a.get("id")]
+    return "%s - advisory: %s" % (detail, ", ".join(ids)) if ids else detail
+
+
+def _status_detail(row):
     status = row["status"]
     diagnosis = row.get("diagnosis") or {}
     credential = row.get("credential_set") or {}
@@ -430,6 +470,9 @@ def render_markdown(report):
             report["mode"], " (check mode)" if report["check_mode"] else "", report["generated_at"],
             report["generator"]),
         "",
+        "Advisories: **%d**%s." % (totals.get("advisories", 0),
+                                   " (%s)" % _advisory_counts(totals) if totals.get("by_advisory") else ""),
+        "",
         "## Totals",
         "",
         "| status | hosts |",
@@ -444,6 +487,14 @@ def render_markdown(report):
         lines += ["| %s | %d |" % (_md(c), n) for c, n in totals["by_category"].items()]
     else:
         lines.append("No failed SMTP test.")
+    lines += ["", "## Advisories (what will change at the provider)", ""]
+    if _advisory_rows(report):
+        lines += ["| host | advisory | severity | since | message |", "|---|---|---|---|---|"]
+        lines += ["| %s | %s | %s | %s | %s |" % (_md(host), _md(a.get("id")), _md(a.get("severity")),
+                                                  _md(a.get("since")), _md(a.get("message")))
+                  for host, a in _advisory_rows(report)]
+    else:
+        lines.append("No advisory.")
     lines += ["", "## Credential sets (one full test each)", ""]
     if report.get("credential_sets"):
         lines += ["| server | user | test | carried by | result | hosts | failed hosts | server reply |",
@@ -567,6 +618,11 @@ def render_html(report):
         ' &middot; %d credential set(s), %d full test(s)</p>' % (
             _h(report["mode"]), " (check mode)" if report["check_mode"] else "", _h(report["generated_at"]),
             _h(report["generator"]), totals.get("credential_sets", 0), totals.get("full_tests", 0)),
+        '<p class="meta">Advisories: <strong id="advisories-total" data-count="%d">%d</strong>%s</p>' % (
+            totals.get("advisories", 0), totals.get("advisories", 0),
+            "".join(' &middot; <code>%s</code>: <span id="advisory-%s" data-advisory="%s" data-count="%d">%d</span>'
+                    ' host(s)' % (_h(key), _h(key), _h(key), count, count)
+                    for key, count in (totals.get("by_advisory") or {}).items())),
         '<h2>Totals</h2><div class="cards" id="totals" role="group" aria-label="Filter the hosts by status">',
         '<button type="button" class="card s-all" data-filter="all" id="filter-all" aria-pressed="true">'
         '<span class="n" id="total-hosts" data-count="%d">%d</span><span class="l">all hosts</span></button>' % (
@@ -589,6 +645,18 @@ def render_html(report):
         out.append("</tbody></table>")
     else:
         out.append('<p id="categories">No failed SMTP test.</p>')
+    out.append("<h2>Advisories: what will change at the provider</h2>")
+    if _advisory_rows(report):
+        out.append('<table id="advisories"><thead><tr><th>host</th><th>advisory</th><th>severity</th><th>since</th>'
+                   "<th>message</th></tr></thead><tbody>")
+        for host, advisory in _advisory_rows(report):
+            out.append('<tr class="advisory" data-host="%s" data-advisory="%s"><td>%s</td><td><code>%s</code></td>'
+                       "<td>%s</td><td>%s</td><td>%s</td></tr>" % (
+                           _h(host), _h(advisory.get("id")), _h(host), _h(advisory.get("id")),
+                           _h(advisory.get("severity")), _h(advisory.get("since")), _h(advisory.get("message"))))
+        out.append("</tbody></table>")
+    else:
+        out.append('<p id="advisories">No advisory.</p>')
     out.append("<h2>Credential sets: one full test (login) each</h2>")
     if report.get("credential_sets"):
         out.append('<table id="credential-sets"><thead><tr><th>server</th><th>user</th><th>test</th>'
@@ -611,10 +679,12 @@ def render_html(report):
                "<th>server reply</th><th>detail</th></tr></thead><tbody>")
     for row in report["hosts"]:
         category = (row.get("diagnosis") or {}).get("category", "")
-        out.append('<tr class="host" data-host="%s" data-status="%s" data-category="%s"><td>%s</td>'
-                   '<td><span class="badge b-%s">%s</span></td><td>%s</td><td>%s</td><td>%s</td>'
+        advisories = " ".join(a.get("id", "") for a in row.get("advisories") or [])
+        out.append('<tr class="host" data-host="%s" data-status="%s" data-category="%s" data-advisories="%s">'
+                   '<td>%s</td><td><span class="badge b-%s">%s</span></td><td>%s</td><td>%s</td><td>%s</td>'
                    '<td class="reply">%s</td><td>%s</td></tr>' % (
-                       _h(row["host"]), _h(row["status"]), _h(category), _h(row["host"]), _h(row["status"]),
+                       _h(row["host"]), _h(row["status"]), _h(category), _h(advisories), _h(row["host"]),
+                       _h(row["status"]),
                        _h(STATUS_LABELS[row["status"]]), _h(row.get("app")), _html_servers(row), _html_drift(row),
                        _h(row.get("reply")), _h(_detail(row))))
     out.append("</tbody></table>")

@@ -232,3 +232,50 @@ def test_host_variables_give_the_summary_registered_by_the_role_or_set_directly(
                           now=NOW)
     assert [(row["host"], row["status"]) for row in report["hosts"]] == [
         ("d", "unreachable"), ("c", "not_run"), ("a", "compliant"), ("b", "compliant")]
+
+
+RETIRING = {"id": "basic_auth_retiring", "severity": "warning", "since": "2026-12-31",
+            "message": "smtp.office365.com takes a password login (Basic authentication) ... (docs/m365.md).",
+            "extra": "not allowlisted"}
+
+
+def test_advisories_are_listed_per_host_and_counted_in_every_rendering():
+    stored_m365 = {"settings": {"server": "tls://smtp.office365.com:587"}, "drift": [], "auth_method": "password",
+                   "provider": "microsoft365", "advisories": [RETIRING]}
+    summaries = {
+        "crm1": host_summary(stored_m365, mode="audit", probe={"ok": True}),
+        "crm2": host_summary(stored_m365, mode="audit", probe=dict(AUTH_FAILED, failed=False, ok=False)),
+        "relay": host_summary({"drift": [], "auth_method": "none", "advisories": []}, mode="audit",
+                              probe={"ok": True}),
+    }
+    assert summaries["crm1"]["advisories"] == [{k: RETIRING[k] for k in ("id", "severity", "message", "since")}]
+    assert (summaries["crm1"]["auth_method"], summaries["crm1"]["provider"]) == ("password", "microsoft365")
+    # a failed test does not hide what will change at the provider
+    assert summaries["crm2"]["status"] == "test_failed" and summaries["crm2"]["advisories"]
+    report = build_report(summaries, ["crm1", "crm2", "relay"], mode="audit", now=NOW)
+    assert report["totals"]["advisories"] == 2
+    assert report["totals"]["by_advisory"] == {"basic_auth_retiring": 2}
+    assert [row["host"] for row in report["hosts"] if row["advisories"]] == ["crm2", "crm1"]
+    markdown = render(report, "markdown")
+    assert "Advisories: **2** (basic_auth_retiring: 2 hosts)." in markdown
+    assert markdown.count("| basic_auth_retiring | warning | 2026-12-31 |") == 2
+    assert "advisory: basic_auth_retiring" in markdown
+    html_text = render(report, "html")
+    assert 'id="advisories-total" data-count="2"' in html_text
+    assert 'id="advisory-basic_auth_retiring" data-advisory="basic_auth_retiring" data-count="2"' in html_text
+    assert html_text.count('<tr class="advisory"') == 2
+    assert ('data-host="crm1" data-status="compliant" data-category="" data-advisories="basic_auth_retiring"'
+            in html_text)
+    empty = build_report({"relay": summaries["relay"]}, ["relay"], mode="audit", now=NOW)
+    assert empty["totals"]["advisories"] == 0 and "No advisory." in render(empty, "markdown")
+
+
+def test_apply_takes_the_advisories_of_the_settings_it_wrote():
+    before = {"settings": {"server": "tls://smtp.office365.com:587"}, "drift": [{"setting": "server"}],
+              "auth_method": "password", "provider": "microsoft365", "advisories": [RETIRING]}
+    moved = host_summary({"changed": True, "auth_method": "password", "provider": None, "advisories": []},
+                         mode="apply", info=before)
+    assert moved["advisories"] == [] and moved["provider"] == ""
+    # the write did not run (skipped): the stored settings still log in the old way
+    kept = host_summary({"skipped": True}, mode="apply", info=before)
+    assert [a["id"] for a in kept["advisories"]] == ["basic_auth_retiring"]
