@@ -78,7 +78,7 @@ TOPICS = dict(
             r'dynamic (ip|address|pool)|transient ip|directly to our servers|'
             r'smtp relay (at|of) your|(your|the) (isp|provider|service provider)\'?s? (smtp |mail )*(relay|server)|'
             r'(messages|mail|e-?mails?) from \[?[0-9]{1,3}(\.[0-9]{1,3}){3}|permanently deferred|cloudmark|'
-            r'not allowed to connect|\bblock(ed)? for spam'),
+            r'not allowed to connect|\bblock(ed)? for spam|from your IP'),
     # "log in first"
     login=(r'authenticat|not logged in|auth(entication)? required|must (log ?in|authenticate)|login required|'
            r'\bsend AUTH\b|\bAUTH (command )?first\b|\bsmtp auth\b'),
@@ -87,17 +87,19 @@ TOPICS = dict(
                  r'sender is unauthenticated|required authentication level'),
     # the sending domain is not set up (verified, configured) at the provider
     sending_domain=(r'sending domain|domain (is |has )?not (yet )?(been )?(verified|configured|validated|activated)|'
-                    r'not a verified domain|unverified domain'),
-    # a sender domain that does not exist in DNS
-    sender_domain_missing=(r'domain not found|domain (does not|doesn\'t|must) (exist|resolve)|unknown sender domain|'
+                    r'not a verified domain|unverified domain|domain (is )?not associated with your account'),
+    # a domain (the sender's or the recipient's) that does not exist in DNS
+    domain_missing=(r'domain not found|domain (does not|doesn\'t|must) (exist|resolve)|unknown sender domain|'
                            r'unresolvable (sender )?domain|non-?existent domain|no such domain'),
     # the sender address, the From header, or the account's right to use them
     sender=(r'SendAsDenied|send as|send on behalf|not owned by|not verified|verified sender|sender identit|'
             r'sender signature|must (be (the )?same as|equal) (the )?(authori[sz]ation|authori[sz]ed|auth|login)|'
             r'envelope sender|sender (address )?(is )?not allowed|not allowed to (send|use)|From/Sender|'
             r'header From|from header|sender header|return path|unknown sender|sender address|invalid sender|'
-            r'emetteur|not authori[sz]ed to send (from|as|on)|'
+            r'emetteur|sender verif|not authori[sz]ed to send (from|as|on)|'
             r'relay(ing)? (is )?(disallowed|denied|not (permitted|allowed)) as\b'),
+    # the recipient
+    recipient=r'recipient|user unknown|unknown user|no such user|mailbox (is )?(unavailable|not found)|destinataire',
     # relaying to the recipient's domain
     relay=r'\brelay|rcpthosts',
     # a sending quota or rate of the account (not the recipient's mailbox)
@@ -245,7 +247,8 @@ CATALOG = (
 
     # -- the EHLO name (at EHLO, or reported later at RCPT as Postfix does) ------------------------
     dict(category='ehlo_rejected', stages=('ehlo',), codes='5xx', hint=_HINT_EHLO),
-    dict(category='ehlo_rejected', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('helo',), hint=_HINT_EHLO),
+    dict(category='ehlo_rejected', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('helo',), not_about=('login',),
+         hint=_HINT_EHLO),
 
     # -- STARTTLS demanded ------------------------------------------------------------------------
     dict(category='tls_required', codes=(530, 538), about=('tls',),
@@ -341,6 +344,10 @@ CATALOG = (
     dict(category='auth_required', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('login',),
          facts=dict(authenticated=False),
          hint='The server requires authentication. Set username and password.'),
+    # "bad sequence" at MAIL FROM from a client that did not log in: the missing command is AUTH
+    dict(category='auth_required', stages=('mail',), codes=(503,), facts=dict(authenticated=False),
+         hint='The server wants another command before MAIL FROM, normally AUTH: set username and password '
+              '(the probe logs in after EHLO).'),
     # ... after a successful AUTH, "authentication" is about the sender's domain or the From
     dict(category='sender_domain_policy', stages=_ENVELOPE, codes='5xx', about=('login',),
          facts=dict(authenticated=True), hint=_HINT_DOMAIN_AFTER_AUTH),
@@ -356,7 +363,7 @@ CATALOG = (
     # -- sender -----------------------------------------------------------------------------------
     # a sender domain that does not exist: a 4xx too, and retrying will not help
     dict(category='sender_not_permitted', stages=_ENVELOPE, codes=('4xx', '5xx'),
-         about=('sender', 'sender_domain_missing'), hint=_HINT_SENDER_DOMAIN_MISSING),
+         about=('sender', 'domain_missing'), hint=_HINT_SENDER_DOMAIN_MISSING),
     dict(category='sender_not_permitted', stages=_ENVELOPE, codes=('4xx', '5xx'), enhanced=('x.1.8',),
          hint=_HINT_SENDER_DOMAIN_MISSING),
     dict(category='sender_not_permitted', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('sender',),
@@ -383,6 +390,10 @@ CATALOG = (
     # -- recipient --------------------------------------------------------------------------------
     dict(category='recipient_rejected', stages=('rcpt',), condition='smtputf8_not_offered',
          hint='The recipient address has non-ASCII characters and the server does not offer SMTPUTF8.'),
+    # a recipient domain that does not exist: a 4xx too, and retrying will not help
+    dict(category='recipient_rejected', stages=('rcpt',), codes=('4xx', '5xx'), about=('recipient', 'domain_missing'),
+         hint='The recipient\'s domain does not exist in DNS; retrying will not help, even when the code is a 4xx. '
+              'Set test_recipient to an address of a real domain.'),
     dict(category='recipient_rejected', stages=('rcpt',), codes='5xx', enhanced=('x.1.1', 'x.1.2', 'x.1.3', 'x.1.6',
                                                                                  'x.1.10', 'x.2.1'),
          hint='The recipient does not exist or is invalid. Set test_recipient to a working mailbox.'),
