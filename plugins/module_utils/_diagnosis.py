@@ -131,10 +131,6 @@ _HINT_EHLO = ('The server rejected the name this host sent with EHLO/HELO (probe
 _HINT_DOMAIN = ('The sender\'s domain is not authorised to send through this path: SPF, DKIM or DMARC failed. '
                 'Add this server to the domain\'s SPF record (include), publish its DKIM key, or send as an address '
                 'of a domain that authorises this server (from_email); the login is not the problem.')
-_HINT_DOMAIN_AFTER_AUTH = ('The login succeeded, so "authentication" here means the sender: the From/sender '
-                           'domain failed SPF, DKIM or DMARC, or the account may not use it. Use an address of a '
-                           'domain this account and server may send for (from_email), or fix the domain\'s SPF '
-                           'and DKIM records.')
 _HINT_SENDING_DOMAIN = ('The provider has not verified (or does not know) the sending domain of this sender. Add '
                         'the domain in the provider\'s account and publish the DNS records it asks for (DKIM key, '
                         'SPF include, return path), or set from_email to an address of a domain already verified '
@@ -348,9 +344,6 @@ CATALOG = (
     dict(category='auth_required', stages=('mail',), codes=(503,), facts=dict(authenticated=False),
          hint='The server wants another command before MAIL FROM, normally AUTH: set username and password '
               '(the probe logs in after EHLO).'),
-    # ... after a successful AUTH, "authentication" is about the sender's domain or the From
-    dict(category='sender_domain_policy', stages=_ENVELOPE, codes='5xx', about=('login',),
-         facts=dict(authenticated=True), hint=_HINT_DOMAIN_AFTER_AUTH),
 
     # -- the sending domain unknown to the provider (transactional providers) ---------------------
     dict(category='sender_domain_policy', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('sending_domain',),

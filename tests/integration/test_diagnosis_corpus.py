@@ -3,6 +3,11 @@
 For each case a scripted sandbox server sends the recorded reply at the recorded stage, after a successful AUTH
 when the case says so; ``smtp_probe``'s ``main()`` runs as Ansible runs it (module arguments in, JSON out) and
 the test checks what a user relies on: category, stage, SMTP code, enhanced status, and the hint's advice.
+One sandbox serves every case (its script is swapped between sessions).
+
+The held-out part (``heldout: true``) was collected after the rules were frozen and is never tuned on: each of
+its cases is replayed the same way, and its score is printed and held to the level it honestly reached
+(HELD_OUT_MINIMUM) instead of being required case by case.
 """
 
 import contextlib
@@ -17,7 +22,8 @@ import pytest
 import yaml
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import CATEGORIES
+from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import CATALOG, CATEGORIES, Failure, find_row
+from ansible_collections.mailops.smtp.plugins.module_utils._probe import parse_reply
 from ansible_collections.mailops.smtp.plugins.modules import smtp_probe
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -26,7 +32,12 @@ USER = "crm@example.test"
 PASSWORD = "corpus-Secret-9"
 STAGES = ("greeting", "ehlo", "auth", "mail", "rcpt", "data", "message")
 FIELDS = {"id", "provider", "source", "stage", "stage_evidence", "authenticated", "reply", "code", "enhanced",
-          "category", "hint", "note"}
+          "category", "hint", "note", "heldout"}
+OPTIONAL = {"note", "heldout"}
+# The share of held-out replies diagnosed right (category and hint) when the part was added, measured once with
+# the rules frozen: 54 of 71. A rule change that lowers it fails here. Fixing the rules for the misread held-out
+# replies would make them tuned: move those to the tuned part then, and hold out newly collected replies instead.
+HELD_OUT_MINIMUM = 54 / 71
 
 
 def load_cases():
@@ -35,6 +46,8 @@ def load_cases():
 
 
 CASES = load_cases()
+TUNED = [c for c in CASES if not c.get("heldout")]
+HELD_OUT = [c for c in CASES if c.get("heldout")]
 
 
 def run_smtp_probe(args):
@@ -66,29 +79,60 @@ def module_args(case, server):
     return args
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_real_reply_is_diagnosed(case, scripted_server):
-    scripted_server.config.script = None
-    scripted_server.config.script = scripted_server.config.replace(
-        script={case["stage"]: case["reply"]}).script
-    result = run_smtp_probe(module_args(case, scripted_server.server))
-    assert result["ok"] is False, result
+def replay(case, server):
+    """Replay ``case`` on the scripted sandbox; returns (smtp_probe's result, the sandbox's record of the session)."""
+    server.config.script = None
+    server.config.script = server.config.replace(script={case["stage"]: case["reply"]}).script
+    result = run_smtp_probe(module_args(case, server.server))
+    session = server.wait_sessions_closed(len(server.sessions))[-1]
+    return result, session
+
+
+def diagnosed(case, result):
     diagnosis = result["diagnosis"]
-    got = (diagnosis["category"], diagnosis["stage"], diagnosis["smtp_code"], diagnosis["enhanced_status"])
+    return (diagnosis["category"], diagnosis["stage"], diagnosis["smtp_code"], diagnosis["enhanced_status"])
+
+
+@pytest.mark.parametrize("case", TUNED, ids=[c["id"] for c in TUNED])
+def test_real_reply_is_diagnosed(case, scripted_server):
+    result, session = replay(case, scripted_server)
+    assert result["ok"] is False, result
+    got = diagnosed(case, result)
     assert got == (case["category"], case["stage"], case["code"], case["enhanced"]), (
-        "%s: got %r, hint %r" % (case["source"], got, diagnosis["hint"]))
-    assert case["hint"].lower() in diagnosis["hint"].lower(), diagnosis["hint"]
+        "%s: got %r, hint %r" % (case["source"], got, result["diagnosis"]["hint"]))
+    assert case["hint"].lower() in result["diagnosis"]["hint"].lower(), result["diagnosis"]["hint"]
     # the replay really went through the dialogue the case describes
-    session = scripted_server.wait_sessions_closed(len(scripted_server.sessions))[-1]
     assert (session["authenticated_as"] == USER) is bool(case["authenticated"])
     assert PASSWORD not in json.dumps(result)
+
+
+def test_the_held_out_part_scores_what_it_scored_when_added(scripted_server, capsys):
+    right, wrong = 0, []
+    for case in HELD_OUT:
+        result, session = replay(case, scripted_server)
+        assert result["ok"] is False, result
+        assert (session["authenticated_as"] == USER) is bool(case["authenticated"]), case["id"]
+        assert PASSWORD not in json.dumps(result)
+        got = diagnosed(case, result)
+        # stage and codes come from the replay itself: a mismatch is a broken case, not a misreading
+        assert got[1:] == (case["stage"], case["code"], case["enhanced"]), (case["id"], got)
+        if got[0] == case["category"] and case["hint"].lower() in result["diagnosis"]["hint"].lower():
+            right += 1
+        else:
+            wrong.append("%s: %s, expected %s" % (case["id"], got[0], case["category"]))
+    score = right / len(HELD_OUT)
+    with capsys.disabled():
+        print("\nheld-out diagnosis score: %d/%d = %.0f%%; misread: %s" % (
+            right, len(HELD_OUT), 100 * score, "; ".join(wrong) or "none"))
+    assert score >= HELD_OUT_MINIMUM, wrong
 
 
 def test_the_corpus_is_well_formed_and_wide_enough():
     ids = [c["id"] for c in CASES]
     assert len(ids) == len(set(ids))
     for case in CASES:
-        assert set(case) <= FIELDS and FIELDS - {"note"} <= set(case), case["id"]
+        assert set(case) <= FIELDS and FIELDS - OPTIONAL <= set(case), case["id"]
+        assert case.get("heldout", True) is True, case["id"]
         assert re.match(r"^[a-z0-9][a-z0-9.-]*$", case["id"]), case["id"]
         url = urlparse(case["source"])
         assert url.scheme in ("http", "https") and url.netloc, case["id"]
@@ -99,5 +143,20 @@ def test_the_corpus_is_well_formed_and_wide_enough():
         if case["authenticated"]:
             assert case["stage"] in ("mail", "rcpt", "data", "message"), case["id"]
     providers = Counter(re.split(r" [(/]| \+ ", c["provider"])[0] for c in CASES)
-    assert len(CASES) >= 80
-    assert len(providers) >= 20, sorted(providers)
+    assert len(CASES) >= 200
+    assert len(providers) >= 45, sorted(providers)
+    # a quarter held out (chosen before tuning), the rest tuned on
+    assert len(HELD_OUT) >= len(CASES) / 4
+
+
+def test_every_rule_that_reads_the_text_is_justified_by_real_replies():
+    # Each catalog row that reads what a reply says (a topic or a provider's wording) is the row chosen for at
+    # least one real reply of the corpus; a row no real reply needs is a guess, not a reading.
+    chosen = set()
+    for case in CASES:
+        code, enhanced, text = parse_reply(case["reply"])
+        facts = dict(security="none", port=25, authenticated=case["authenticated"])
+        chosen.add(id(find_row(Failure(case["stage"], code=code, enhanced=enhanced, text=text, facts=facts))))
+    readers = [row for row in CATALOG if {"text", "about", "not_about"} & set(row)]
+    unjustified = [row for row in readers if id(row) not in chosen]
+    assert not unjustified, unjustified
