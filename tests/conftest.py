@@ -13,4 +13,4 @@ for path in (os.path.join(ROOT, ".collections"), os.path.join(ROOT, "tests")):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-pytest_plugins = ["smtp_sandbox.pytest_plugin"]
+pytest_plugins = ["smtp_sandbox.pytest_plugin", "oauth_server.pytest_plugin"]

@@ -63,10 +63,95 @@ options:
     type: bool
   username:
     description:
-      - The SMTP user name.
+      - The SMTP user name. With O(oauth2), the mailbox to log in as.
     type: str
   password:
     description:
       - The SMTP password. Never shown in output, logs, transcripts or diffs, in clear or encoded.
+      - Mutually exclusive with O(oauth2).
     type: str
+  oauth2:
+    description:
+      - Log in with OAuth 2.0 instead of a password, with SASL C(XOAUTH2) or C(OAUTHBEARER) (RFC 7628), as
+        Microsoft 365 and Google Workspace require once password logins are switched off.
+      - Either a ready O(oauth2.access_token), or a grant the module runs itself on the target before any SMTP
+        (stage V(token) of the RV(diagnosis)), with the Python standard library; a token endpoint's error is
+        returned in its own words (C(invalid_client), C(AADSTS7000215), ...) with a hint.
+      - The token endpoint is verified like the SMTP server (O(validate_certs), O(ca_path)).
+      - Every secret and token is masked in every output, in clear and in every encoding sent (the base64
+        initial responses of C(XOAUTH2) and C(OAUTHBEARER) included).
+      - Mutually exclusive with O(password). Requires O(username).
+    type: dict
+    version_added: 1.3.0
+    suboptions:
+      access_token:
+        description:
+          - A ready access token (no grant is run).
+        type: str
+      provider:
+        description:
+          - V(microsoft) - Microsoft Entra ID's v2.0 token endpoint of O(oauth2.tenant), scope
+            C(https://outlook.office365.com/.default).
+          - V(google) - C(https://oauth2.googleapis.com/token), scope C(https://mail.google.com/).
+        type: str
+        choices: [microsoft, google]
+      tenant:
+        description:
+          - The Entra ID tenant (its ID or a domain such as C(contoso.onmicrosoft.com)) for
+            O(oauth2.provider=microsoft).
+        type: str
+      token_url:
+        description:
+          - The token endpoint (C(https://) only). Required unless O(oauth2.provider) is set; wins over it.
+        type: str
+      client_id:
+        description:
+          - The application (client) ID.
+        type: str
+      client_secret:
+        description:
+          - The client secret (its value, not its ID) for the client-credentials grant, or to authenticate a
+            confidential client's refresh-token grant.
+        type: str
+      client_authentication:
+        description:
+          - How O(oauth2.client_secret) is sent (RFC 6749 section 2.3.1), in the form or as HTTP Basic.
+        type: str
+        choices: [client_secret_post, client_secret_basic]
+        default: client_secret_post
+      client_certificate:
+        description:
+          - A certificate credential (PEM text or the path of a PEM file) instead of a secret; the module signs a
+            JWT client assertion (RFC 7523, RS256) with O(oauth2.client_private_key), carrying the certificate's
+            thumbprints as Entra ID requires.
+          - Signing uses the Python C(cryptography) library when it is installed on the target, else the
+            C(openssl) command; with neither the task fails naming what to install.
+        type: str
+      client_private_key:
+        description:
+          - The unencrypted PEM RSA private key of O(oauth2.client_certificate) (text or a path).
+        type: str
+      refresh_token:
+        description:
+          - A refresh token; the module runs the refresh-token grant (delegated access for a user's mailbox).
+        type: str
+      service_account_key:
+        description:
+          - A service account key (JSON text or the path of the JSON file, with C(client_email) and
+            C(private_key)); the module runs the JWT bearer grant (RFC 7523 section 2.1) acting as
+            O(oauth2.subject), as Google Workspace's domain-wide delegation does.
+        type: str
+      subject:
+        description:
+          - The mailbox the service account acts for (O(oauth2.service_account_key)).
+        type: str
+      scope:
+        description:
+          - The scope requested; default from O(oauth2.provider).
+        type: str
+      mechanism:
+        description:
+          - The SASL mechanism. Default the first the server offers of V(xoauth2) and V(oauthbearer).
+        type: str
+        choices: [xoauth2, oauthbearer]
 '''

@@ -26,6 +26,23 @@ CONNECTION_ARGS = dict(
     auth=dict(type='bool'),
     username=dict(type='str'),
     password=dict(type='str', no_log=True),
+    oauth2=dict(type='dict', options=dict(
+        access_token=dict(type='str', no_log=True),
+        provider=dict(type='str', choices=['microsoft', 'google']),
+        tenant=dict(type='str'),
+        token_url=dict(type='str', no_log=False),
+        client_id=dict(type='str'),
+        client_secret=dict(type='str', no_log=True),
+        client_authentication=dict(type='str', choices=['client_secret_post', 'client_secret_basic'],
+                                   default='client_secret_post'),
+        client_certificate=dict(type='str'),
+        client_private_key=dict(type='str', no_log=True),
+        refresh_token=dict(type='str', no_log=True),
+        service_account_key=dict(type='str', no_log=True),
+        subject=dict(type='str'),
+        scope=dict(type='str'),
+        mechanism=dict(type='str', choices=['xoauth2', 'oauthbearer']),
+    )),
 )
 
 TEST_ARGS = dict(

@@ -41,7 +41,7 @@ import re
 import socket
 import ssl
 
-STAGES = ('resolve', 'connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'message')
+STAGES = ('token', 'resolve', 'connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'message')
 
 CATEGORIES = (
     'dns_failure', 'connection_refused', 'connection_timeout', 'greeting_failure', 'client_blocked',
@@ -155,7 +155,55 @@ _HINT_RELAY_AFTER_AUTH = ('The login worked, but the server still will not relay
                           'of these SMTP credentials; sandbox and trial accounts: authorised recipients only). Fix the '
                           'server\'s relay rules or the account; this is a configuration error, not a temporary one.')
 
+_TOKEN = ('token',)
+_HINT_OAUTH_REFUSED = ('The server refused the OAuth 2.0 token (server_message holds its challenge). Check that the '
+                     'token is for this service (scope https://outlook.office365.com/.default for Microsoft 365, '
+                     'https://mail.google.com/ for Gmail: a token for another API has the wrong audience), that it '
+                     'has not expired, and that the application may use this mailbox (Microsoft 365: its service '
+                     'principal registered in Exchange Online with rights on the mailbox; Google: domain-wide '
+                     'delegation for the subject).')
+
 CATALOG = (
+    # -- token: the OAuth 2.0 grant, before any SMTP (the provider's own error in server_message) -------
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'AADSTS7000222',
+         hint='The client secret has expired. Create a new secret in the app registration (Microsoft Entra ID > '
+              'App registrations > Certificates & secrets) and give its Value in oauth2.client_secret.'),
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'AADSTS7000215',
+         hint='Entra ID rejected the client secret. Give the secret\'s Value (shown once when it was created), '
+              'not its Secret ID, in oauth2.client_secret, for the application named by oauth2.client_id.'),
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'AADSTS(700016|90002)',
+         hint='Entra ID does not know this application in this tenant. Check oauth2.client_id (the '
+              'Application (client) ID) and oauth2.tenant (the Directory (tenant) ID or domain).'),
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused',
+         text=r'AADSTS(700027|700024|50027|50012)',
+         hint='Entra ID rejected the signed client assertion: upload this certificate (client_certificate) to the '
+              'app registration, give the matching private key, and check this host\'s clock.'),
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^invalid_client',
+         hint='The token endpoint rejected the client credentials: check oauth2.client_id and the '
+              'client_secret or certificate registered for it.'),
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^unauthorized_client',
+         hint='The application may not use this grant or scope. Microsoft 365: grant the application permission '
+              'SMTP.SendAsApp (client credentials) or SMTP.Send (delegated) with admin consent; Google: authorise '
+              'the service account\'s client ID for https://mail.google.com/ under domain-wide delegation.'),
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^invalid_grant',
+         hint='The grant itself was refused: the refresh token expired or was revoked (sign in and consent '
+              'again to get a new one), or the service account may not act as oauth2.subject.'),
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^invalid_scope',
+         hint='The scope was refused. With client credentials Microsoft 365 needs '
+              'https://outlook.office365.com/.default; Gmail needs https://mail.google.com/.'),
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused',
+         hint='The token endpoint refused the grant: read server_message (the provider\'s own error) and check '
+              'the oauth2 settings.'),
+    dict(category='protocol_error', stages=_TOKEN, condition='token_bad_reply',
+         hint='The token endpoint did not answer like an OAuth 2.0 token endpoint. Check oauth2.token_url.'),
+    dict(category='dns_failure', stages=_TOKEN, exc=('dns',),
+         hint='The token endpoint\'s host name does not resolve. Check oauth2.token_url and this host\'s DNS.'),
+    dict(category='connection_refused', stages=_TOKEN, exc=('refused', 'unreachable'),
+         hint='The token endpoint cannot be reached from this host (refused or unreachable): check '
+              'oauth2.token_url, firewalls and proxies.'),
+    dict(category='connection_timeout', stages=_TOKEN, exc=('timeout', 'deadline'),
+         hint='The token endpoint did not answer in time: a firewall or proxy may block HTTPS from this host.'),
+
     # -- resolve ----------------------------------------------------------------------------------
     dict(category='dns_failure', stages=('resolve',), condition='resolve_timeout',
          hint='The DNS resolver did not answer in time. Check the resolver configuration of this host.'),
@@ -253,6 +301,16 @@ CATALOG = (
          hint='The server requires TLS. Use security=starttls (port 587) or tls (port 465).'),
 
     # -- AUTH -------------------------------------------------------------------------------------
+    dict(category='auth_not_offered', stages=('auth',), condition='no_oauth_mechanism',
+         hint='The server offers neither XOAUTH2 nor OAUTHBEARER on this connection (see probe.auth_mechanisms), '
+              'so the OAuth 2.0 token cannot be used here. Use the provider\'s submission endpoint '
+              '(smtp.office365.com:587, smtp.gmail.com:587), or oauth2.mechanism for the one it offers.'),
+    dict(category='auth_method_disabled', stages=('auth',), codes=(535,), facts=dict(auth_method='oauth2'),
+         text=r'SmtpClientAuthentication is disabled',
+         hint='SMTP AUTH is disabled for this mailbox or tenant, and OAuth 2.0 logins need it too: an Exchange '
+              'admin must enable it for the mailbox (Set-CASMailbox -SmtpClientAuthenticationDisabled $false).'),
+    dict(category='auth_failed', stages=('auth',), codes='5xx', facts=dict(auth_method='oauth2'),
+         hint=_HINT_OAUTH_REFUSED),
     dict(category='auth_not_offered', stages=('auth',), condition='auth_not_offered',
          facts=dict(security='none', starttls_offered=True), suggest=True,
          hint='The server offers AUTH only after STARTTLS. Use security=starttls.'),
@@ -557,6 +615,8 @@ class Failure(object):
         """One line about what happened, for ``server_message`` when there was no reply."""
         if self.code is not None:
             return ' '.join(str(p) for p in (self.code, self.enhanced, self.text) if p)
+        if self.exc is None and self.text:
+            return self.text   # a reply that is not SMTP: the token endpoint's error
         if self.exc is not None:
             kind = exception_kind(self.exc)
             if kind == 'certificate':

@@ -220,7 +220,7 @@ def _apply(module, profile, settings, snapshot):
 
     keep_stored = update_password in KEEP_STORED
     stored_password = (snapshot.stored or {}).get('password')
-    if settings is not None and settings.auth:
+    if settings is not None and settings.auth and not settings.oauth2:
         if keep_stored and isinstance(stored_password, Computed):
             # The app computes the stored password at start-up ($__file{...}, ${VAR}...): it is kept, and only
             # the password given (the one it computes to) can be tested.

@@ -40,10 +40,12 @@ from ansible_collections.mailops.smtp.plugins.module_utils._errors import Settin
 from ansible_collections.mailops.smtp.plugins.module_utils._server import ServerSpec, _idna_encode, parse_servers
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import scrub_data, secret_forms
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
+    MULTILINE_OPTIONS,
     TEST_LEVELS,
     TRANSCRIPT_MODES,
     TestOptions,
     check_address,
+    check_control_characters,
     check_durations,
     is_address,
 )
@@ -57,6 +59,8 @@ MAX_REPLY_LINES = 200
 # (security=none, with a warning) CRAM-MD5 at least does not send the password itself.
 MECHANISMS_TLS = ('PLAIN', 'LOGIN', 'CRAM-MD5')
 MECHANISMS_PLAINTEXT = ('CRAM-MD5', 'PLAIN', 'LOGIN')
+# OAuth 2.0: XOAUTH2 first (what Microsoft 365 and Gmail document), then the standard OAUTHBEARER (RFC 7628).
+MECHANISMS_OAUTH = ('XOAUTH2', 'OAUTHBEARER')
 
 _REPLY_RE = re.compile(r'^([0-9]{3})([ -]|$)(.*)$')
 _ENHANCED_RE = re.compile(r'^([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:\s+|$)')
@@ -227,6 +231,7 @@ class Session(object):
             auth_mechanism=None, tls=None, stages=[],
         )
         self.facts = dict(security=spec.security, port=spec.port, authenticated=False, starttls_offered=None)
+        self.oauth_mechanism = None
         if facts:
             self.facts.update(facts)
 
@@ -454,23 +459,68 @@ class Session(object):
             self.fail(exc=exc)
         self.done(reply)
 
-    def choose_mechanism(self):
+    def choose_mechanism(self, oauth=None):
+        """The one mechanism for the AUTH attempt: with ``oauth`` (a ``_oauth2.Token``) XOAUTH2 or OAUTHBEARER
+        (``oauth_mechanism`` when set, else XOAUTH2 first), else PLAIN, LOGIN or CRAM-MD5."""
         offered = self.evidence['auth_mechanisms']
-        preference = MECHANISMS_TLS if self.transcript.tls else MECHANISMS_PLAINTEXT
+        if oauth is not None:
+            preference = (self.oauth_mechanism.upper(),) if self.oauth_mechanism else MECHANISMS_OAUTH
+        else:
+            preference = MECHANISMS_TLS if self.transcript.tls else MECHANISMS_PLAINTEXT
         for mechanism in preference:
             if mechanism in offered:
                 return mechanism
         return None
 
-    def authenticate(self, username, password):
+    def _authenticate_oauth(self, mechanism, username, token):
+        """One XOAUTH2 or OAUTHBEARER attempt. A refused token gets a 334 challenge (base64 JSON, RFC 7628
+        §3.2.2): it is decoded into the evidence, answered with the mechanism's dummy response, and the final
+        reply is the failure."""
+        from ansible_collections.mailops.smtp.plugins.module_utils._oauth2 import (
+            decode_challenge,
+            oauthbearer_response,
+            xoauth2_response,
+        )
+        if mechanism == 'XOAUTH2':
+            initial, dummy = xoauth2_response(username, token.access_token), ''
+        else:
+            initial = oauthbearer_response(username, token.access_token, self.spec.ascii_host, self.spec.port)
+            dummy = 'AQ=='   # base64 of %x01 (RFC 7628 §3.2.3)
+        reply = self.command('AUTH %s %s' % (mechanism, initial))
+        if reply[0] == 334:
+            challenge = decode_challenge(reply[3][0][4:])
+            self.evidence['auth_challenge'] = challenge
+            reply = self.command(dummy)
+            if challenge and reply[0] != 334:
+                reply = (reply[0], reply[1], '%s (server challenge: %s)' % (
+                    reply[2], ', '.join('%s=%s' % (k, challenge[k]) for k in sorted(challenge))), reply[3])
+        return reply
+
+    def authenticate(self, username, password, oauth=None):
         """One AUTH attempt with one mechanism chosen from those offered."""
         self.begin('auth')
         if 'auth' not in self.extensions:
             self.fail(condition='auth_not_offered')
-        mechanism = self.choose_mechanism()
+        mechanism = self.choose_mechanism(oauth)
         if mechanism is None:
-            self.fail(condition='no_usable_mechanism')
+            self.fail(condition='no_oauth_mechanism' if oauth is not None else 'no_usable_mechanism')
         self.evidence['auth_mechanism'] = mechanism
+        if oauth is not None:
+            try:
+                reply = self._authenticate_oauth(mechanism, username, oauth)
+                if reply[0] == 334:
+                    reply = self.command('*')
+                    self.transcript.in_auth = False
+                    self.fail(reply=reply)
+            except (OSError, DeadlineExceeded, BadReply, ValueError) as exc:
+                self.transcript.in_auth = False
+                self.fail(exc=exc)
+            self.transcript.in_auth = False
+            if reply[0] != 235:
+                self.fail(reply=reply)
+            self.facts['authenticated'] = True
+            self.done(reply)
+            return
         user = username.encode('utf-8')
         secret = password.encode('utf-8')
         try:
@@ -682,9 +732,13 @@ def default_ehlo_name(clock):
 
 
 def run_session(spec, level, clock, timeout, context, ehlo_name, transcript, auth=False, username=None,
-                password=None, sender=None, recipient=None, message=None, other_senders=()):
-    """Run one dialogue up to ``level``. Returns (evidence, failure or None)."""
-    session = Session(spec, clock, timeout, context, ehlo_name, transcript)
+                password=None, sender=None, recipient=None, message=None, other_senders=(), oauth=None,
+                oauth_mechanism=None):
+    """Run one dialogue up to ``level``; ``oauth`` is a ``_oauth2.Token`` to log in with instead of the password.
+    Returns (evidence, failure or None)."""
+    session = Session(spec, clock, timeout, context, ehlo_name, transcript,
+                      facts=dict(auth_method='oauth2') if oauth is not None else None)
+    session.oauth_mechanism = oauth_mechanism
     transcript.info('Testing %s up to %s' % (spec.url(), level))
     try:
         try:
@@ -701,7 +755,7 @@ def run_session(spec, level, clock, timeout, context, ehlo_name, transcript, aut
                 session.quit()
                 return session.evidence, None
             if auth:
-                session.authenticate(username, password)
+                session.authenticate(username, password, oauth)
             if level == 'auth':
                 session.quit()
                 return session.evidence, None
@@ -782,6 +836,104 @@ def _other_senders(test_senders, test_sender):
     return result
 
 
+def oauth_secret_forms(oauth2, username=None, access_token=None, hosts=(), ports=()):
+    """Every secret of ``oauth2`` and of the token, in each encoding the test sends (imported on use)."""
+    from ansible_collections.mailops.smtp.plugins.module_utils._oauth2 import secret_forms as forms
+    result = set()
+    for host in hosts or [None]:
+        result.update(forms(oauth2, username, access_token, host, ports))
+    return result
+
+
+def _failure_msg(spec, diagnosis):
+    reply = diagnosis['server_message'] or ''
+    if diagnosis['smtp_code'] is not None:
+        reply = ' '.join(str(p) for p in (diagnosis['smtp_code'], diagnosis['enhanced_status'], reply) if p)
+    reply = reply.strip()
+    if reply and not reply.endswith(('.', '!', '?')):
+        reply += '.'
+    msg = 'SMTP test failed at stage %s on %s (%s): %s %s' % (
+        diagnosis['stage'], spec.url(), diagnosis['category'], reply, diagnosis['hint'])
+    if diagnosis.get('suggestion'):
+        msg += ' Suggestion: %s works.' % diagnosis['suggestion']['server']
+    return msg
+
+
+def _check_oauth2(oauth2, username, password):
+    """The ``oauth2`` settings without unset options (None when not given); SettingsError for bad input."""
+    if not oauth2:
+        return None
+    if not isinstance(oauth2, dict):
+        raise SettingsError('oauth2', 'oauth2: expected a dictionary')
+    oauth2 = dict((k, v) for k, v in oauth2.items() if v is not None)
+    if password is not None:
+        raise SettingsError('oauth2', 'oauth2: oauth2 and password exclude each other (the token replaces the '
+                            'password)')
+    if not username:
+        raise SettingsError('username', 'username: oauth2 needs username, the mailbox to log in as')
+    from ansible_collections.mailops.smtp.plugins.module_utils._oauth2 import (
+        SECRET_OPTIONS,
+        OAuthSettingsError,
+        validate,
+    )
+    for option, value in oauth2.items():
+        if 'oauth2.%s' % option in MULTILINE_OPTIONS:
+            check_control_characters(value, 'oauth2.%s' % option)
+        else:
+            _check_text('oauth2.%s' % option, value, secret=option in SECRET_OPTIONS)
+    try:
+        validate(oauth2)
+    except OAuthSettingsError as exc:
+        raise SettingsError(exc.option, str(exc)) from None
+    return oauth2
+
+
+def fetch_token(oauth2, clock, timeout, context):
+    """Stage ``token``: run the grant within the deadline. Returns (Token or None, Failure or None, evidence)."""
+    from ansible_collections.mailops.smtp.plugins.module_utils._oauth2 import (
+        OAuthSettingsError,
+        TokenError,
+        request_token,
+        token_url,
+        validate,
+    )
+    grant = validate(oauth2)
+    evidence = dict(grant=grant, token_url=token_url(oauth2) if grant != 'access_token' else None)
+    start = clock.elapsed()
+    finished, token, exc = _bounded_call(request_token, (oauth2, clock.budget(timeout), context),
+                                         max(0.0, clock.remaining()))
+    evidence['seconds'] = round(clock.elapsed() - start, 3)
+    if not finished:
+        return None, Failure('token', exc=DeadlineExceeded('the token endpoint did not answer before the '
+                                                           'deadline')), evidence
+    if isinstance(exc, OAuthSettingsError):
+        raise SettingsError(exc.option, str(exc)) from None
+    if isinstance(exc, TokenError):
+        evidence['http_status'] = exc.status
+        if exc.exc is not None:
+            return None, Failure('token', exc=exc.exc), evidence
+        if exc.error:
+            words = ': '.join(p for p in (exc.error, exc.description) if p)
+            return None, Failure('token', text=words, condition='token_refused'), evidence
+        return None, Failure('token', text=str(exc), condition='token_bad_reply'), evidence
+    if exc is not None:
+        return None, Failure('token', exc=exc), evidence
+    evidence.update(token.evidence())
+    return token, None, evidence
+
+
+def _token_failed(spec, level, clock, failure, oauth_evidence, warnings):
+    """The result of a test that ended at stage ``token`` (no SMTP connection was made)."""
+    diagnosis = diagnose(failure, server=spec.url())
+    diagnosis.pop('suggest')
+    diagnosis['suggestion'] = None
+    probe = dict(server=spec.url(), host=spec.host, port=spec.port, security=spec.security, level=level,
+                 stages=[dict(stage='token', seconds=oauth_evidence.get('seconds'), failed=True)],
+                 oauth2=oauth_evidence, elapsed=round(clock.elapsed(), 3))
+    return dict(ok=False, probe=probe, diagnosis=diagnosis, warnings=warnings,
+                msg=_one_line(_failure_msg(spec, diagnosis)))
+
+
 def _one_line(text):
     return re.sub(r'\s+', ' ', text or '').strip()
 
@@ -819,11 +971,14 @@ def probe_smtp(settings, test_options=None):
                     msg='SMTP test skipped (test=none)')
     specs = _servers(settings.servers)
 
+    oauth2 = _check_oauth2(getattr(settings, 'oauth2', None), username, password)
+    if oauth2:
+        secrets = sorted(set(secrets) | set(oauth_secret_forms(oauth2)), key=len, reverse=True)
     if auth is None:
         auth = bool(username)
     if auth and not username:
         raise SettingsError('username', 'username: auth is true but no username is set')
-    if auth and password is None:
+    if auth and password is None and not oauth2:
         raise SettingsError('password', 'password: auth is true but no password is set')
     if from_email is not None:
         _check_address('from_email', from_email)
@@ -863,6 +1018,15 @@ def probe_smtp(settings, test_options=None):
     if ehlo_name is None:
         ehlo_name = default_ehlo_name(clock)
 
+    token = None
+    if oauth2 and auth and level in ('auth', 'envelope', 'send'):
+        token, failure, oauth_evidence = fetch_token(oauth2, clock, float(timeout), context)
+        if failure is not None:
+            return scrub_data(_token_failed(specs[0], level, clock, failure, oauth_evidence, warnings), secrets)
+        secrets = sorted(set(secrets) | set(oauth_secret_forms(oauth2, username, token.access_token,
+                                                               [s.ascii_host for s in specs],
+                                                               [s.port for s in specs])), key=len, reverse=True)
+
     results = []
     for spec in specs:
         recorder = Transcript(secrets)
@@ -873,8 +1037,11 @@ def probe_smtp(settings, test_options=None):
             message = (payload, '<test message, %d bytes, Message-ID %s>' % (len(payload), message_id))
         evidence, failure = run_session(spec, level, clock, float(timeout), context, ehlo_name, recorder,
                                         auth=auth, username=username, password=password, sender=test_sender,
-                                        recipient=test_recipient, message=message, other_senders=other_senders)
+                                        recipient=test_recipient, message=message, other_senders=other_senders,
+                                        oauth=token, oauth_mechanism=(oauth2 or {}).get('mechanism'))
         evidence['level'] = level
+        if token is not None:
+            evidence['oauth2'] = dict(oauth_evidence)
         if level in ('envelope', 'send'):
             evidence['test_sender'] = test_sender
             evidence['test_recipient'] = test_recipient
@@ -930,16 +1097,7 @@ def probe_smtp(settings, test_options=None):
     if diagnosis is None:
         msg = 'SMTP test passed (test=%s) on %s' % (level, ', '.join(r[0].url() for r in results))
     else:
-        reply = diagnosis['server_message'] or ''
-        if diagnosis['smtp_code'] is not None:
-            reply = ' '.join(str(p) for p in (diagnosis['smtp_code'], diagnosis['enhanced_status'], reply) if p)
-        reply = reply.strip()
-        if reply and not reply.endswith(('.', '!', '?')):
-            reply += '.'
-        msg = 'SMTP test failed at stage %s on %s (%s): %s %s' % (
-            diagnosis['stage'], spec.url(), diagnosis['category'], reply, diagnosis['hint'])
-        if diagnosis.get('suggestion'):
-            msg += ' Suggestion: %s works.' % diagnosis['suggestion']['server']
+        msg = _failure_msg(spec, diagnosis)
     result = dict(ok=not failed, probe=probe, diagnosis=diagnosis, warnings=warnings, msg=_one_line(msg))
     return scrub_data(result, secrets)
 

@@ -45,11 +45,20 @@ _LOCAL_RE = re.compile(u'^%s(?:\\.%s)*$' % (_ATOM, _ATOM))
 _LABEL_RE = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?$')
 
 
+# Options whose values are PEM or JSON documents (several lines by nature); they never reach an SMTP line or
+# a header: the token request sends them form-encoded, or they are read from the file they name.
+MULTILINE_OPTIONS = ('oauth2.client_certificate', 'oauth2.client_private_key', 'oauth2.service_account_key')
+
+
 def check_control_characters(value, option):
     """Raise SettingsError when ``value`` (string, or list/dict of them) holds CR, LF or NUL.
 
     The message names the option but never quotes the value (it may be a password).
     """
+    if option in MULTILINE_OPTIONS:
+        if isinstance(value, str) and '\x00' in value:
+            raise SettingsError(option, '%s: NUL characters are not allowed' % option)
+        return
     if isinstance(value, dict):
         for key, item in value.items():
             check_control_characters(key, option)
@@ -191,7 +200,7 @@ class Settings(object):
     """
 
     def __init__(self, servers, validate_certs=True, ca_path=None, auth=False, username=None, password=None,
-                 from_email=None, from_name=None, given=()):
+                 from_email=None, from_name=None, given=(), oauth2=None):
         self.servers = list(servers)
         self.validate_certs = validate_certs
         self.ca_path = ca_path
@@ -201,6 +210,15 @@ class Settings(object):
         self.from_email = from_email
         self.from_name = from_name
         self.given = frozenset(given)
+        # OAuth 2.0 instead of the password (the oauth2 option without unset keys), or None
+        self.oauth2 = dict((k, v) for k, v in oauth2.items() if v is not None) if oauth2 else None
+
+    @property
+    def auth_method(self):
+        """``oauth2``, ``password`` or ``none``: how the test (and the app) logs in."""
+        if not self.auth:
+            return 'none'
+        return 'oauth2' if self.oauth2 else 'password'
 
     @classmethod
     def for_test(cls, params):
@@ -209,7 +227,8 @@ class Settings(object):
         servers = parse_servers(params.get('server'), port=params.get('port'), security=params.get('security'))
         return cls(servers, validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
                    auth=params.get('auth'), username=params.get('username'), password=params.get('password'),
-                   from_email=params.get('from_email'), from_name=params.get('from_name'))
+                   from_email=params.get('from_email'), from_name=params.get('from_name'),
+                   oauth2=params.get('oauth2'))
 
     @property
     def main(self):
@@ -252,7 +271,7 @@ class Settings(object):
 
     def with_password(self, password):
         return Settings(self.servers, self.validate_certs, self.ca_path, self.auth, self.username, password,
-                        self.from_email, self.from_name, self.given)
+                        self.from_email, self.from_name, self.given, self.oauth2)
 
 
 def mask_model(values):
@@ -321,6 +340,20 @@ def settings_from_params(params):
         raise SettingsError('password', 'password: given without a username')
     if not auth and password is not None:
         raise SettingsError('auth', 'auth: false contradicts the password given (remove one of them)')
+    oauth2 = dict((k, v) for k, v in (params.get('oauth2') or {}).items() if v is not None) or None
+    if oauth2 is not None:
+        if password is not None:
+            raise SettingsError('oauth2', 'oauth2: oauth2 and password exclude each other (the token replaces the '
+                                'password)')
+        if username is None:
+            raise SettingsError('username', 'username: oauth2 needs username, the mailbox to log in as')
+        if not auth:
+            raise SettingsError('auth', 'auth: false contradicts oauth2 (remove one of them)')
+        from ansible_collections.mailops.smtp.plugins.module_utils._oauth2 import OAuthSettingsError, validate
+        try:
+            validate(oauth2)
+        except OAuthSettingsError as exc:
+            raise SettingsError(exc.option, '%s' % exc) from None
 
     validate_certs = params.get('validate_certs')
     if validate_certs is None:
@@ -334,7 +367,7 @@ def settings_from_params(params):
     from_email = check_address(params.get('from_email') or None, 'from_email')
     from_name = params.get('from_name') or None
     return Settings(servers, validate_certs=validate_certs, ca_path=ca_path, auth=bool(auth), username=username,
-                    password=password, from_email=from_email, from_name=from_name, given=given)
+                    password=password, from_email=from_email, from_name=from_name, given=given, oauth2=oauth2)
 
 
 def compute_drift(stored, desired, keep_stored_secret=False):

@@ -315,8 +315,8 @@ diagnosis:
       type: str
       sample: auth_failed
     stage:
-      description: Where it failed (C(resolve), C(connect), C(greeting), C(ehlo), C(starttls), C(auth),
-        C(mail), C(rcpt), C(data), C(message)).
+      description: Where it failed (C(token) for the OAuth 2.0 grant, C(resolve), C(connect), C(greeting), C(ehlo),
+        C(starttls), C(auth), C(mail), C(rcpt), C(data), C(message)).
       type: str
     server:
       description: The server tested.

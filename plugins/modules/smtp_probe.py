@@ -94,6 +94,17 @@ EXAMPLES = r'''
     test: send
     test_recipient: admin@example.com
 
+- name: Log in to Microsoft 365 with OAuth 2.0 (client credentials of an Entra ID application)
+  mailops.smtp.smtp_probe:
+    server: tls://smtp.office365.com:587
+    username: crm@example.com
+    oauth2:
+      provider: microsoft
+      tenant: example.onmicrosoft.com
+      client_id: "{{ entra_app_id }}"
+      client_secret: "{{ vault_entra_client_secret }}"
+    test: auth
+
 - name: Audit which hosts can reach the relay on port 25 (never fails, reports the diagnosis)
   mailops.smtp.smtp_probe:
     server: relay.internal.example.com:25
@@ -227,6 +238,20 @@ probe:
     auth_mechanism:
       description: The one mechanism used for the single AUTH attempt.
       type: str
+    auth_challenge:
+      description:
+        - With O(oauth2), the JSON error a server sent in its C(334) challenge after refusing the token
+          (RFC 7628; for example C(status), C(schemes), C(scope)), decoded. Also quoted in
+          RV(diagnosis.server_message).
+      type: dict
+      returned: when the server refused an OAuth 2.0 token with a challenge
+    oauth2:
+      description:
+        - With O(oauth2), the grant (V(access_token), V(client_credentials), V(refresh_token),
+          V(jwt_bearer)), the C(token_url), the C(expires_in) and C(scope) the token endpoint returned, its
+          C(http_status) on failure, and the C(seconds) the grant took. Never the token.
+      type: dict
+      returned: when O(oauth2) is set and the test reached AUTH
     tls:
       description: TLS evidence; null without TLS. After a certificate failure, the certificate as fetched
         without verification (C(verified=false)).
@@ -301,8 +326,12 @@ diagnosis:
       type: str
       sample: auth_failed
     stage:
-      description: One of V(resolve), V(connect), V(greeting), V(ehlo), V(starttls), V(auth), V(mail), V(rcpt),
-        V(data), V(message).
+      description:
+        - One of V(token), V(resolve), V(connect), V(greeting), V(ehlo), V(starttls), V(auth), V(mail), V(rcpt),
+          V(data), V(message).
+        - V(token) is the OAuth 2.0 grant of O(oauth2), before any SMTP; RV(diagnosis.server_message) then holds
+          the token endpoint's own error, for example C(invalid_client) followed by Entra ID's C(AADSTS7000215)
+          text.
       type: str
       sample: auth
     server:

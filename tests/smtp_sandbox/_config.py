@@ -61,6 +61,8 @@ class SandboxConfig:
         normal one; a reply is a string (lines joined with CRLF or LF) or a list of lines, each with its
         code. A greeting with a 4xx/5xx code is followed by closing the connection; "ehlo" answers EHLO
         and HELO; "auth" answers every AUTH attempt (and makes the server offer AUTH).
+    oauth: offer XOAUTH2 and OAUTHBEARER and verify bearer tokens: {"jwks": JWKS dict, "audience": str,
+        "issuer": str (optional), "mailboxes": {sub: [mailbox]}, "scope": str (for the error challenge)}.
     """
 
     security: str = "plain"
@@ -77,6 +79,7 @@ class SandboxConfig:
     idle_timeout: float = 60.0
     tls_handshake_timeout: float = 10.0
     script: Optional[Dict[str, str]] = None
+    oauth: Optional[Dict] = None
 
     def __post_init__(self):
         if self.security not in SECURITY_MODES:
@@ -125,7 +128,8 @@ class SandboxConfig:
 
     @property
     def auth_offered(self):
-        return bool(self.users) or self.failure in AUTH_FAILURES or "auth" in (self.script or {})
+        return (bool(self.users) or bool(self.oauth) or self.failure in AUTH_FAILURES
+                or "auth" in (self.script or {}))
 
     def scripted(self, stage):
         """The scripted reply for ``stage`` (CRLF-joined lines), or None."""

@@ -8,6 +8,7 @@ The listening socket is bound here (port 0 -> the kernel picks a free port), not
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import itertools
 import json
@@ -20,11 +21,13 @@ import threading
 import time
 import warnings
 
-from aiosmtpd.smtp import ALLOWED_BEFORE_STARTTLS, SMTP, AuthResult
+from aiosmtpd.smtp import ALLOWED_BEFORE_STARTTLS, MISSING, SMTP, AuthResult
 
-from . import _replies
+from . import _oauth, _replies
 from ._certs import server_context, write_cert_files
 from ._config import SandboxConfig
+
+OAUTH_LINE_LIMIT = 16384
 
 # aiosmtpd logs every command line at INFO (AUTH included) and every failed TLS handshake with a traceback;
 # for a test server whose job is to be connected to badly, that is noise. SMTP_SANDBOX_DEBUG=1 keeps it.
@@ -140,10 +143,51 @@ class _SandboxSMTP(SMTP):
             # auth_required with auth_require_tls=False warns; the sandbox does that on purpose.
             warnings.simplefilter("ignore")
             super().__init__(_SandboxHandler(sandbox), **kwargs)
+        # OAuth initial responses carry a JWT: longer than RFC 5321's 512 (Gmail and Microsoft 365 accept them).
+        self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit, AUTH=OAUTH_LINE_LIMIT)
         if self.config.security == "starttls_required":
             for name, method in list(self._smtp_methods.items()):
                 if name not in ALLOWED_BEFORE_STARTTLS:
                     self._smtp_methods[name] = self._guard_starttls(method)
+
+    line_length_limit = OAUTH_LINE_LIMIT
+
+    # -- SASL XOAUTH2 / OAUTHBEARER (see _oauth.py) ---------------------------------------------------------
+    async def _oauth(self, mechanism, args, parse):
+        cfg = self.config
+        if cfg.scripted("auth"):
+            return AuthResult(success=False, handled=False, message=cfg.scripted("auth"))
+        if len(args) > 1:
+            try:
+                blob = _oauth.b64decode(args[1])
+            except ValueError:
+                return AuthResult(success=False, handled=False, message="501 5.5.2 Can't decode base64")
+        else:
+            blob = await self.challenge_auth("")
+            if blob is MISSING:
+                return AuthResult(success=False, handled=True)
+        try:
+            mailbox, token = parse(blob)
+        except (ValueError, UnicodeError):
+            mailbox, token = None, None
+        if not mailbox or not token:
+            return AuthResult(success=False, handled=False, message="501 5.5.2 Malformed %s response" % mechanism)
+        claims, reason = _oauth.verify(cfg.oauth, token, mailbox)
+        if claims is not None:
+            self.record["authenticated_as"] = mailbox
+            self.record["auth_mechanism"] = mechanism
+            self.record["oauth_claims"] = {k: claims.get(k) for k in ("sub", "aud", "iss", "client_id", "scope")}
+            return AuthResult(success=True, message=_replies.AUTH_OK)
+        self.record["oauth_refused"] = reason
+        if await self.challenge_auth(_oauth.challenge(cfg.oauth)) is MISSING:   # the client's dummy answer
+            return AuthResult(success=False, handled=True)
+        return AuthResult(success=False, handled=False, message=_oauth.OAUTH_INVALID % reason)
+
+    async def auth_XOAUTH2(self, _, args):
+        return await self._oauth("XOAUTH2", args, _oauth.parse_xoauth2)
+
+    async def auth_OAUTHBEARER(self, _, args):
+        return await self._oauth("OAUTHBEARER", args, _oauth.parse_oauthbearer)
 
     # -- state -------------------------------------------------------------------------------------------
     @property
@@ -440,7 +484,8 @@ class SmtpSandbox:
             require_starttls=False,  # starttls_required is enforced with the RFC 3207 enhanced code instead
             auth_require_tls=starttls and not cfg.auth_before_tls,
             auth_required=cfg.auth_required,
-            auth_exclude_mechanism=() if cfg.auth_offered else ("PLAIN", "LOGIN"),
+            auth_exclude_mechanism=(() if cfg.auth_offered and (cfg.users or not cfg.oauth) else ("PLAIN", "LOGIN"))
+            + (() if cfg.oauth else ("XOAUTH2", "OAUTHBEARER")),
             authenticator=_authenticator,
             enable_SMTPUTF8=True,
             timeout=cfg.idle_timeout,

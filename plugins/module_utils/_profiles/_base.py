@@ -97,6 +97,7 @@ class AppProfile(object):
     name = None
     multiple_servers = False
     stores_sender_name = False   # True: the app keeps from_name and puts it into the From header of its mail
+    stores_oauth2 = False        # True: the app can log in with OAuth 2.0 (the profile stores the oauth2 setting)
 
     def __init__(self, module, params):
         self.module = module
@@ -106,6 +107,10 @@ class AppProfile(object):
         return SettingsError(setting, '%s: %s cannot store this setting: %s' % (setting, self.name, why))
 
     def check(self, settings, state):
+        if settings is not None and settings.oauth2 and not self.stores_oauth2:
+            raise SettingsError('oauth2', 'oauth2: %s cannot log in with OAuth 2.0 (it stores a password only). Point '
+                                'it at a relay that can (Postfix or msmtp on the host, or the provider\'s relay), or '
+                                'see docs/m365.md for its options' % self.name)
         if self.params.get('dialect') and self.name != 'dotenv':
             raise SettingsError('dialect', 'dialect: only app=dotenv has dialects (the reader of its KEY=value '
                                 'file); %s reads its own format' % self.name)

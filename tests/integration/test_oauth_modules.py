@@ -1,0 +1,91 @@
+"""smtp_probe and outgoing_server with OAuth 2.0 through real ansible-playbook runs: the loopback authorization
+server (authlib) issues the tokens, the SMTP sandbox verifies them against its JWKS. Each grant passes; a wrong
+secret, an expired token and a token for another audience fail with the right stage, category and the
+provider's words; no secret or token shows in any output at -vvvv."""
+
+import base64
+import json
+
+
+MAILBOX = "crm@example.test"
+SECRET = "Int3gration~Client.Secret-99"
+FAST = dict(timeout=5, deadline=20)
+
+
+def playbook(tmp_path, tasks):
+    path = tmp_path / "oauth.yml"
+    path.write_text(json.dumps([{"name": "OAuth", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+    return str(path)
+
+
+def probe_task(name, index):
+    args = {key: "{{ probes[%d].%s }}" % (index, key) for key in ("server", "ca_path", "username", "oauth2",
+                                                                   "test", "timeout", "deadline", "transcript")}
+    return {"name": name, "mailops.smtp.smtp_probe": args, "ignore_errors": True}
+
+
+def test_each_grant_passes_and_each_failure_names_its_stage(run_playbook, smtp_sandbox, oauth_server, tmp_path):
+    certificate, private = oauth_server.new_certificate("app-cert")
+    oauth_server.add_client("app-secret", secret=SECRET)
+    oauth_server.add_client("app-cert", certificate_pem=certificate)
+    oauth_server.add_client("app-expired", secret=SECRET, token_lifetime=-600)
+    oauth_server.add_client("app-graph", secret=SECRET, audience="https://graph.microsoft.com")
+    refresh = oauth_server.add_refresh_token("app-secret", MAILBOX)
+    allowed = {name: [MAILBOX] for name in ("app-secret", "app-cert", "app-expired", "app-graph")}
+    sb = smtp_sandbox(security="starttls", oauth=oauth_server.smtp_oauth(allowed))
+    ms = dict(provider="microsoft", tenant=oauth_server.tenant, token_url=oauth_server.token_url)
+    cases = [
+        ("secret post", dict(ms, client_id="app-secret", client_secret=SECRET)),
+        ("secret basic", dict(ms, client_id="app-secret", client_secret=SECRET,
+                              client_authentication="client_secret_basic")),
+        ("certificate", dict(ms, client_id="app-cert", client_certificate=certificate,
+                             client_private_key=private)),
+        ("refresh", dict(ms, client_id="app-secret", client_secret=SECRET, refresh_token=refresh,
+                         mechanism="oauthbearer")),
+        ("wrong secret", dict(ms, client_id="app-secret", client_secret="wrong-" + SECRET)),
+        ("expired", dict(ms, client_id="app-expired", client_secret=SECRET)),
+        ("audience", dict(ms, client_id="app-graph", client_secret=SECRET)),
+    ]
+    probes = [dict(server=sb.server, ca_path=sb.ca_path, username=MAILBOX, oauth2=oauth2, test="envelope",
+                   transcript="always", **FAST) for _name, oauth2 in cases]
+    run = run_playbook(playbook(tmp_path, [probe_task(name, i) for i, (name, _o) in enumerate(cases)]),
+                       dict(probes=probes), verbosity=4)
+    for name in ("secret post", "secret basic", "certificate", "refresh"):
+        assert run.result(name)["ok"] is True, run.result(name)["msg"]
+        assert run.status(name) == "ok"
+    assert run.result("refresh")["probe"]["auth_mechanism"] == "OAUTHBEARER"
+    wrong = run.result("wrong secret")
+    assert run.status("wrong secret") == "failed"
+    assert (wrong["diagnosis"]["stage"], wrong["diagnosis"]["category"]) == ("token", "auth_failed")
+    assert "AADSTS7000215" in wrong["diagnosis"]["server_message"] and "AADSTS7000215" in wrong["msg"]
+    for name, words in (("expired", "expired"), ("audience", "wrong audience")):
+        diagnosis = run.result(name)["diagnosis"]
+        assert (diagnosis["stage"], diagnosis["category"]) == ("auth", "auth_failed"), name
+        assert words in diagnosis["server_message"] and "status=401" in diagnosis["server_message"]
+    output = run.all_output()
+    secrets = [SECRET, refresh, private.splitlines()[4]]
+    for session in sb.sessions:
+        for command in session["commands"]:
+            if command.upper().startswith("AUTH "):
+                initial = command.split(" ", 2)[2]
+                secrets.append(initial.rstrip("="))
+                secrets.append(base64.b64decode(initial).decode().split("auth=Bearer ", 1)[1].split("\x01")[0])
+    assert len(secrets) > 5
+    for secret in secrets:
+        assert secret not in output
+
+
+def test_outgoing_server_refuses_oauth2_for_an_app_that_stores_a_password_only(run_playbook, tmp_path):
+    target = tmp_path / "grafana.ini"
+    target.write_text("[smtp]\nenabled = false\n")
+    before = target.read_bytes()
+    task = {"name": "Grafana", "ignore_errors": True, "mailops.smtp.outgoing_server": {
+        "app": "grafana", "path": str(target), "server": "tls://smtp.office365.com:587", "username": MAILBOX,
+        "oauth2": {"provider": "microsoft", "tenant": "contoso.onmicrosoft.com", "client_id": "c",
+                   "client_secret": SECRET}}}
+    run = run_playbook(playbook(tmp_path, [task]), verbosity=4)
+    result = run.result("Grafana")
+    assert run.status("Grafana") == "failed" and result["option"] == "oauth2"
+    assert "grafana cannot log in with OAuth 2.0" in result["msg"] and "docs/m365.md" in result["msg"]
+    assert target.read_bytes() == before
+    assert SECRET not in run.all_output()
