@@ -171,24 +171,24 @@ CATALOG = (
     dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'AADSTS7000215',
          hint='Entra ID rejected the client secret. Give the secret\'s Value (shown once when it was created), '
               'not its Secret ID, in oauth2.client_secret, for the application named by oauth2.client_id.'),
-    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'AADSTS(700016|90002)',
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'AADSTS(700016|90002)\b',
          hint='Entra ID does not know this application in this tenant. Check oauth2.client_id (the '
               'Application (client) ID) and oauth2.tenant (the Directory (tenant) ID or domain).'),
     dict(category='auth_failed', stages=_TOKEN, condition='token_refused',
-         text=r'AADSTS(700027|700024|50027|50012)',
+         text=r'AADSTS(700027|700024|50027|50012)\b',
          hint='Entra ID rejected the signed client assertion: upload this certificate (client_certificate) to the '
               'app registration, give the matching private key, and check this host\'s clock.'),
-    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^invalid_client',
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^invalid_client\b',
          hint='The token endpoint rejected the client credentials: check oauth2.client_id and the '
               'client_secret or certificate registered for it.'),
-    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^unauthorized_client',
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^unauthorized_client\b',
          hint='The application may not use this grant or scope. Microsoft 365: grant the application permission '
               'SMTP.SendAsApp (client credentials) or SMTP.Send (delegated) with admin consent; Google: authorise '
               'the service account\'s client ID for https://mail.google.com/ under domain-wide delegation.'),
-    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^invalid_grant',
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^invalid_grant\b',
          hint='The grant itself was refused: the refresh token expired or was revoked (sign in and consent '
               'again to get a new one), or the service account may not act as oauth2.subject.'),
-    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^invalid_scope',
+    dict(category='auth_failed', stages=_TOKEN, condition='token_refused', text=r'^invalid_scope\b',
          hint='The scope was refused. With client credentials Microsoft 365 needs '
               'https://outlook.office365.com/.default; Gmail needs https://mail.google.com/.'),
     dict(category='auth_failed', stages=_TOKEN, condition='token_refused',

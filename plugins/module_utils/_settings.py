@@ -213,13 +213,6 @@ class Settings(object):
         # OAuth 2.0 instead of the password (the oauth2 option without unset keys), or None
         self.oauth2 = dict((k, v) for k, v in oauth2.items() if v is not None) if oauth2 else None
 
-    @property
-    def auth_method(self):
-        """``oauth2``, ``password`` or ``none``: how the test (and the app) logs in."""
-        if not self.auth:
-            return 'none'
-        return 'oauth2' if self.oauth2 else 'password'
-
     @classmethod
     def for_test(cls, params):
         """Settings from module parameters for a test only (``smtp_probe``): the servers parsed, the rest as
