@@ -65,3 +65,22 @@ def test_outgoing_server_audits_the_settings_it_leaves(tmp_path):
     assert (result["auth_method"], result["provider"]) == ("password", "microsoft365") and retiring(result)
     gone = run(outgoing_server, dict(app="grafana", path=str(ini), state="absent", _ansible_check_mode=True))
     assert (gone["auth_method"], gone["advisories"]) == ("none", [])
+
+
+def test_the_docs_module_audit_fails_exactly_the_host_that_will_break(run_playbook, tmp_path):
+    """docs/m365.md step 1 as written (its host pattern aside) on a host per kind of stored login."""
+    from test_role_m365_audit import doc_snippet
+
+    playbook = tmp_path / "audit.yml"
+    playbook.write_text(doc_snippet("Which hosts will break").replace("hosts: all", "hosts: localhost"))
+    outcomes = {}
+    connector = "[smtp]\nenabled = true\nhost = contoso-example.mail.protection.outlook.com:25\n"
+    for name, text in (("m365", GRAFANA_M365), ("connector", connector)):
+        ini = tmp_path / ("%s.ini" % name)
+        ini.write_text(text)
+        proc = run_playbook(str(playbook), extra_vars=dict(mail_app="grafana", mail_config_path=str(ini)))
+        assert PASSWORD not in proc.all_output()
+        outcomes[name] = proc
+    assert outcomes["m365"].rc == 2 and "December 2026" in outcomes["m365"].stdout, outcomes["m365"].stdout[-3000:]
+    assert outcomes["connector"].rc == 0, outcomes["connector"].stdout[-3000:]
+    assert "logs in with none to microsoft365" in outcomes["connector"].stdout
