@@ -103,9 +103,10 @@ def audit(hosts, method):
 
 
 def audit_settings(settings, oauth2=None):
-    """``audit()`` of a ``_settings.Settings`` (None: nothing configured)."""
+    """``audit()`` of a ``_settings.Settings`` (None: nothing configured); ``oauth2`` when the settings lack it."""
     if settings is None:
         return audit((), 'none')
+    oauth2 = getattr(settings, 'oauth2', None) or oauth2
     return audit([spec.ascii_host for spec in settings.servers],
                  auth_method(settings.auth, settings.username, oauth2))
 

@@ -195,8 +195,8 @@ test_msg:
 auth_method:
   description:
     - How the stored settings (what the app uses now) log in.
-    - V(password) (a user name and password, Basic authentication), V(oauth2) (OAuth 2.0, the C(oauth2)
-      option) or V(none).
+    - V(password) (a user name and password, Basic authentication), V(oauth2) (OAuth 2.0, O(oauth2)) or
+      V(none).
   returned: always
   type: str
   sample: password

@@ -146,8 +146,8 @@ msg:
 auth_method:
   description:
     - How the tested settings log in.
-    - V(password) (a user name and password, Basic authentication), V(oauth2) (OAuth 2.0, the C(oauth2)
-      option) or V(none).
+    - V(password) (a user name and password, Basic authentication), V(oauth2) (OAuth 2.0, O(oauth2)) or
+      V(none).
   returned: always
   type: str
   sample: password

@@ -37,6 +37,10 @@ def test_smtp_probe_marks_a_password_login_to_microsoft_365():
     result = run(smtp_probe, dict(server="smtp.office365.com", username="crm@contoso.example",
                                   password=PASSWORD, test="none"))
     assert (result["auth_method"], result["provider"]) == ("password", "microsoft365") and retiring(result)
+    token = "eyJ0eXAiOiJKV1QifQ.m365-audit-token.sig"
+    oauth = run(smtp_probe, dict(server="smtp.office365.com", username="crm@contoso.example", test="none",
+                                 oauth2=dict(access_token=token)))
+    assert (oauth["auth_method"], oauth["provider"], oauth["advisories"]) == ("oauth2", "microsoft365", [])
     relay = run(smtp_probe, dict(server="contoso-example.mail.protection.outlook.com:25", test="none"))
     assert (relay["auth_method"], relay["provider"], relay["advisories"]) == ("none", "microsoft365", [])
 
