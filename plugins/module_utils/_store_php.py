@@ -35,6 +35,9 @@ _VARIABLE = re.compile(r"\$[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*"
 _DQ_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "v": "\x0b", "e": "\x1b", "f": "\x0c", "\\": "\\", "$": "$",
               '"': '"'}
 _EXPRESSION = object()
+# Deepest bracket nesting read (a Nextcloud config.php uses 3 or 4): deeper files are refused with a message,
+# never a RecursionError from the recursive parts below.
+MAX_NESTING = 100
 
 
 class _Token(object):
@@ -104,14 +107,34 @@ def _number_value(text):
     return int(lowered)
 
 
-def tokenize(text):
-    """PHP tokens from the first ``<?php`` up to ``?>`` (or the end); whitespace and comments included."""
-    tokens = []
-    opening = re.search(r"<\?php|<\?(?!xml)", text)
+_OPEN_TAG = re.compile(r"<\?php|<\?=|<\?(?!xml)", re.I)
+
+
+def _open_php(text, pos, tokens):
+    """Position after the next PHP opening tag at or after ``pos`` (None when there is none). The text before it
+    is inline output (a token of its own); ``<?=`` is ``echo``."""
+    opening = _OPEN_TAG.search(text, pos)
     if opening is None:
+        if pos < len(text):
+            tokens.append(_Token("inline", text[pos:], pos, len(text)))
+        return None
+    if opening.start() > pos:
+        tokens.append(_Token("inline", text[pos:opening.start()], pos, opening.start()))
+    if opening.group(0) == "<?=":
+        tokens.append(_Token("ident", "echo", opening.start(), opening.end()))
+    return opening.end()
+
+
+def tokenize(text):
+    """PHP tokens of the whole file, as PHP reads it: code from each opening tag (``<?php``, ``<?=``, ``<?``) to
+    the next ``?>`` (PHP's ``;``), inline output between them (``inline`` tokens), nothing after
+    ``__halt_compiler``; whitespace and comments included. Raises StoreError past MAX_NESTING open brackets."""
+    tokens = []
+    if _OPEN_TAG.search(text) is None:
         raise StoreError("PHP line 1: no <?php opening tag")
-    pos = opening.end()
+    pos = _open_php(text, 0, tokens)
     length = len(text)
+    depth = 0
     while pos < length:
         char = text[pos]
         start = pos
@@ -120,7 +143,12 @@ def tokenize(text):
                 pos += 1
             tokens.append(_Token("ws", text[start:pos], start, pos))
         elif text.startswith("?>", pos):
-            break
+            pos += 2
+            pos += 2 if text.startswith("\r\n", pos) else (1 if text.startswith("\n", pos) else 0)
+            tokens.append(_Token("op", ";", start, pos))  # the closing tag ends a statement, as ";" does
+            pos = _open_php(text, pos, tokens)
+            if pos is None:
+                break
         elif char == "#" and not text.startswith("#[", pos) or text.startswith("//", pos):
             while pos < length and text[pos] not in "\r\n" and not text.startswith("?>", pos):
                 pos += 1
@@ -179,12 +207,21 @@ def tokenize(text):
             if match:
                 pos = match.end()
                 tokens.append(_Token("ident", match.group(0), start, pos))
+                if match.group(0).lower() == "__halt_compiler":
+                    break  # PHP compiles nothing after it (the rest is data)
             elif text.startswith("=>", pos) or text.startswith("::", pos):
                 pos += 2
                 tokens.append(_Token("op", text[start:pos], start, pos))
             else:
                 pos += 1
                 tokens.append(_Token("op", char, start, pos))
+                if char in "([{":
+                    depth += 1
+                    if depth > MAX_NESTING:
+                        raise StoreError("PHP line %d: brackets nested deeper than %d levels; the module refuses "
+                                         "such a file" % (_lineno(text, start), MAX_NESTING))
+                elif char in ")]}":
+                    depth -= 1
     return tokens
 
 
@@ -216,7 +253,7 @@ class _Item(object):
 class _Parser(object):
     def __init__(self, text, tokens):
         self.text = text
-        self.tokens = [tok for tok in tokens if tok.kind not in ("ws", "comment")]
+        self.tokens = [tok for tok in tokens if tok.kind not in ("ws", "comment", "inline")]
         self.pos = 0
 
     def peek(self, offset=0):
@@ -332,6 +369,7 @@ class PhpStore(object):
         self._text = text
         self._newline = "\r\n" if "\r\n" in text else "\n"
         self._cache = {}
+        self._later = {}
 
     @classmethod
     def parse(cls, text, **options):
@@ -377,13 +415,16 @@ class PhpStore(object):
         return None
 
     def later_uses(self, variable):
-        """Line numbers where ``$variable`` appears again after its array literal (PHP reads those last)."""
+        """Line numbers where ``$variable`` appears again after its array literal, in any later PHP block too
+        (PHP runs those last)."""
         node = self._root(variable)
         if node is None:
             return []
-        name = "$" + variable
-        return [_lineno(self._text, tok.start) for tok in tokenize(self._text)
-                if tok.kind == "var" and tok.text == name and tok.start >= node.end]
+        if variable not in self._later:
+            name = "$" + variable
+            self._later[variable] = [_lineno(self._text, tok.start) for tok in tokenize(self._text)
+                                     if tok.kind == "var" and tok.text == name and tok.start >= node.end]
+        return self._later[variable]
 
     @staticmethod
     def _check_path(path):
@@ -442,6 +483,11 @@ class PhpStore(object):
         node = self._root(variable)
         if node is None:
             return None
+        later = self.later_uses(variable)
+        if later:
+            raise StoreError("PHP line %d: $%s is used again after its array (PHP runs that later, also after a "
+                             "?> ... <?php), so the module cannot tell what is read; merge it into the array"
+                             % (later[0], variable))
         for key in keys:
             if node.kind != "array":
                 return None
@@ -543,6 +589,7 @@ class PhpStore(object):
     def _splice(self, start, end, new):
         self._text = self._text[:start] + new + self._text[end:]
         self._cache = {}
+        self._later = {}
 
     def _indent_at(self, pos):
         line_start = self._text.rfind("\n", 0, pos) + 1

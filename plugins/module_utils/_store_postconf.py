@@ -62,6 +62,7 @@ class PostconfStore(object):
     def __init__(self, lines, newline):
         self._lines = lines
         self._newline = newline
+        self._all = None  # every entry, computed once per version of the lines
 
     @classmethod
     def parse(cls, text, **options):
@@ -81,23 +82,31 @@ class PostconfStore(object):
         return path[0]
 
     def _entries(self, name=None):
-        """[(name, head index, [continuation indices], raw value)] in file order."""
-        found = []
-        current = None
-        for index, line in enumerate(self._lines):
-            kind = postfix_line_kind(line.text)
-            if kind == "entry":
-                match = _ENTRY.match(line.text.rstrip("\r"))
-                current = [match.group(1), index, [], match.group(4).strip()]
-                found.append(current)
-            elif kind == "continuation" and current is not None:
-                current[2].append(index)
-                piece = line.text.strip()
-                current[3] = (current[3] + " " + piece) if current[3] else piece
-        entries = [tuple(entry) for entry in found]
+        """[(name, head index, [continuation indices], raw value)] in file order (linear in the file's size: the
+        pieces of a value are joined once, however many continuation lines it has)."""
+        if self._all is None:
+            found = []
+            current = None
+            for index, line in enumerate(self._lines):
+                kind = postfix_line_kind(line.text)
+                if kind == "entry":
+                    match = _ENTRY.match(line.text.rstrip("\r"))
+                    first = match.group(4).strip()
+                    current = [match.group(1), index, [], [first] if first else []]
+                    found.append(current)
+                elif kind == "continuation" and current is not None:
+                    current[2].append(index)
+                    current[3].append(line.text.strip())
+            self._all = [(entry[0], entry[1], entry[2], " ".join(entry[3])) for entry in found]
+        entries = self._all
         if name is not None:
             entries = [entry for entry in entries if entry[0] == name]
         return entries
+
+    def line_of(self, path):
+        """The line number of the entry Postfix uses for ``path`` (the last one), None when absent."""
+        entries = self._entries(self._name(path))
+        return entries[-1][1] + 1 if entries else None
 
     def names(self):
         return [entry[0] for entry in self._entries()]
@@ -107,6 +116,12 @@ class PostconfStore(object):
         return entries[-1][3] if entries else None
 
     def set(self, path, raw):
+        try:
+            self._set(path, raw)
+        finally:
+            self._all = None  # the lines changed: entries are computed again on the next read
+
+    def _set(self, path, raw):
         name = self._name(path)
         if not isinstance(raw, str) or "\n" in raw or "\r" in raw or "\x00" in raw or raw != raw.strip():
             raise StoreError("main.cf values are one line without edge whitespace")
@@ -120,8 +135,7 @@ class PostconfStore(object):
                 before, after = match.group(2), match.group(3)
                 self._lines[head].text = name + before + "=" + (after if raw else "") + raw
                 dropped.extend(continuation)
-            for index in sorted(dropped, reverse=True):
-                del self._lines[index]
+            self._drop_lines(dropped)
             return
         position = self._sample_position(name)
         line = Line(name + " = " + raw if raw else name + " =", self._newline)
@@ -155,8 +169,14 @@ class PostconfStore(object):
         for _name, head, continuation, _value in self._entries(name):
             doomed.append(head)
             doomed.extend(continuation)
-        for index in sorted(doomed, reverse=True):
-            del self._lines[index]
+        self._drop_lines(doomed)
+        self._all = None
+
+    def _drop_lines(self, indices):
+        """Remove the lines at ``indices`` in one pass (not one list deletion per line)."""
+        if indices:
+            doomed = set(indices)
+            self._lines = [line for index, line in enumerate(self._lines) if index not in doomed]
 
     def render(self):
         return "".join(line.text + line.eol for line in self._lines)

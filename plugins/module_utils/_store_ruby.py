@@ -13,6 +13,13 @@ the module cannot know what Ruby would compute, so it refuses rather than guess.
 (``<<~EOS`` ... ``EOS``), ``=begin``/``=end`` comments and multi-line expressions are never taken for
 assignments.
 
+The whole file counts, as Ruby reads it: everything after ``__END__`` is data (never read, never edited; new lines
+go above it). An assignment of ours that Ruby may not run as written is refused naming its line and the reason:
+inside a keyword block (``if false`` ... ``end``, ``unless``, ``while``, ``case``, ``def``, ``do``), after a
+top-level ``exit``/``abort``/``raise``/``return``, or when other code changes the key or the whole hash (a second
+statement on the line, ``||=``, ``<<``, ``.merge!``, a local variable of the hash's name). A file Ruby itself
+refuses (an unclosed heredoc, ``=begin`` or string, an unbalanced bracket or ``end``) raises StoreError at parse.
+
 Writing:
 
 * untouched lines keep their bytes; a replaced value keeps the line's prefix, spacing around ``=`` and any
@@ -234,13 +241,81 @@ def encode_literal(value, style="'"):
 
 
 class _Line(object):
-    __slots__ = ("text", "eol", "kind", "match")
+    __slots__ = ("text", "eol", "kind", "match", "reason", "hazards")
 
     def __init__(self, text, eol):
         self.text = text
         self.eol = eol
-        self.kind = None   # 'assign' (top level), 'nested' (indented assignment), 'template', or None
+        # 'assign' (top level), 'nested' (an assignment Ruby may not run as written; ``reason`` says why),
+        # 'template' (a commented assignment that can be uncommented in place), 'end' (the ``__END__`` line),
+        # 'data' (after ``__END__``: Ruby never reads it), 'stop' (a top-level exit/abort/raise/return) or None
+        self.kind = None
         self.match = None
+        self.reason = None
+        self.hazards = ()  # (hash, key or None, reason): other ways this line changes a hash of ours
+
+
+def _string_spans(code):
+    """The (start, end) spans of the string literals in ``code`` (one line, comment already removed)."""
+    spans = []
+    index = 0
+    while index < len(code):
+        if code[index] in "'\"`":
+            end = _scan_string(code, index)
+            end = len(code) if end < 0 else end
+            spans.append((index, end))
+            index = end
+            continue
+        index += 1
+    return spans
+
+
+def _outside(spans, pos):
+    return not any(start <= pos < end for start, end in spans)
+
+
+# Keywords that open a block closed by ``end`` (``if``/``unless``/``while``/``until`` only as statements, not as
+# modifiers after an expression), and ``end`` itself; not after ``.``/``::``/``:`` (method names, symbols) and
+# not as hash labels (``end: 1``).
+_BLOCK_WORD = re.compile(r"(?<![\w.$@:?])(if|unless|while|until|case|begin|def|class|module|for|do|end)"
+                         r"(?![\w?!]|:(?!:))")
+_LOOP_WORDS = ("while", "until", "for")
+_EXPRESSION_END = re.compile(r"(?:[\w)\]}'\"`?!]|\b(?:end|self|nil|true|false))$")
+_STARTS_EXPRESSION = re.compile(r"(?:^|\b)(?:then|else|do|begin|and|or|not|return|when|in|elsif|if|unless|"
+                                r"while|until)$")
+_ENDLESS_DEF = re.compile(r"def\s+[\w.]+[?!]?\s*(?:\([^)]*\))?\s*=(?![=~>])")
+_STOP = re.compile(r"(exit!?|abort|raise|fail|return|throw)(?![\w?!])")
+_MUTATORS = r"(?:merge!|update|store|replace|clear|delete|delete_if|reject!|select!|filter!|keep_if|compact!|" \
+            r"transform_values!|transform_keys!|default=|default_proc=|shift|rehash|each|each_pair)"
+_KEY_WRITE = re.compile(r"(%s)\[(['\"])([A-Za-z0-9_.-]+)\2\]\s*(?:(?:[-+*/%%|&^]|\|\||&&|\*\*|<<|>>)=(?![=~>])|"
+                        r"=(?![=~>])|<<|\.\s*(?:[a-z_]\w*!|replace|concat|prepend|insert|clear|force_encoding)\b)"
+                        % _IDENT)
+_HASH_WRITE = re.compile(r"(?<![\w.$@:])(%s)(?:\s*(?:\|\||&&)?=(?![=~>])|\.%s(?![\w?!]))" % (_IDENT, _MUTATORS))
+
+
+def _block_changes(code, line_no):
+    """The block keywords of one line of code (strings blanked): a list of ('open', word, line) / ('close', ...).
+    """
+    events = []
+    loop_on_line = False
+    if _ENDLESS_DEF.search(code):
+        code = _ENDLESS_DEF.sub("", code)
+    for match in _BLOCK_WORD.finditer(code):
+        word = match.group(1)
+        if word == "end":
+            events.append(("close", word, line_no))
+            continue
+        if word in ("if", "unless", "while", "until"):
+            before = code[:match.start()].rstrip()
+            if before and _EXPRESSION_END.search(before) and not _STARTS_EXPRESSION.search(before):
+                continue  # a modifier: ``x = 1 if y``
+        if word == "do" and loop_on_line:
+            loop_on_line = False  # ``while x do``: one block
+            continue
+        if word in _LOOP_WORDS:
+            loop_on_line = True
+        events.append(("open", word, line_no))
+    return events
 
 
 class RubyStore(object):
@@ -259,59 +334,132 @@ class RubyStore(object):
 
     # -- classification
     def _classify(self):
-        heredoc = None       # terminator we are waiting for, with its "may be indented" flag
-        block_comment = False
+        """Say what Ruby does with each line, or raise StoreError where Ruby itself would refuse the file."""
+        heredocs = []        # terminators we are waiting for, in order: (name, may be indented, opening line)
+        block_comment = None  # line number of an open =begin
         depth = 0            # open brackets carried over from previous lines
-        open_quote = None    # a string literal continues on the next line
-        for line in self._lines:
-            line.kind, line.match = None, None
+        bracket_line = None  # the line where the outermost open bracket was opened
+        open_quote = None    # (quote, line number) of a string literal that continues on the next line
+        blocks = []          # open keyword blocks: (word, line number)
+        stopped = None       # (word, line number) of a top-level exit/abort/raise/return before this line
+        data = False
+        for number, line in enumerate(self._lines, 1):
+            line.kind, line.match, line.reason, line.hazards = None, None, None, ()
             text = line.text
-            if block_comment:
-                if text.startswith("=end"):
-                    block_comment = False
+            if data:
+                line.kind = "data"
                 continue
-            if heredoc is not None:
-                terminator, indented = heredoc
+            if block_comment is not None:
+                if re.match(r"=end(?:[ \t]|$)", text):
+                    block_comment = None
+                continue
+            if heredocs:
+                terminator, indented, _opened = heredocs[0]
                 if (text.strip() if indented else text) == terminator:
-                    heredoc = None
+                    heredocs.pop(0)
                 continue
             if open_quote is not None:
-                end = _scan_string(open_quote + text, 0)
+                end = _scan_string(open_quote[0] + text, 0)
                 if end < 0:
                     continue
                 text = text[end - 1:]
                 open_quote = None
-                code = _code_part(text)
-                if code is None:
-                    open_quote = self._open_quote(text)
-                    continue
-                depth += _depth_change(code[0])
+            elif text == "__END__" and not blocks and depth == 0:
+                line.kind = "end"
+                data = True
                 continue
-            if text.startswith("=begin"):
-                block_comment = True
+            elif text == "__END__":
+                what = ("the `%s` opened at line %d" % blocks[-1]) if blocks else \
+                    "the bracket opened at line %d" % bracket_line
+                raise StoreError("line %d: __END__ ends the Ruby code while %s is still open; Ruby refuses the "
+                                 "file (syntax error)" % (number, what))
+            elif re.match(r"=begin(?:[ \t]|$)", text):
+                block_comment = number
                 continue
             code = _code_part(text)
-            if depth == 0:
-                if code is not None:
-                    match = _ASSIGN.match(text)
-                    if match:
-                        line.kind = "nested" if match.group(1) else "assign"
-                        line.match = match
-                    elif text.lstrip().startswith("#"):
-                        match = _COMMENTED.match(text)
-                        if match and _code_part(match.group(6)) is not None \
-                                and _depth_change(_code_part(match.group(6))[0]) == 0:
-                            line.kind, line.match = "template", match
+            top = depth == 0 and not blocks and stopped is None and line.text is text
+            if depth == 0 and line.text is text and code is not None:
+                match = _ASSIGN.match(text)
+                if match:
+                    line.kind, line.match = ("nested" if match.group(1) else "assign"), match
+                    if match.group(1):
+                        line.reason = "is assigned inside indented code"
+                    if blocks:
+                        line.kind = "nested"
+                        line.reason = "is inside the `%s` block opened at line %d, which Ruby may never run" \
+                            % blocks[-1]
+                    elif stopped is not None:
+                        line.kind = "nested"
+                        line.reason = "comes after the `%s` at line %d, which may stop Ruby before it" % stopped
+                elif top and text.lstrip().startswith("#"):
+                    match = _COMMENTED.match(text)
+                    if match and _code_part(match.group(6)) is not None \
+                            and _depth_change(_code_part(match.group(6))[0]) == 0:
+                        line.kind, line.match = "template", match
             if code is None:
-                open_quote = self._open_quote(text)
+                open_quote = (self._open_quote(text), number)
                 continue
-            heredoc_match = _HEREDOC.search(_blank_strings(code[0]))
-            if heredoc_match:
-                heredoc = (heredoc_match.group(3), heredoc_match.group(1) in "~-" and heredoc_match.group(1) != "")
+            blanked = _blank_strings(code[0])
+            self._hazards(line, code[0])
+            for heredoc_match in _HEREDOC.finditer(blanked):
+                heredocs.append((heredoc_match.group(3), heredoc_match.group(1) != "", number))
             change = _depth_change(code[0])
-            if line.kind in ("assign", "nested") and (change > 0 or heredoc_match):
+            if line.kind in ("assign", "nested") and (change > 0 or heredocs):
                 line.kind = "nested"  # a multi-line value: not a literal
-            depth = max(0, depth + change)
+                line.reason = line.reason or "is assigned a multi-line value"
+            if depth == 0 and change > 0:
+                bracket_line = number
+            depth += change
+            if depth < 0:
+                raise StoreError("line %d: a closing bracket that closes nothing; Ruby refuses the file (syntax "
+                                 "error)" % number)
+            for event, word, at in _block_changes(blanked, number):
+                if event == "open":
+                    blocks.append((word, at))
+                elif not blocks:
+                    raise StoreError("line %d: `end` closes no block; Ruby refuses the file (syntax error)" % at)
+                else:
+                    blocks.pop()
+            stop = _STOP.match(blanked.strip())
+            if stop and depth == 0 and not blocks and stopped is None:
+                stopped = (stop.group(1), number)
+                line.kind = "stop"
+        self._refuse_unfinished(heredocs, block_comment, open_quote, depth, bracket_line, blocks)
+
+    @staticmethod
+    def _refuse_unfinished(heredocs, block_comment, open_quote, depth, bracket_line, blocks):
+        """StoreError when the file ends inside something Ruby needs closed (``ruby -c`` refuses the file)."""
+        if heredocs:
+            raise StoreError("line %d: the heredoc <<%s is never closed; Ruby refuses the file (can't find string "
+                             "\"%s\" anywhere before EOF)" % (heredocs[0][2], heredocs[0][0], heredocs[0][0]))
+        if block_comment is not None:
+            raise StoreError("line %d: =begin has no =end; Ruby refuses the file (embedded document meets end of "
+                             "file)" % block_comment)
+        if open_quote is not None:
+            raise StoreError("line %d: a string literal is never closed; Ruby refuses the file (unterminated "
+                             "string)" % open_quote[1])
+        if depth > 0:
+            raise StoreError("line %d: a bracket opened here is never closed; Ruby refuses the file (syntax "
+                             "error)" % bracket_line)
+        if blocks:
+            raise StoreError("line %d: `%s` has no matching `end`; Ruby refuses the file (syntax error)"
+                             % (blocks[-1][1], blocks[-1][0]))
+
+    @staticmethod
+    def _hazards(line, code):
+        """Record the writes to hashes of ours that are not the line's own leading literal assignment."""
+        spans = _string_spans(code)
+        hazards = []
+        for match in _KEY_WRITE.finditer(code):
+            if line.match is not None and match.start() == len(line.match.group(1)) \
+                    and line.kind in ("assign", "nested") and re.search(r"\]\s*=$", match.group(0)):
+                continue
+            if _outside(spans, match.start()):
+                hazards.append((match.group(1), match.group(3), "changes it with `%s`" % match.group(0).strip()))
+        for match in _HASH_WRITE.finditer(code):
+            if _outside(spans, match.start()) and code[match.end(1):match.end(1) + 1] != "[":
+                hazards.append((match.group(1), None, "changes the whole hash with `%s`" % match.group(0).strip()))
+        line.hazards = tuple(hazards)
 
     @staticmethod
     def _open_quote(text):
@@ -340,15 +488,19 @@ class RubyStore(object):
         return path[0], path[1]
 
     def _assignments(self, hash_name, key):
-        """Active assignments of the key: [(index, match)] for top-level lines; StoreError for nested ones."""
+        """Active assignments of the key: [(index, match)] for top-level lines; StoreError for any other write."""
         found = []
         for index, line in enumerate(self._lines):
+            for hazard_hash, hazard_key, reason in line.hazards:
+                if hazard_hash == hash_name and hazard_key in (None, key):
+                    raise StoreError("line %d %s, so the module cannot tell what Ruby reads for %s['%s']; this "
+                                     "module only edits top-level literal assignments"
+                                     % (index + 1, reason, hash_name, key))
             if line.kind in ("assign", "nested") and line.match.group(2) == hash_name \
                     and line.match.group(4) == key:
                 if line.kind == "nested":
-                    raise StoreError("%s['%s'] is assigned inside indented code or as a multi-line value at line %d"
-                                     "; this module only edits top-level literal assignments"
-                                     % (hash_name, key, index + 1))
+                    raise StoreError("%s['%s'] at line %d %s; this module only edits top-level literal assignments"
+                                     % (hash_name, key, index + 1, line.reason))
                 found.append((index, line.match))
         return found
 
@@ -389,6 +541,8 @@ class RubyStore(object):
         position = self._insert_position(hash_name, key)
         if position == len(self._lines) and self._lines and not self._lines[-1].eol:
             self._lines[-1].eol = self._newline
+        elif position < len(self._lines) and position and not self._lines[position - 1].eol:
+            self._lines[position - 1].eol = self._newline
         self._lines.insert(position, new_line)
         self._replace(position, new_line.text)
 
@@ -424,7 +578,14 @@ class RubyStore(object):
             if line.kind in ("assign", "template") and line.match.group(2) == hash_name \
                     and line.match.group(4).startswith(family):
                 last = index
-        return len(self._lines) if last is None else last + 1
+        return self._code_end() if last is None else last + 1
+
+    def _code_end(self):
+        """Where Ruby's code ends: before ``__END__`` or a top-level exit/raise, else the end of the file."""
+        for index, line in enumerate(self._lines):
+            if line.kind in ("end", "stop"):
+                return index
+        return len(self._lines)
 
     def delete(self, path):
         hash_name, key = self._key(path)

@@ -82,6 +82,17 @@ def run_hosts(tmp_path, hosts, tasks, extra_vars=None, verbosity=0):
     return results, output
 
 
+def apply_then_info(tmp_path, hosts):
+    """Per host (``case_path``, ``case_args``): the file's state, ``outgoing_server`` with diff, the state again,
+    then ``outgoing_server_info`` with the same arguments. Returns ({host: [4 results]}, output)."""
+    return run_hosts(tmp_path, hosts, [
+        {'file_state': True},
+        {'mailops.smtp.outgoing_server': '{{ case_args }}', 'diff': True},
+        {'file_state': True},
+        {'mailops.smtp.outgoing_server_info': '{{ case_args }}'},
+    ])
+
+
 def run_tasks(tmp_path, tasks, extra_vars=None, verbosity=0, host_vars=None):
     """Run ``tasks`` on one local host; returns (results list, output)."""
     results, output = run_hosts(tmp_path, {'case': dict(host_vars or {})}, tasks, extra_vars, verbosity)

@@ -11,7 +11,7 @@ import os
 
 import pytest
 import readers
-from outgoing_helpers import fixture_copy, parse_file_state, run_hosts
+from outgoing_helpers import apply_then_info, fixture_copy, parse_file_state, run_hosts
 
 PASSWORD_KEYS = {'dotenv': 'EMAIL_HOST_PASSWORD', 'discourse': 'DISCOURSE_SMTP_PASSWORD'}
 BASE = dict(server='smtp.example.com', port=587, security='starttls', username='mailer@example.com', test='none')
@@ -49,12 +49,7 @@ def writes(tmp_path_factory):
         paths[name] = path
         args = dict(BASE, app=app, path=path, password=password, **extra)
         hosts[name] = dict(case_path=path, case_args=args)
-    results, output = run_hosts(tmp_path, hosts, [
-        {'file_state': True},
-        {'mailops.smtp.outgoing_server': '{{ case_args }}', 'diff': True},
-        {'file_state': True},
-        {'mailops.smtp.outgoing_server_info': '{{ case_args }}'},
-    ])
+    results, output = apply_then_info(tmp_path, hosts)
     return results, output, paths
 
 

@@ -226,11 +226,14 @@ class FileProfile(AppProfile):
         old_text = snapshot.handle if snapshot.exists else ''
         store = self._take(old_text)
         self._changes = []
-        if state == 'absent':
-            if snapshot.exists:
-                self.remove(store)
-        else:
-            self.apply(store, settings, snapshot.stored or {}, update_password)
+        try:
+            if state == 'absent':
+                if snapshot.exists:
+                    self.remove(store)
+            else:
+                self.apply(store, settings, snapshot.stored or {}, update_password)
+        except StoreError as exc:  # a key the store refuses to edit (named with its line): name the file too
+            raise StoreError('%s: cannot edit %s as %s: %s' % (self.name, self.path, self.fmt(), exc)) from None
         new_text = store.render()
         del store  # at most two parsed documents alive at a time (peak memory on large files)
         changed = (new_text != old_text) or (state != 'absent' and not snapshot.exists)

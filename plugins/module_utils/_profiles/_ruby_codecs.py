@@ -26,9 +26,29 @@ import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._store_yaml import PlainScalar, TextScalar
 
 _ERB_TAG = re.compile(r'<%%?')
+_ERB_OPEN = re.compile(r'<%(?!%)')
+
+
+def refuse_erb_code(text):
+    """StoreError naming the first ERB tag that can change what YAML Redmine reads: a code or comment tag
+    (``<% if false %>`` ... ``<% end %>`` hides or repeats whole sections, even inside a YAML comment: ERB runs
+    first, on every byte) or any tag that spans lines. A one-line ``<%= ... %>`` only computes a value (the
+    codecs treat such a value of ours as computed at start-up); ``<%%`` is ERB's literal ``<%``."""
+    for match in _ERB_OPEN.finditer(text):
+        line = text.count('\n', 0, match.start()) + 1
+        close = text.find('%>', match.end())
+        eol = text.find('\n', match.end())
+        if close < 0 or (0 <= eol < close):
+            raise StoreError('line %d: an ERB tag that is not closed on its line; Redmine runs the file through ERB '
+                             'before YAML, so the module cannot tell what it reads' % line)
+        if text[match.end():match.end() + 1] != '=':
+            raise StoreError('line %d: ERB code (%s ... %%>) runs before YAML is read (Redmine reads the file '
+                             'through ERB) and can hide or repeat settings; the module cannot tell what Redmine '
+                             'reads, so it refuses the file' % (line, text[match.start():match.end() + 1]))
 
 
 def _is_ruby_symbol(stored):

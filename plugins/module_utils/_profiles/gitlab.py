@@ -54,6 +54,8 @@ class GitlabProfile(FileProfile):
         return self.get(store, (RAILS, key))
 
     def extract(self, store):
+        for key in GITLAB_OWNED + ('gitlab_email_from', 'gitlab_email_display_name'):
+            self._get(store, key)  # every key read first: one Ruby may not run as written is refused, not skipped
         if not ruby_truthy(self._get(store, 'smtp_enable')):
             return None
         host = self._get(store, 'smtp_address')

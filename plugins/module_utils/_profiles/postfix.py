@@ -66,6 +66,12 @@ TLS_LEVELS = ('encrypt',) + VERIFYING_LEVELS
 SYSTEM_CA_DIR = '/etc/ssl/certs'
 OWNED = ('relayhost', 'smtp_sasl_auth_enable', 'smtp_sasl_password_maps', 'smtp_sasl_security_options',
          'smtp_tls_security_level', 'smtp_tls_wrappermode', 'smtp_tls_CAfile')
+# Parameters that send mail somewhere else than relayhost (postconf(5): relayhost "is overruled with
+# relay_transport, sender_dependent_default_transport_maps, default_transport, sender_dependent_relayhost_maps
+# and with the transport(5) table"). The maps decide per recipient or sender: the module cannot tell which mail.
+ROUTING_MAPS = ('transport_maps', 'sender_dependent_relayhost_maps', 'sender_dependent_default_transport_maps')
+# default_transport values that deliver nothing through relayhost
+NO_RELAY_TRANSPORTS = ('error', 'discard', 'retry', 'local', 'virtual')
 _RELAYHOST = re.compile(r'^\[([^\]]+)\](?::(\d+))?$|^([^\[\]:]+)(?::(\d+))?$')
 
 
@@ -179,12 +185,13 @@ class PostfixProfile(FileProfile):
             raise StoreError('postfix: %s is not installed on this host (is Postfix?)' % name)
         return path
 
-    def _postconf(self, flags, name):
+    def _postconf(self, flags, *names):
         postconf = self._tool('postconf')
-        rc, out, err = self.module.run_command([postconf, '-c', self.config_dir, flags, name])
+        rc, out, err = self.module.run_command([postconf, '-c', self.config_dir, flags] + list(names))
         if rc != 0:
             detail = (err or out).strip()
-            raise StoreError('postfix: postconf -c %s %s %s failed: %s' % (self.config_dir, flags, name, detail))
+            raise StoreError('postfix: postconf -c %s %s %s failed: %s' % (self.config_dir, flags, ' '.join(names),
+                                                                            detail))
         return out.rstrip('\n')
 
     def _postmap_query(self, key, table):
@@ -228,6 +235,48 @@ class PostfixProfile(FileProfile):
         raise StoreError('postfix: smtp_sasl_password_maps in %s is not one file map of type %s; this profile '
                          'edits only such a map' % (self.path, ', '.join(FILE_MAP_TYPES)))
 
+    def _routing(self, store, on_disk):
+        """``(next hop, override)``: where Postfix sends mail for other domains (``default_transport``'s next hop
+        when it names one, else ``relayhost``) and, when that is not ``relayhost``, the refusal message for a
+        change (naming the parameter and its line). StoreError when the module cannot tell where mail goes."""
+        def where(name):
+            line = store.line_of((name,))
+            return ('line %d of %s' % (line, self.path)) if line else 'its default'
+
+        names = ROUTING_MAPS + ('relay_transport', 'relay_domains', 'default_transport')
+        if on_disk:  # the values Postfix uses: defaults and $references included (one postconf run)
+            used = dict(zip(names, self._postconf('-xh', *names).split('\n')))
+        else:
+            used = dict((name, self._literal(store, name, False)) for name in names)
+        value = used.get
+
+        refused = []
+        for name in ROUTING_MAPS:
+            if (value(name) or '').strip():
+                refused.append('%s (%s) chooses a transport or relay per recipient or sender' % (name, where(name)))
+        relay_transport = (value('relay_transport') or '').strip()
+        if relay_transport.partition(':')[2].strip() and (value('relay_domains') or '').strip():
+            refused.append('relay_transport = %s (%s) sends mail for relay_domains to its own next hop'
+                           % (relay_transport, where('relay_transport')))
+        transport = (value('default_transport') or '').strip()
+        name, _sep, nexthop = transport.partition(':')
+        if name.strip().lower() in NO_RELAY_TRANSPORTS:
+            refused.append('default_transport = %s (%s) delivers no mail through relayhost'
+                           % (transport, where('default_transport')))
+        elif nexthop.strip() and parse_relayhost(nexthop.strip()) is None:
+            refused.append('default_transport = %s (%s) names a next hop the module cannot read'
+                           % (transport, where('default_transport')))
+        if refused:
+            raise StoreError('postfix: mail does not go (only) to relayhost: %s; the module cannot tell where '
+                             'Postfix sends the app\'s mail, so it refuses. Empty those parameters (or manage '
+                             'Postfix routing yourself)' % '; '.join(refused))
+        if nexthop.strip():
+            return nexthop.strip(), ('postfix: default_transport = %s (%s) sends all mail to %s, not to '
+                                     'relayhost; the module edits relayhost only, so it refuses: set '
+                                     'default_transport = %s and run again' % (transport, where('default_transport'),
+                                                                               nexthop.strip(), name.strip()))
+        return self._literal(store, 'relayhost', on_disk), None
+
     def read(self):
         from ansible_collections.mailops.smtp.plugins.module_utils._files import read_text
         text = read_text(self.path)
@@ -237,7 +286,8 @@ class PostfixProfile(FileProfile):
             store = PostconfStore.parse(text)
         except StoreError as exc:
             raise StoreError('postfix: cannot parse %s as main.cf: %s' % (self.path, exc)) from None
-        handle = dict(text=text, relayhost=self._literal(store, 'relayhost', True), map_error=None,
+        nexthop, override = self._routing(store, True)
+        handle = dict(text=text, relayhost=nexthop, override=override, map_error=None,
                       map_type=None, map_path=None, map_text=None, compiled=None, source_value=None)
         try:
             default_type = self._postconf('-h', 'default_database_type') or 'hash'
@@ -293,16 +343,18 @@ class PostfixProfile(FileProfile):
                             username=username, password=password, from_email=from_email or None)
 
     def extract(self, store):
-        return self._extract(store, None, self._literal(store, 'relayhost', False), False)
+        return self._extract(store, None, self._routing(store, False)[0], False)
 
     # -- planning
     def plan(self, snapshot, settings, state, update_password):
         handle = snapshot.handle
         if not isinstance(handle, dict):  # main.cf text only (no read() on a host): no map, nothing compiled
             text = handle or ''
-            handle = dict(text=text, relayhost=self._literal(PostconfStore.parse(text), 'relayhost', False),
-                          map_error=None, map_type=None, map_path=None, map_text=None, compiled=None,
-                          source_value=None)
+            nexthop, override = self._routing(PostconfStore.parse(text), False)
+            handle = dict(text=text, relayhost=nexthop, override=override, map_error=None, map_type=None,
+                          map_path=None, map_text=None, compiled=None, source_value=None)
+        if handle.get('override'):
+            raise StoreError(handle['override'])  # outgoing_server_info reports that next hop as drift instead
         old_text = handle['text']
         store = PostconfStore.parse(old_text)
         if handle['map_path'] is None and handle['map_error'] is None:

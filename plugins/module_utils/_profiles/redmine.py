@@ -9,7 +9,10 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._ruby_codecs import RedmineTextCodec
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._ruby_codecs import (
+    RedmineTextCodec,
+    refuse_erb_code,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import text_bool, to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
@@ -29,6 +32,10 @@ class RedmineProfile(FileProfile):
         self.environment = params.get('environment') or 'default'
         # Text settings go through ERB, then Psych (see _ruby_codecs.py); the others keep the store's spelling.
         self.codecs = dict((self._p(key), RedmineTextCodec()) for key in TEXT_KEYS)
+
+    def parse(self, text):
+        refuse_erb_code(text)
+        return super(RedmineProfile, self).parse(text)
 
     def _p(self, key=None):
         base = (self.environment, 'email_delivery')

@@ -139,8 +139,9 @@ def test_an_expression_is_refused_by_name_never_guessed(line):
 
 def test_an_assignment_inside_indented_code_is_refused():
     store = RubyStore.parse("if ENV['PROD']\n  gitlab_rails['smtp_address'] = 'a'\nend\n")
-    with pytest.raises(StoreError, match="inside indented code"):
+    with pytest.raises(StoreError, match="line 2 is inside the `if` block opened at line 1"):
         store.get(("gitlab_rails", "smtp_address"))
+    store = RubyStore.parse("x = 1\n  gitlab_rails['smtp_address'] = 'a'\n")
     with pytest.raises(StoreError, match="inside indented code"):
         store.set(("gitlab_rails", "smtp_address"), "b")
 

@@ -1,0 +1,105 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Issue 20 item 1 through ansible-playbook: the module reads the file as the app reads ALL of it.
+
+Each case is a file the app reads differently from its first part alone (text after Ruby's ``__END__``, code in
+a block Ruby never runs, an unclosed heredoc, a Nextcloud override after ``?>`` ... ``<?php``, Redmine ERB code,
+nesting past the limit). Either the write lands where the app reads it (the app's REAL reader reads the new
+values and ``outgoing_server_info`` says in sync), or the run fails with a message naming the file, the line and
+the reason, and the file keeps its bytes, inode and mtime (``outgoing_server_info`` fails the same way: it never
+says "in sync" about settings the app does not read).
+"""
+
+import os
+import time
+
+import pytest
+import readers
+from outgoing_helpers import apply_then_info, parse_file_state
+
+BASE = dict(server='smtp.example.com', port=587, security='starttls', username='mailer@example.com',
+            password='s3cret-pw!', test='none')
+GITLAB_SET = "gitlab_rails['smtp_enable'] = true\ngitlab_rails['smtp_address'] = 'old.example'\n"
+NEXTCLOUD = "<?php\n$CONFIG = array (\n  'mail_smtpmode' => 'smtp',\n  'mail_smtphost' => 'old.example',\n);\n"
+REDMINE = ("production:\n  email_delivery:\n    delivery_method: :smtp\n    smtp_settings:\n"
+           "      address: old.example\n      port: 25\n")
+with open(os.path.join(os.path.dirname(__file__), 'fixtures', 'postfix', 'main.cf'), encoding='utf-8') as _handle:
+    MAIN_CF = _handle.read().replace('relayhost = \n', 'relayhost = [smtp.example.com]:587\n')
+DEEP = "<?php\n$CONFIG = array (\n  'deep' => " + "array(" * 450 + "1" + ")" * 450 + ",\n);\n"
+
+# name -> (app, file name, text, None when the write is modelled / (line, reason) when refused)
+CASES = {
+    'gitlab-after-end': ('gitlab', 'gitlab.rb', GITLAB_SET + "__END__\ngitlab_rails['smtp_address'] = 'data'\n",
+                         None),
+    'gitlab-if-false': ('gitlab', 'gitlab.rb', "if false\ngitlab_rails['smtp_address'] = 'hidden.example'\nend\n",
+                        (2, 'inside the `if` block opened at line 1')),
+    'gitlab-unclosed-heredoc': ('gitlab', 'gitlab.rb', GITLAB_SET + "x = <<~EOS\n  never closed\n",
+                                (3, 'the heredoc <<EOS is never closed')),
+    'gitlab-exit': ('gitlab', 'gitlab.rb', "exit\n" + GITLAB_SET, (2, 'after the `exit` at line 1')),
+    'nextcloud-override': ('nextcloud', 'config.php',
+                           NEXTCLOUD + "?>\n<?php $CONFIG['mail_smtphost'] = 'override.example';\n",
+                           (7, 'changed again after its array')),
+    'nextcloud-deep': ('nextcloud', 'config.php', DEEP, (3, 'nested deeper than 100 levels')),
+    'postfix-default-transport': ('postfix', 'main.cf', MAIN_CF + 'default_transport = smtp:[old.example]:2525\n',
+                                  (MAIN_CF.count('\n') + 1, 'default_transport = smtp:[old.example]:2525')),
+    'postfix-transport-maps': ('postfix', 'main.cf', MAIN_CF + 'transport_maps = hash:/etc/postfix/transport\n',
+                               (MAIN_CF.count('\n') + 1, 'transport_maps (line')),
+    'redmine-erb-if': ('redmine', 'configuration.yml', "default:\n  x: 1\n<% if false %>\n" + REDMINE + "<% end %>\n",
+                       (3, 'ERB code')),
+}
+
+
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp('whole-file')
+    hosts, paths = {}, {}
+    for name, (app, filename, text, _refusal) in CASES.items():
+        path = str(tmp_path / ('%s-%s' % (name, filename)))
+        if app == 'postfix':  # a configuration directory of its own: Postfix reads DIR/main.cf
+            os.mkdir(str(tmp_path / name))
+            path = str(tmp_path / name / filename)
+            open(str(tmp_path / name / 'master.cf'), 'w').close()
+        with open(path, 'w', encoding='utf-8') as handle:
+            handle.write(text)
+        os.chmod(path, 0o600)
+        past = time.time() - 10  # Postfix naps until a just-written main.cf is a second old
+        os.utime(path, (past, past))
+        args = dict(BASE, app=app, path=path)
+        if app == 'redmine':
+            args['environment'] = 'production'
+        paths[name] = path
+        hosts[name] = dict(case_path=path, case_args=args)
+    results, output = apply_then_info(tmp_path, hosts)
+    return results, output, paths
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_the_app_reads_what_was_written_or_the_file_is_refused_untouched(name, runs):
+    results, output, paths = runs
+    app, _filename, text, refusal = CASES[name]
+    before, applied, after, info = results[name]
+    before, after = parse_file_state(before), parse_file_state(after)
+    assert 'Traceback' not in output and BASE['password'] not in output
+    if refusal is None:
+        assert applied.get('failed') is not True, applied.get('msg')
+        assert applied['changed'] is True and info['in_sync'] is True, info
+        with open(paths[name], encoding='utf-8') as handle:
+            new = handle.read()
+        seen = readers.gitlab(new)['gitlab_rails']
+        assert (seen['smtp_address'], seen['smtp_password']) == ('smtp.example.com', BASE['password'])
+        assert new.endswith("__END__\ngitlab_rails['smtp_address'] = 'data'\n")  # below __END__: untouched
+        return
+    line, reason = refusal
+    refused = [applied]
+    if name == 'postfix-default-transport':
+        # modelled for reading: the relay Postfix uses is the transport's next hop, which is drift
+        assert info.get('failed') is not True and info['in_sync'] is False, info
+        assert 'old.example' in info['settings']['server'], info
+    else:
+        refused.append(info)
+    for result in refused:
+        assert result['failed'] is True, result
+        assert paths[name] in result['msg'] and ('line %d' % line) in result['msg'] and reason in result['msg'], \
+            result['msg']
+    assert 'in_sync' not in info or info['in_sync'] is not True
+    assert (after['sha1'], after['inode'], after['mtime'], after['mode']) == \
+        (before['sha1'], before['inode'], before['mtime'], before['mode'])
