@@ -132,12 +132,28 @@ def _open_regular(path, label):
     return fd
 
 
-def _read_fd(fd):
+# The largest configuration file read (every app's real file is far smaller): a bigger one is refused before it is
+# read, with a message naming it, instead of minutes of parsing and gigabytes of memory.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def _too_big(label):
+    return StoreError('%s is larger than %d MiB, the most this module reads of a configuration file; nothing was '
+                      'changed' % (label, MAX_FILE_BYTES // (1024 * 1024)))
+
+
+def _read_fd(fd, label):
+    if os.fstat(fd).st_size > MAX_FILE_BYTES:
+        raise _too_big(label)
     chunks = []
+    size = 0
     while True:
         chunk = os.read(fd, 1 << 20)
         if not chunk:
             return b''.join(chunks)
+        size += len(chunk)
+        if size > MAX_FILE_BYTES:  # it grew while being read
+            raise _too_big(label)
         chunks.append(chunk)
 
 
@@ -148,7 +164,7 @@ def read_bytes(path):
     if fd is None:
         return None
     try:
-        return _read_fd(fd)
+        return _read_fd(fd, label)
     except OSError as exc:
         raise StoreError('reading %s failed: %s; nothing was changed' % (label, _reason(exc))) from None
     finally:
@@ -417,7 +433,7 @@ def write_backup(module, target, st, label):
     if fd is None:
         return None
     try:
-        data = _read_fd(fd)
+        data = _read_fd(fd, label)
     except OSError as exc:
         raise StoreError('reading %s for its backup failed: %s; nothing was changed' % (label, _reason(exc))) \
             from None

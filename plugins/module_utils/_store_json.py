@@ -18,6 +18,25 @@ from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreE
 
 _ESCAPED_NON_ASCII = re.compile(r"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})")
 _SCALARS = (str, bool, int, float, type(None))
+# Deepest nesting of arrays and objects read (Mattermost's config.json uses 4; Go's encoding/json reads up to
+# 10,000): deeper documents are refused with the line, never a RecursionError from json.loads or json.dumps.
+MAX_NESTING = 500
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _check_nesting(body):
+    """StoreError naming the line where ``body`` nests deeper than MAX_NESTING (one linear scan, strings
+    skipped)."""
+    depth = 0
+    for match in _STRUCTURE.finditer(body):
+        char = match.group(0)
+        if char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise StoreError("JSON at line %d: arrays and objects nested deeper than %d levels; the module "
+                                 "refuses such a file" % (body.count("\n", 0, match.start()) + 1, MAX_NESTING))
+        elif char in "]}":
+            depth -= 1
 
 
 def _check_value(value):
@@ -69,6 +88,7 @@ class JsonStore(object):
         if not body.strip():
             data = OrderedDict()
         else:
+            _check_nesting(body)
             try:
                 data = json.loads(body, object_pairs_hook=OrderedDict)
             except ValueError as exc:

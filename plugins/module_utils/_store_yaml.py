@@ -72,6 +72,10 @@ class TextScalar(str):
     __slots__ = ()
 
 
+# Deepest block nesting read (app configs use a handful of levels): deeper files are refused with the line, so the
+# indentation-following parts stay fast on any file within the size limit.
+MAX_NESTING = 100
+
 def resolve_plain(text):
     """Value of a plain scalar under YAML 1.1 resolution (PyYAML's SafeLoader), timestamps kept as str."""
     if text in _NULL:
@@ -386,7 +390,11 @@ class _DocumentCheck(object):
             body = self.text(index)[indent:]
             if body.startswith("? ") or body == "?":
                 return   # complex keys: not modelled
+            line = index
             index = self.line(index, indent, body)
+            if len(self.stack) > MAX_NESTING + 1:
+                self.fail(line, "block mappings and sequences nested deeper than %d levels; the module refuses "
+                          "such a file" % MAX_NESTING)
 
     def line(self, index, indent, body):
         stack = self.stack
