@@ -24,7 +24,10 @@ options:
         O(security=tls) is refused as a contradiction.
       - Several servers separated by V(;) (main and backup servers) are allowed; each one is tested.
       - International (IDNA) host names are accepted; the C(xn--) form is used for DNS, SNI and the
-        certificate check.
+        certificate check. One rule on every host, whatever packages it has, IDNA 2008 with UTS 46
+        non-transitional mapping (V(straße.test) is C(xn--strae-oqa.test), never C(strasse.test)). Names with
+        symbols, with characters IDNA 2008 allows only in context (joiners, middle dots) or newer than Unicode
+        3.2 are refused; give their C(xn--) form.
       - Spaces, control characters, CR, LF and NUL are rejected.
     type: str
   port:

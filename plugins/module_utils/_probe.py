@@ -37,6 +37,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import (
     late_sender_check,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._printable import escape_controls
 from ansible_collections.mailops.smtp.plugins.module_utils._server import ServerSpec, _idna_encode, parse_servers
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import scrub_data, secret_forms
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
@@ -631,20 +632,25 @@ class Session(object):
 
 
 _HEADER_SAFE_RE = re.compile(r'^[\x20-\x7e]*$')
+# The longest run without blanks the email package can put on a folded line of at most 78 columns (with the
+# quotes and the "From: " or the folding space around it); longer names go as encoded words.
+_LONGEST_FOLDABLE_WORD = 60
 
 
 def _encoded_from(name, address):
     """The From value with ``name`` as RFC 2047 encoded words folded to 78 columns (RFC 5322), or None when
     the name is printable ASCII that the email package may quote and fold itself.
 
-    Names with anything else (non-ASCII, U+2028 and other line separators, control characters) and names that
-    contain ``=?`` (a reader would decode a look-alike encoded word) are sent as base64 encoded words, each
+    Names with anything else (non-ASCII, U+2028 and other line separators, control characters), names that
+    contain ``=?`` (a reader would decode a look-alike encoded word) and names with a run of more than 60
+    characters without blanks (which no folding can split) are sent as base64 encoded words, each
     holding whole characters and at most 75 columns, so every character reaches the reader literally. (The
     ``email`` package's header objects would decode a look-alike, and ``email.header.Header`` turns line
     separators into spaces.)
     """
-    if not name or (_HEADER_SAFE_RE.match(name) and '=?' not in name):
-        return None
+    if not name or (_HEADER_SAFE_RE.match(name) and '=?' not in name
+                    and max(len(word) for word in name.split() or ['']) <= _LONGEST_FOLDABLE_WORD):
+        return None   # (a longer run without blanks cannot be folded: one 10,000-octet line, limit 998)
     try:
         address.encode('ascii')
     except UnicodeError:
@@ -935,7 +941,7 @@ def _token_failed(spec, level, clock, failure, oauth_evidence, warnings):
 
 
 def _one_line(text):
-    return re.sub(r'\s+', ' ', text or '').strip()
+    return escape_controls(re.sub(r'\s+', ' ', text or '').strip())
 
 
 def probe_smtp(settings, test_options=None):

@@ -72,40 +72,59 @@ def _invalid(option, entry, why):
     return SettingsError(option, '%s: %s is not a valid SMTP server: %s' % (option, _describe(entry), why))
 
 
-def _idna_encode(host):
-    """Host name to its ASCII (``xn--``) form: IDNA 2008 via the ``idna`` package, else Python's IDNA 2003."""
+# One IDNA rule, the same on every host (no optional package changes it): IDNA 2008 with UTS 46 non-transitional
+# mapping, built from the standard library. Labels are mapped as nameprep maps them (case, compatibility forms),
+# except the deviation characters, which IDNA 2003 would turn into other letters (straße -> strasse, a different
+# domain) and IDNA 2008 keeps; characters that are not letters, marks or digits (symbols, which IDNA 2008
+# disallows) and those IDNA 2008 allows only in context (ZWJ, ZWNJ, middle dots, Arabic-Indic digits...) are
+# refused, as are characters newer than Unicode 3.2 (which nameprep cannot map): the name must then be given in
+# its ASCII (xn--) form, which every host reads alike.
+_IDNA_DEVIATIONS = ('\u00df', '\u03c2')
+_IDNA_CATEGORIES = ('Ll', 'Lu', 'Lt', 'Lo', 'Lm', 'Mn', 'Mc', 'Nd')
+_IDNA_CONTEXTUAL = frozenset('\u00b7\u0375\u05f3\u05f4\u30fb\u200c\u200d' + ''.join(
+    chr(code) for code in list(range(0x660, 0x66a)) + list(range(0x6f0, 0x6fa))))
+_IDNA_DOTS = re.compile('[\u3002\uff0e\uff61]')
+
+
+def _idna_label(label):
+    """One non-ASCII label to its A-label."""
+    import unicodedata
+    from encodings.idna import nameprep
+    for char in label:
+        if ord(char) >= 0x80 and (char in _IDNA_CONTEXTUAL or unicodedata.category(char) not in _IDNA_CATEGORIES):
+            raise ValueError('U+%04X is not allowed in an international domain name as this module reads them '
+                             '(IDNA 2008); give the ASCII (xn--) form' % ord(char))
+    runs = re.split('([%s])' % ''.join(_IDNA_DEVIATIONS), label)
     try:
-        import idna  # optional; IDNA 2008 + UTS 46 when present
-    except ImportError:
-        idna = None
-    if idna is not None:
-        try:
-            return idna.encode(host, uts46=True).decode('ascii')
-        except (idna.IDNAError, UnicodeError, ValueError) as exc:
-            raise ValueError('not a valid international domain name (%s)' % exc) from None
-    try:
-        return host.encode('idna').decode('ascii').lower()
+        mapped = ''.join(run if run in _IDNA_DEVIATIONS else nameprep(run) for run in runs)
     except UnicodeError as exc:
-        raise ValueError('not a valid international domain name (%s)' % exc) from None
+        raise ValueError('not a valid international domain name (%s); give the ASCII (xn--) form' % exc) from None
+    mapped = unicodedata.normalize('NFC', mapped)
+    if all(ord(char) < 0x80 for char in mapped):
+        return mapped
+    return 'xn--' + mapped.encode('punycode').decode('ascii')
+
+
+def _idna_encode(host):
+    """Host name to its ASCII (``xn--``) form by the one IDNA rule above."""
+    labels = _IDNA_DOTS.sub('.', host).split('.')
+    return '.'.join(label.lower() if all(ord(char) < 0x80 for char in label) else _idna_label(label)
+                    for label in labels)
 
 
 def _idna_decode(ascii_host):
     """ASCII host name to its Unicode display form (unchanged when it has no ``xn--`` label)."""
     if 'xn--' not in ascii_host:
         return ascii_host
-    try:
-        import idna
-    except ImportError:
-        idna = None
-    if idna is not None:
-        try:
-            return idna.decode(ascii_host)
-        except (idna.IDNAError, UnicodeError, ValueError) as exc:
-            raise ValueError('not a valid international domain name (%s)' % exc) from None
-    try:
-        return ascii_host.encode('ascii').decode('idna')
-    except UnicodeError as exc:
-        raise ValueError('not a valid international domain name (%s)' % exc) from None
+    labels = []
+    for label in ascii_host.split('.'):
+        if label.startswith('xn--'):
+            try:
+                label = label[4:].encode('ascii').decode('punycode')
+            except UnicodeError as exc:
+                raise ValueError('not a valid international domain name (%s)' % exc) from None
+        labels.append(label)
+    return '.'.join(labels)
 
 
 def _check_ascii_name(name):

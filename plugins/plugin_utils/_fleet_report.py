@@ -17,6 +17,7 @@ import json
 from ansible.errors import AnsibleError
 
 from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import CATEGORIES
+from ansible_collections.mailops.smtp.plugins.module_utils._printable import escape_controls
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import scrub_data
 
 STATUSES = ("compliant", "drifted", "test_failed", "error", "unreachable", "not_run")
@@ -376,7 +377,7 @@ def render_json(report):
 
 
 def _md(text):
-    text = str(text if text is not None else "")
+    text = escape_controls(str(text if text is not None else ""))
     for char in ("\\", "|", "`", "*", "[", "]", "<", ">"):
         text = text.replace(char, "\\" + char)
     return " ".join(text.split())
@@ -575,7 +576,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
 
 
 def _h(text):
-    return html.escape(str(text if text is not None else ""), quote=True)
+    return html.escape(escape_controls(str(text if text is not None else "")), quote=True)
 
 
 def _html_drift(row):

@@ -626,3 +626,12 @@ def test_certificate_expiring_soon_gives_a_warning(scripted, tmp_path):
     assert result["ok"] is True, result["msg"]
     assert result["probe"]["tls"]["certificate"]["days_left"] in (4, 5)
     assert any("expires in" in w for w in result["warnings"])
+
+
+def test_control_characters_in_a_reply_are_escaped_in_the_message(smtp_sandbox):
+    """A server's ESC c, CSI and C1 controls never reach msg raw (Ansible prints it to the terminal)."""
+    sb = smtp_sandbox(script={"greeting": "554 5.3.2 \x1bc\x1b[2Jbusy\x9b31m\u202eend"})
+    result = probe(sb, level="connect")
+    assert result["ok"] is False
+    assert "\\x1bc\\x1b[2Jbusy\\x9b31m\\u202eend" in result["msg"], result["msg"]
+    assert not any(ord(char) < 0x20 or 0x7f <= ord(char) <= 0x9f or char == "\u202e" for char in result["msg"])

@@ -29,6 +29,8 @@ NAMES = [
     'A "quoted", name (with comment)',
     '😀' * 40,                                            # 4-byte characters never split across words
     'Zoë',
+    'x' * 10000,                                          # no blank to fold at: encoded words (a line <= 998)
+    'a' * 61 + ' b', 'a' * 60 + ' b',                     # just past and at the longest foldable word
 ]
 
 

@@ -1,6 +1,7 @@
 """parse_servers(): the server/port/security rows of DESIGN.md "The settings"."""
 
 import ipaddress
+import sys
 
 import pytest
 from hypothesis import given
@@ -189,3 +190,26 @@ def test_arbitrary_text_never_raises_anything_but_settings_error(text):
         assert 1 <= spec.port <= 65535
         assert spec.security in ("none", "starttls", "tls")
         spec.ascii_host.encode("ascii")
+
+
+# --------------------------------------------------------------------------- one IDNA rule
+IDNA_NAMES = ['straße.test', 'Straße.Test', 'bücher.example', 'ΣΊΣΥΦΟΣ.gr', 'σς.gr', 'пример.испытание',
+              '例子.测试', 'مثال.إختبار', 'דוגמה.טעסט', 'ｅｘａｍｐｌｅ.com', 'faß.de', 'Ünïcödé。test']
+IDNA_REFUSED = ['♥.example', 'a\u200db.example', 'l·l.cat', '\u2603.net', 'a\u200cb.example', 'x\u0660.example']
+
+
+@pytest.mark.parametrize('name', IDNA_NAMES)
+def test_one_idna_rule_gives_what_idna_2008_uts46_gives_with_or_without_the_idna_package(name, monkeypatch):
+    """IDNA 2008 + UTS 46 (the idna package, run here as the reference) and the module agree, and the module
+    gives that same name on a host without the package: the password goes to one server, whatever is installed."""
+    import idna
+    expected = idna.encode(name, uts46=True).decode('ascii')
+    ours = parse_servers(name)[0].ascii_host
+    monkeypatch.setitem(sys.modules, 'idna', None)  # a target without the optional package
+    assert parse_servers(name)[0].ascii_host == ours == expected
+
+
+@pytest.mark.parametrize('name', IDNA_REFUSED)
+def test_names_idna_2008_does_not_read_alike_are_refused_asking_for_the_ascii_form(name):
+    with pytest.raises(SettingsError, match='server'):
+        parse_servers(name)

@@ -279,3 +279,23 @@ def test_apply_takes_the_advisories_of_the_settings_it_wrote():
     # the write did not run (skipped): the stored settings still log in the old way
     kept = host_summary({"skipped": True}, mode="apply", info=before)
     assert [a["id"] for a in kept["advisories"]] == ["basic_auth_retiring"]
+
+
+HOSTILE = "\x1bc\x1b[2J\x1b]0;owned\x07\x9b31m\x85\u202egnp.exe"  # ESC c, CSI, OSC + BEL, C1 CSI, NEL, RLO
+
+
+def test_control_characters_from_a_reply_are_escaped_in_every_rendering():
+    """``cat report.md`` must not reset or rewrite the terminal: no raw C0 (but newline), DEL, C1 or bidi control
+    reaches Markdown or HTML; JSON carries them as JSON escapes (its encoder's own)."""
+    hostile = dict(AUTH_FAILED, msg="SMTP test failed: 554 %s" % HOSTILE)
+    hostile["diagnosis"] = dict(AUTH_FAILED["diagnosis"], server_message=HOSTILE)
+    report = build_report({"h": host_summary(hostile)}, ["h"], now=NOW)
+    for fmt in ("json", "markdown", "html"):
+        text = render(report, fmt)
+        raw = [char for char in text if (ord(char) < 0x20 and char not in "\n\t") or 0x7f <= ord(char) <= 0x9f
+               or char == "\u202e"]
+        assert raw == [], (fmt, raw)
+    assert json.loads(render(report, "json"))["hosts"][0]["diagnosis"]["server_message"] == HOSTILE
+    assert "\\x1bc\\x1b[2J" in render(report, "markdown").replace("\\\\", "\\").replace("\\[", "[")
+    html_text = render(report, "html")
+    assert "\\x9b31m" in html_text and "\\u202egnp.exe" in html_text  # (NEL is a line break: one space)
