@@ -293,11 +293,17 @@ _KEY_WRITE = re.compile(r"(%s)\[(['\"])([A-Za-z0-9_.-]+)\2\]\s*(?:(?:[-+*/%%|&^]
 _HASH_WRITE = re.compile(r"(?<![\w.$@:])(%s)(?:\s*(?:\|\||&&)?=(?![=~>])|\.%s(?![\w?!]))" % (_IDENT, _MUTATORS))
 
 
+# one-line percent literals (%w(...), %i[...], %q{...}, %(...)): their words are not keywords
+_PERCENT_LITERAL = re.compile(r"%[qQwWiIsrx]?(?:\((?:[^()\\]|\\.)*\)|\[(?:[^\[\]\\]|\\.)*\]|"
+                              r"\{(?:[^{}\\]|\\.)*\}|<(?:[^<>\\]|\\.)*>)")
+
+
 def _block_changes(code, line_no):
     """The block keywords of one line of code (strings blanked): a list of ('open', word, line) / ('close', ...).
     """
     events = []
     loop_on_line = False
+    code = _PERCENT_LITERAL.sub("%()", code)
     if _ENDLESS_DEF.search(code):
         code = _ENDLESS_DEF.sub("", code)
     for match in _BLOCK_WORD.finditer(code):

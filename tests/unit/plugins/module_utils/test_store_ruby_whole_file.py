@@ -67,7 +67,8 @@ def test_code_ruby_may_not_run_or_other_writes_are_refused_naming_line_and_reaso
 
 def test_a_block_ruby_runs_never_or_not_leaves_other_keys_and_modifiers_alone():
     text = ("x = 1 if ::ENV['X']\nif false\n  nginx['enable'] = true\nend\n"
-            "y = [1].map do |v| v end\ndef f = 1\n" + SET + "gitlab_rails['smtp_port'] = 25 # port: end\n")
+            "y = [1].map do |v| v end\ndef f = 1\nwords = %w(if end do) + %i[end]\nz = 5 % 3\n" + SET
+            + "gitlab_rails['smtp_port'] = 25 # port: end\n")
     store = RubyStore.parse(text)
     ruby = readers.gitlab(text)["gitlab_rails"]
     assert store.get(ADDRESS) == ruby["smtp_address"] and store.get(("gitlab_rails", "smtp_port")) == 25
