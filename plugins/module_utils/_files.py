@@ -193,16 +193,17 @@ def file_stat(path):
 
 # --------------------------------------------------------------------------- locking
 
-def lock_path_for(target):
-    directory, name = os.path.split(target)
-    return os.path.join(directory, '.%s.%s.lock' % (name, TEMP_MARK))
+LEGACY_LOCK = '.%s.' + TEMP_MARK + '.lock'   # the lock file of mailops.smtp 1.2.0 and older, removed when seen
 
 
-class StoreLock(object):
-    """An advisory ``flock`` on ``.<name>.mailops.lock`` next to the file that ``path`` resolves to.
+class StoreLock:
+    """An advisory ``flock`` on the directory of the file that ``path`` resolves to: no file is created.
 
-    ``exclusive=True`` creates the lock file (0600) when needed; a shared lock only uses an existing one, so
-    readers never create anything. ``release()`` (or process exit, even by ``kill -9``) frees it.
+    The directory is never replaced by a write (the file is, on every write, so locking the file itself would
+    lock an inode that the next rename throws away), and every run on any file of that directory locks the same
+    inode. Writers hold it exclusively from read to write; readers (check mode, ``outgoing_server_info``) take it
+    shared, and do without it when they may not open the directory (reads are atomic). ``release()`` (or process
+    exit, even by ``kill -9``) frees it.
     """
 
     def __init__(self, path, exclusive=True, wait=LOCK_WAIT):
@@ -219,21 +220,16 @@ class StoreLock(object):
         directory = os.path.dirname(target)
         if not os.path.isdir(directory):
             return self   # nothing to protect: reading finds no file, writing fails naming the directory
-        self.lock_path = lock_path_for(target)
-        flags = os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | getattr(os, 'O_CLOEXEC', 0)
-        flags |= (os.O_RDWR | os.O_CREAT) if self.exclusive else os.O_RDONLY
+        self.lock_path = directory
+        flags = os.O_RDONLY | os.O_NOCTTY | getattr(os, 'O_DIRECTORY', 0) | getattr(os, 'O_CLOEXEC', 0)
         try:
-            fd = os.open(self.lock_path, flags, NEW_FILE_MODE)
+            fd = os.open(directory, flags)
         except OSError as exc:
-            if not self.exclusive and exc.errno in (errno.ENOENT, errno.EACCES):
-                return self   # no writer has locked this file yet, or we may not read the lock: reads are atomic
-            raise StoreError('%s %s failed: cannot open the lock file %s: %s; nothing was changed'
+            if not self.exclusive and exc.errno == errno.EACCES:
+                return self   # we may not read the directory: reads are atomic, no lock needed
+            raise StoreError('%s %s failed: cannot open its directory %s to lock it: %s; nothing was changed'
                              % ('writing' if self.exclusive else 'reading', _label(self.path, target),
-                                self.lock_path, _reason(exc))) from None
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise StoreError('locking %s failed: the lock file %s is not a regular file; nothing was changed'
-                             % (_label(self.path, target), self.lock_path))
+                                directory, _reason(exc))) from None
         operation = (fcntl.LOCK_EX if self.exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
         give_up = time.monotonic() + self.wait
         pause = 0.02
@@ -248,8 +244,8 @@ class StoreLock(object):
                                      % (_label(self.path, target), _reason(exc))) from None
             if time.monotonic() >= give_up:
                 os.close(fd)
-                raise StoreError('%s is locked by another run (lock file %s) for more than %d seconds; '
-                                 'nothing was changed' % (_label(self.path, target), self.lock_path, self.wait))
+                raise StoreError('%s is locked by another run (a lock on its directory %s) for more than %d '
+                                 'seconds; nothing was changed' % (_label(self.path, target), directory, self.wait))
             time.sleep(pause)
             pause = min(pause * 2, 0.25)
         self.fd = fd
@@ -270,7 +266,8 @@ class StoreLock(object):
 # --------------------------------------------------------------------------- temporary files
 
 def _temp_pattern(name):
-    return re.compile(r'^\.%s\.%s-(?P<pid>[0-9]+)-[0-9a-f]+\.tmp$' % (re.escape(name), TEMP_MARK))
+    # ``.tmp`` and what postmap makes of it (``.tmp.db``, ``.tmp.lmdb``...), and the saved links of a transaction
+    return re.compile(r'^\.%s\.%s-(?P<pid>[0-9]+)-[0-9a-f]+\.(tmp|old)(\.[a-z]+)?$' % (re.escape(name), TEMP_MARK))
 
 
 def _legacy_temp_pattern(name):
@@ -304,7 +301,11 @@ def remove_stale_temps(path, now=None):
         entries = os.listdir(directory)
     except OSError:
         return removed
+    legacy_lock = LEGACY_LOCK % name
     for entry in entries:
+        if entry == legacy_lock:
+            _remove_legacy_lock(os.path.join(directory, entry), removed)
+            continue
         match = ours.match(entry)
         if match is None and not legacy.match(entry):
             continue
@@ -331,11 +332,23 @@ def remove_stale_temps(path, now=None):
     return removed
 
 
-def _create_temp(directory, name):
+def _remove_legacy_lock(path, removed):
+    """The empty lock file older versions left beside the config: nothing but the user's backups should stay."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISREG(st.st_mode) and st.st_size == 0:
+            os.unlink(path)
+            removed.append(path)
+    except OSError:
+        pass
+
+
+def _create_temp(directory, name, kind='tmp'):
     """(fd, path) of a new 0600 temporary file for ``name`` in ``directory`` (O_EXCL, never through a link)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0)
     for _attempt in range(100):
-        temp = os.path.join(directory, '.%s.%s-%d-%s.tmp' % (name, TEMP_MARK, os.getpid(), os.urandom(4).hex()))
+        temp = os.path.join(directory, '.%s.%s-%d-%s.%s' % (name, TEMP_MARK, os.getpid(), os.urandom(4).hex(),
+                                                             kind))
         try:
             return os.open(temp, flags, NEW_FILE_MODE), temp
         except FileExistsError:
@@ -356,7 +369,7 @@ def _copy_owner(fd, st):
     try:
         os.fchown(fd, st.st_uid, st.st_gid)
     except PermissionError:
-        pass   # not root: the new file keeps our owner, as atomic_move does
+        pass   # a backup (0600) may keep our owner: it is ours to read, nobody else's
 
 
 def _fsync_directory(directory):
@@ -378,12 +391,11 @@ def _selinux_context(module, target, exists):
     return module.selinux_context(target) if exists else module.selinux_default_context(target)
 
 
-def _place(module, target, data, mode, st, context_from, check=None):
-    """Write ``data`` to a temp file and rename it over ``target``. Raises OSError.
+def _place(module, target, data, mode, st, context_from):
+    """Write ``data`` to a temp file and rename it over ``target`` (backups). Raises OSError.
 
-    The temp file is in ``target``'s directory and named after ``context_from`` (the configuration file: for a
-    backup too), so that ``remove_stale_temps()`` of that file finds it when this run is killed.
-    ``check(temp_path)``, when given, runs on the complete candidate before the rename and raises to refuse it.
+    The temp file is in ``target``'s directory and named after ``context_from`` (the configuration file), so that
+    ``remove_stale_temps()`` of that file finds it when this run is killed.
     """
     directory = os.path.dirname(target)
     fd, temp = _create_temp(directory, os.path.basename(context_from))
@@ -398,18 +410,342 @@ def _place(module, target, data, mode, st, context_from, check=None):
             os.close(fd)
         context = _selinux_context(module, context_from, os.path.exists(context_from))
         if context is not None:
-            module.set_context_if_different(temp, context, False)
-        if check is not None:
-            check(temp)
+            _set_context(temp, context, None)
         os.rename(temp, target)
         placed = True
     finally:
         if not placed:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+            _unlink_quietly(temp)
     _fsync_directory(directory)
+
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+# --------------------------------------------------------------------------- file attributes
+
+SELINUX_OPTIONS = ('seuser', 'serole', 'setype', 'selevel')
+
+
+class _ModeBase:
+    """The one ``stat`` field Ansible's symbolic-mode parser reads."""
+
+    def __init__(self, mode):
+        self.st_mode = stat.S_IFREG | mode
+
+
+def _symbolic_mode(current, symbolic):
+    from ansible.module_utils.basic import AnsibleModule
+    return AnsibleModule._symbolic_mode_to_octal(_ModeBase(current), symbolic)
+
+
+class Attributes:
+    """The ``owner``, ``group``, ``mode`` and SELinux options of a run, checked before any I/O.
+
+    ``requested_attributes(params)`` builds it (SettingsError naming the option for an unknown user or group or a
+    mode that is neither octal nor symbolic). ``final(st)`` says what the written file gets: the option where one
+    is given, else what the file has now (a new file: 0600 and the creating user).
+    """
+
+    def __init__(self, uid=None, gid=None, mode=None, owner=None, group=None, secontext=None):
+        self.uid = uid
+        self.gid = gid
+        self.mode = mode          # an int, a symbolic string (applied to the current mode), or None
+        self.owner = owner        # as given, for messages
+        self.group = group
+        self.secontext = secontext  # [seuser, serole, setype, selevel] (None: keep) or None: nothing asked
+
+    def final_mode(self, current):
+        if self.mode is None:
+            return current
+        if isinstance(self.mode, int):
+            return self.mode
+        return _symbolic_mode(current, self.mode)
+
+    def final(self, st):
+        """(uid, gid, mode) for a file whose current stat is ``st`` (None: a new file; uid/gid -1: as created)."""
+        mode = stat.S_IMODE(st.st_mode) if st is not None else NEW_FILE_MODE
+        uid = st.st_uid if st is not None else -1
+        gid = st.st_gid if st is not None else -1
+        return (self.uid if self.uid is not None else uid, self.gid if self.gid is not None else gid,
+                self.final_mode(mode))
+
+
+KEEP = Attributes()
+
+
+def _check_mode_value(mode):
+    if isinstance(mode, bool):
+        raise SettingsError('mode', 'mode: %r is neither an octal mode (\'0640\') nor a symbolic one (u=rw,g=r)'
+                            % (mode,))
+    if isinstance(mode, int):
+        value = mode
+    else:
+        text = str(mode).strip()
+        try:
+            value = int(text, 8)
+        except ValueError:
+            try:
+                _symbolic_mode(NEW_FILE_MODE, text)
+            except (ValueError, IndexError, KeyError, TypeError) as exc:   # Ansible's own parser
+                raise SettingsError('mode', 'mode: %r is neither an octal mode (\'0640\') nor a symbolic one '
+                                    '(u=rw,g=r): %s' % (text, exc)) from None
+            return text
+    if value < 0 or value != stat.S_IMODE(value):
+        raise SettingsError('mode', 'mode: %r is out of range: only permission bits (0 to 07777) are allowed'
+                            % (mode,))
+    return value
+
+
+def _lookup(option, value, by_name, field, what):
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        raise SettingsError(option, '%s: empty; give a %s name or a numeric id' % (option, what))
+    try:
+        number = int(text)
+    except ValueError:
+        try:
+            return getattr(by_name(text), field)
+        except KeyError:
+            raise SettingsError(option, '%s: there is no %s named %r on this host' % (option, what, text)) from None
+    if number < 0:
+        raise SettingsError(option, '%s: %r is not a valid numeric id' % (option, text))
+    return number
+
+
+def requested_attributes(params, module=None):
+    """The file attributes the module options ask for, checked before any I/O (SettingsError naming the option)."""
+    import grp
+    import pwd
+
+    mode = params.get('mode')
+    context = None
+    if any(params.get(name) is not None for name in SELINUX_OPTIONS):
+        context = [params.get(name) for name in SELINUX_OPTIONS]
+        for name, value in zip(SELINUX_OPTIONS, context):
+            if value is not None and (not str(value) or any(ch.isspace() or ch == ':' for ch in str(value))):
+                raise SettingsError(name, '%s: %r is not one part of an SELinux context' % (name, value))
+        if module is None or not module.selinux_enabled():
+            context = None   # as Ansible's file options do: ignored where SELinux is off
+    return Attributes(uid=_lookup('owner', params.get('owner'), pwd.getpwnam, 'pw_uid', 'user'),
+                      gid=_lookup('group', params.get('group'), grp.getgrnam, 'gr_gid', 'group'),
+                      mode=_check_mode_value(mode) if mode is not None else None,
+                      owner=params.get('owner'), group=params.get('group'), secontext=context)
+
+
+def _user_name(uid):
+    import pwd
+    try:
+        return '%s (uid %d)' % (pwd.getpwuid(uid).pw_name, uid)
+    except KeyError:
+        return 'uid %d' % uid
+
+
+def _group_name(gid):
+    import grp
+    try:
+        return '%s (gid %d)' % (grp.getgrgid(gid).gr_name, gid)
+    except KeyError:
+        return 'gid %d' % gid
+
+
+class AttributeError_(StoreError):
+    """The file's owner, group or mode cannot be given to (or kept for) the new file; nothing was changed."""
+
+    def __init__(self, option, message):
+        super().__init__(message)
+        self.option = option
+
+
+def _owner_refusal(label, st, attributes, which, in_place_possible):
+    me = _user_name(os.geteuid())
+    if which == 'owner':
+        if attributes.uid is not None and (st is None or attributes.uid != st.st_uid):
+            what = 'cannot give %s the owner %s: only root can' % (label, _user_name(attributes.uid))
+        else:
+            what = ('%s belongs to %s; this run (as %s) cannot create a file with that owner, so replacing the '
+                    'file would change its owner' % (label, _user_name(st.st_uid), me))
+    else:
+        if attributes.gid is not None and (st is None or attributes.gid != st.st_gid):
+            what = 'cannot give %s the group %s: this run (as %s) is not a member' % (label,
+                                                                                 _group_name(attributes.gid), me)
+        else:
+            what = ('%s has the group %s; this run (as %s) cannot create a file with that group, so replacing the '
+                    'file would change its group' % (label, _group_name(st.st_gid), me))
+    hint = 'run it as root (become: true)'
+    if in_place_possible:
+        hint += ', or set unsafe_writes: true to rewrite the file in place (its owner, group, mode and inode stay;' \
+                ' not atomic)'
+    return AttributeError_(which, '%s: %s; %s; nothing was changed' % (which, what, hint))
+
+
+def _give_owner(fd, uid, gid):
+    """fchown in two steps, so that a refusal names the owner or the group. Returns None, 'owner' or 'group'."""
+    if uid != -1:
+        try:
+            os.fchown(fd, uid, -1)
+        except PermissionError:
+            return 'owner'
+    if gid != -1:
+        try:
+            os.fchown(fd, -1, gid)
+        except PermissionError:
+            return 'group'
+    return None
+
+
+def _set_context(path, context, option):
+    """Give ``path`` the SELinux ``context`` (a list of parts); StoreError naming ``option`` when refused."""
+    from ansible.module_utils.compat import selinux
+    try:
+        rc = selinux.lsetfilecon(path, ':'.join(part for part in context if part is not None))
+    except OSError as exc:
+        rc = exc
+    if rc != 0:
+        raise AttributeError_(option, '%s: the SELinux context %s is refused by this host%s' % (
+            option or 'setype', ':'.join(part for part in context if part is not None),
+            ': %s' % _reason(rc) if isinstance(rc, OSError) else ''))
+
+
+def _merged_context(module, target, exists, attributes):
+    current = _selinux_context(module, target, exists)
+    if current is None:
+        return None, None
+    wanted = list(current)
+    asked = None
+    for index, part in enumerate(attributes.secontext or ()):
+        if part is not None and index < len(wanted):
+            wanted[index] = part
+            asked = asked or SELINUX_OPTIONS[index]
+    return wanted, asked
+
+
+# --------------------------------------------------------------------------- candidates and transactions
+
+class Candidate:
+    """A complete new version of one file in a temporary file beside it, with its final attributes, validated;
+    ``commit()`` renames it over the target (or, ``in_place``, rewrites the target's content)."""
+
+    def __init__(self, target, label, temp, st, data, in_place=False):
+        self.target = target
+        self.label = label
+        self.temp = temp
+        self.st = st
+        self.data = data
+        self.in_place = in_place
+
+    def discard(self):
+        if self.temp is not None:
+            _unlink_quietly(self.temp)
+            self.temp = None
+
+
+def _check_directory(label, directory):
+    try:
+        if not stat.S_ISDIR(os.stat(directory).st_mode):
+            raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            raise StoreError('writing %s failed: the directory %s does not exist; nothing was changed'
+                             % (label, directory)) from None
+        raise StoreError('writing %s failed: %s: %s; nothing was changed' % (label, directory, _reason(exc))) \
+            from None
+
+
+def _unsafe(module):
+    return bool(module is not None and module.params.get('unsafe_writes'))
+
+
+def _finish(module, fd, temp, target, label, st, attributes, like=None):
+    """Give the open temp file its final mode, owner and SELinux context; fsync; close. Raises StoreError."""
+    uid, gid, mode = attributes.final(like if like is not None else st)
+    os.fchmod(fd, mode)
+    refused = _give_owner(fd, uid, gid)
+    if refused is not None:
+        in_place = (st is not None and like is None and os.access(target, os.W_OK)
+                    and (uid, gid, mode) == (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)))
+        if not (in_place and _unsafe(module)):
+            raise _owner_refusal(label, st, attributes, refused, in_place)
+        return True
+    os.fsync(fd)
+    context, asked = _merged_context(module, target, st is not None, attributes)
+    if context is not None:
+        _set_context(temp, context, asked)
+    return False
+
+
+def prepare(module, path, data, attributes=KEEP, validate=None):
+    """The Candidate that would replace (or create) the file ``path`` resolves to with the bytes ``data``.
+
+    Nothing visible changes: the temp file gets ``attributes`` (the target's own where no option is given), and
+    ``validate`` (``validate_command()``'s list) runs on it. Raises StoreError/ValidateError with the temp file
+    removed. When this run cannot keep the target's owner or group, that is a refusal naming ``owner``/``group``
+    -- or, with ``unsafe_writes``, a candidate to write in place (the file keeps owner, group, mode and inode).
+    """
+    target = resolve(path)
+    label = _label(path, target)
+    directory = os.path.dirname(target)
+    _check_directory(label, directory)
+    st = regular_stat(target, label)
+    try:
+        fd, temp = _create_temp(directory, os.path.basename(target))
+    except OSError as exc:
+        writable = st is not None and exc.errno == errno.EACCES and os.access(target, os.W_OK)
+        if writable and _unsafe(module) and not validate and attributes.final(st) == (
+                st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)):
+            return Candidate(target, label, None, st, data, in_place=True)
+        hint = ''
+        if writable:
+            hint = ('; this run may write the file but not its directory: set unsafe_writes: true to write it in '
+                    'place (not atomic; without validate, owner, group or mode changes)')
+        raise StoreError('writing %s failed: %s%s; nothing was changed' % (label, _reason(exc), hint)) from None
+    candidate = Candidate(target, label, temp, st, data)
+    try:
+        try:
+            _write_all(fd, data)
+            candidate.in_place = _finish(module, fd, temp, target, label, st, attributes)
+        finally:
+            os.close(fd)
+        if validate:
+            run_validate(module, validate, temp, label)
+    except StoreError:
+        candidate.discard()
+        raise
+    except OSError as exc:
+        candidate.discard()
+        raise StoreError('writing %s failed: %s; nothing was changed' % (label, _reason(exc))) from None
+    if candidate.in_place:
+        candidate.discard()
+    return candidate
+
+
+def adopt(module, produced, path, like):
+    """A Candidate from a file another program made beside ``path`` (postmap's compiled map of a temp copy),
+    given the mode and owner of ``like`` (the stat of the text map). Raises StoreError; ``produced`` is removed."""
+    target = resolve(path)
+    label = _label(path, target)
+    st = regular_stat(target, label)
+    candidate = Candidate(target, label, produced, st, None)
+    try:
+        fd = os.open(produced, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0))
+        try:
+            if _finish(module, fd, produced, target, label, st, KEEP, like=like):
+                raise _owner_refusal(label, like, KEEP, 'owner', False)
+        finally:
+            os.close(fd)
+    except StoreError:
+        candidate.discard()
+        raise
+    except OSError as exc:
+        candidate.discard()
+        raise StoreError('writing %s failed: %s; nothing was changed' % (label, _reason(exc))) from None
+    return candidate
 
 
 def _write_in_place(target, data):
@@ -489,59 +825,116 @@ def run_validate(module, argv, candidate, label):
                             % (argv[0], label, rc, ': %s' % output if output else ''))
 
 
-def write_text(module, path, text, backup=False, validate=None):
+def _save(target):
+    """A hard link to ``target``'s current inode (its rollback), or None when there is no file yet."""
+    if not os.path.lexists(target):
+        return None
+    directory, name = os.path.split(target)
+    for _attempt in range(100):
+        saved = os.path.join(directory, '.%s.%s-%d-%s.old' % (name, TEMP_MARK, os.getpid(), os.urandom(4).hex()))
+        try:
+            os.link(target, saved)
+            return saved
+        except FileExistsError:
+            continue
+    raise OSError(errno.EEXIST, 'cannot find a free name to keep the old file')
+
+
+def _drop_backups(result):
+    for key, path in list(result.items()):
+        if key.endswith('backup_file'):
+            _unlink_quietly(path)
+
+
+def commit(module, candidates, backups=()):
+    """Put every prepared Candidate in place, in order: all or nothing.
+
+    ``backups``: {target: result key} of the files to back up first (their content before this commit). With
+    several renames, each target's old inode is kept as a hard link until the last rename succeeded; when one
+    fails, every renamed target gets its old inode back (bytes, inode, mtime, owner, mode as they were), a
+    target that did not exist goes again, and the backups just made are removed. A target may appear more
+    than once (an intermediate version, then the final one). Returns {result key: backup path}.
+    """
+    result = {}
+    pending = [c for c in candidates if c is not None]
+    try:
+        for candidate in pending:
+            key = dict(backups).get(candidate.target)
+            if key and key not in result and candidate.st is not None:
+                made = write_backup(module, candidate.target, candidate.st, candidate.label)
+                if made:
+                    result[key] = made
+    except StoreError:
+        _drop_backups(result)
+        for candidate in pending:
+            candidate.discard()
+        raise
+    several = len(pending) > 1
+    if several and any(c.in_place for c in pending):
+        for candidate in pending:
+            candidate.discard()
+        raise StoreError('writing %s failed: several files change together and this one can only be rewritten in '
+                         'place, which cannot be undone if a later step fails; nothing was changed'
+                         % [c for c in pending if c.in_place][0].label)
+    saved = {}
+    done = []
+    current = None
+    try:
+        for current in pending:
+            if several and current.target not in saved:
+                saved[current.target] = _save(current.target)
+            if current.in_place:
+                _write_in_place(current.target, current.data)
+            else:
+                try:
+                    os.rename(current.temp, current.target)
+                except OSError as exc:
+                    if not (exc.errno in (errno.EBUSY, errno.EXDEV) and _unsafe(module) and not several
+                            and current.st is not None):
+                        raise
+                    _write_in_place(current.target, current.data)   # unsafe_writes: a bind-mounted file
+                    current.discard()
+                current.temp = None
+            done.append(current)
+    except OSError as exc:
+        for target, old in saved.items():
+            if not any(c.target == target for c in done):
+                if old is not None:
+                    _unlink_quietly(old)
+                continue
+            try:
+                if old is not None:
+                    os.rename(old, target)
+                else:
+                    os.unlink(target)
+            except OSError:
+                pass
+        for candidate in pending:
+            candidate.discard()
+        _drop_backups(result)
+        unsafe = _unsafe(module)
+        hint = '; set unsafe_writes: true to write it in place' if exc.errno == errno.EBUSY and not unsafe else ''
+        raise StoreError('writing %s failed: %s%s; nothing was changed'
+                         % (current.label if current is not None else 'the files', _reason(exc), hint)) from None
+    for old in saved.values():
+        if old is not None:
+            _unlink_quietly(old)
+    for directory in sorted(set(os.path.dirname(c.target) for c in pending)):
+        _fsync_directory(directory)
+    return result
+
+
+def write_text(module, path, text, backup=False, validate=None, attributes=KEEP):
     """Atomically replace (or create) the file ``path`` resolves to with ``text``.
 
     Returns ``{'backup_file': ...}`` when a backup was made. Raises StoreError, with the target untouched, for
-    anything that is not a regular file and for every OS error. ``validate``: the argument list from
-    ``validate_command()``, run on the candidate before the rename (ValidateError when it refuses).
+    anything that is not a regular file, for every OS error, and (option ``owner``/``group``) when the new file
+    cannot keep the owner or group it must have. ``validate``: the argument list from ``validate_command()``,
+    run on the candidate before the rename (ValidateError when it refuses). ``attributes``: from
+    ``requested_attributes()``, given to the candidate before the rename.
     """
-    target = resolve(path)
-    label = _label(path, target)
-    directory = os.path.dirname(target)
-    try:
-        if not stat.S_ISDIR(os.stat(directory).st_mode):
-            raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
-    except OSError as exc:
-        if exc.errno == errno.ENOENT:
-            raise StoreError('writing %s failed: the directory %s does not exist; nothing was changed'
-                             % (label, directory)) from None
-        raise StoreError('writing %s failed: %s: %s; nothing was changed' % (label, directory, _reason(exc))) \
-            from None
-    st = regular_stat(target, label)
-    result = {}
-    if st is not None and backup:
-        made = write_backup(module, target, st, label)
-        if made:
-            result['backup_file'] = made
-    data = text.encode('utf-8')
-    mode = stat.S_IMODE(st.st_mode) if st is not None else NEW_FILE_MODE
-    check = None
-    if validate:
-        def check(candidate):
-            run_validate(module, validate, candidate, label)
-    try:
-        _place(module, target, data, mode, st, target, check=check)
-    except ValidateError:
-        if result.get('backup_file'):  # the refused write changes nothing: no backup either
-            try:
-                os.unlink(result['backup_file'])
-            except OSError:
-                pass
-        raise
-    except OSError as exc:
-        unsafe = bool(module is not None and module.params.get('unsafe_writes'))
-        if st is not None and exc.errno in (errno.EBUSY, errno.EXDEV) and unsafe:
-            try:
-                _write_in_place(target, data)
-                return result
-            except OSError as again:
-                exc = again
-        hint = ''
-        if exc.errno == errno.EBUSY and not unsafe:
-            hint = '; set unsafe_writes: true to write it in place'
-        raise StoreError('writing %s failed: %s%s; nothing was changed' % (label, _reason(exc), hint)) from None
-    return result
+    candidate = prepare(module, path, text.encode('utf-8'), attributes=attributes, validate=validate)
+    return commit(module, [candidate], backups={candidate.target: 'backup_file'} if backup else {})
 
 
 def world_readable(path):
@@ -552,13 +945,78 @@ def world_readable(path):
         return False
 
 
-def apply_file_attributes(module, path, changed, diff=None):
-    """Apply mode/owner/group/seuser... from the module's file common arguments to the file ``path`` resolves
-    to (never to the symlink itself); return the new changed."""
+def _may_create_with(uid, gid):
+    """Would a file this run creates be allowed to get ``uid``/``gid``? (None: yes, else 'owner'/'group')."""
+    if os.geteuid() == 0:
+        return None
+    if uid not in (-1, os.geteuid()):
+        return 'owner'
+    if gid not in (-1, os.getegid()) and gid not in os.getgroups():
+        return 'group'
+    return None
+
+
+def preflight(module, path, attributes=KEEP, rewrite=True):
+    """Refuse now, before the SMTP test and any write, what the write would refuse for lack of privileges.
+
+    ``rewrite``: the content changes (a new file replaces the target); else only the attributes may change in
+    place. Raises the StoreError ``prepare()``/``apply_attributes()`` would raise (option owner, group or mode).
+    The real write checks again (``fchown`` on the temp file); this only predicts it from uid and groups.
+    """
     target = resolve(path)
-    if not os.path.exists(target) and not module.check_mode:
+    label = _label(path, target)
+    st = regular_stat(target, label)
+    uid, gid, mode = attributes.final(st)
+    if rewrite:
+        refused = _may_create_with(uid, gid)
+        if refused is None:
+            return
+        in_place = (st is not None and os.access(target, os.W_OK)
+                    and (uid, gid, mode) == (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)))
+        if not (in_place and _unsafe(module)):
+            raise _owner_refusal(label, st, attributes, refused, in_place)
+        return
+    if st is None or os.geteuid() == 0:
+        return
+    if uid != st.st_uid:
+        raise _owner_refusal(label, st, attributes, 'owner', False)
+    if (gid != st.st_gid or mode != stat.S_IMODE(st.st_mode)) and st.st_uid != os.geteuid():
+        option = 'group' if gid != st.st_gid else 'mode'
+        raise AttributeError_(option, '%s: only root or the owner of %s (%s) can change its %s; nothing was changed'
+                              % (option, label, _user_name(st.st_uid), option))
+    if gid != st.st_gid and _may_create_with(-1, gid):
+        raise _owner_refusal(label, st, attributes, 'group', False)
+
+
+def apply_attributes(module, path, attributes, changed):
+    """Give the file ``path`` resolves to, whose content stays, the requested owner, group and mode in place;
+    then the SELinux parts and ``attributes`` (chattr flags) through Ansible's own code. Returns changed.
+
+    Checked first (``preflight(rewrite=False)``), so a refusal changes nothing. In check mode only says whether
+    something would change.
+    """
+    target = resolve(path)
+    st = regular_stat(target, _label(path, target))
+    if st is None:
         return changed
+    preflight(module, path, attributes, rewrite=False)
+    uid, gid, mode = attributes.final(st)
+    if (uid, gid, mode) != (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)):
+        if not module.check_mode:
+            try:
+                if (uid, gid) != (st.st_uid, st.st_gid):
+                    os.chown(target, uid, gid)   # before chmod: chown clears set-id bits
+                os.chmod(target, mode)
+            except OSError as exc:
+                raise StoreError('setting the owner, group or mode of %s failed: %s'
+                                 % (_label(path, target), _reason(exc))) from None
+        changed = True
     file_args = module.load_file_common_arguments(module.params, path=target)
-    if not os.path.exists(target):
-        return changed
-    return module.set_fs_attributes_if_different(file_args, changed, diff=diff)
+    file_args.update(owner=None, group=None, mode=None)
+    return module.set_fs_attributes_if_different(file_args, changed)
+
+
+def final_mode(path, attributes=KEEP):
+    """The mode the file ``path`` resolves to has after a write with ``attributes`` (None: it does not exist)."""
+    st = regular_stat(resolve(path))
+    return attributes.final(st)[2] if st is not None else attributes.final_mode(NEW_FILE_MODE)

@@ -18,19 +18,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-import os
-
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import KEEP_STORED, FileProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import KEEP_STORED
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._files import (
-    StoreLock,
-    apply_file_attributes,
-    remove_stale_temps,
-    world_readable,
-)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import DIALECTS
 from ansible_collections.mailops.smtp.plugins.module_utils._providers import audit_settings, audit_stored
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
@@ -139,6 +131,10 @@ def _missing_store(profile, params):
         getattr(profile, 'path', None) or params.get('path') or 'the store')
 
 
+def _nothing_changed(msg):
+    return msg if 'nothing was changed' in msg else '%s; nothing was changed' % msg
+
+
 def _read(module, profile):
     try:
         snapshot = profile.read()
@@ -148,27 +144,6 @@ def _read(module, profile):
     for secret in snapshot.secrets:
         module.no_log_values.add(secret)
     return snapshot
-
-
-def _lock(module, profile, exclusive, only_if_exists=False):
-    """The store lock of a file profile (None for other stores), released by the caller.
-
-    Writers hold it exclusively from read to write, so concurrent runs on one file serialise and no update
-    is lost; they also remove the temporary files of killed runs. Readers take it shared. With
-    ``only_if_exists`` a missing file is not locked (a run that will only report it must leave no lock file).
-    """
-    path = getattr(profile, 'path', None) or module.params.get('path')  # postfix, msmtp: a default path
-    if not isinstance(profile, FileProfile) or not path:
-        return None
-    if only_if_exists and not os.path.exists(path):
-        return None
-    try:
-        lock = StoreLock(path, exclusive=exclusive).acquire()
-    except StoreError as exc:
-        _fail(module, str(exc))
-    if exclusive:
-        remove_stale_temps(path)
-    return lock
 
 
 def run_outgoing_server(module):
@@ -184,30 +159,13 @@ def run_outgoing_server(module):
     except SettingsError as exc:
         _fail(module, '%s; nothing was changed' % exc, option=exc.option)
 
-    exclusive = not module.check_mode
-    creating = state == 'present' and bool(params.get('create'))
-    lock = _lock(module, profile, exclusive, only_if_exists=not creating)
+    # Writers hold the profile's lock exclusively from read to write, so concurrent runs on one store serialise
+    # and no update is lost; readers (check mode) take it shared.
     try:
-        snapshot = _read(module, profile)
-        if lock is None and exclusive and snapshot.exists and isinstance(profile, FileProfile):
-            lock = _lock(module, profile, exclusive)   # the file appeared meanwhile: lock, then read again
-            snapshot = _read(module, profile)
-        _apply(module, profile, settings, snapshot)
-    finally:
-        if lock is not None:
-            lock.release()
-
-
-def _password_warning(module, path, plan):
-    """A warning when the file now (or, in check mode, would) hold a password that every user may read."""
-    if not (plan.stored_after or {}).get('password'):
-        return None
-    if module.check_mode and module.params.get('mode') is not None:
-        return None
-    if not world_readable(path):
-        return None
-    return ('%s holds the SMTP password and every user on the host can read it; set mode: \'0600\' (or '
-            '\'0640\' with the app\'s group)' % path)
+        with profile.locked(exclusive=not module.check_mode):
+            _apply(module, profile, settings, _read(module, profile))
+    except StoreError as exc:   # taking the lock
+        _fail(module, str(exc), option=getattr(exc, 'option', None))
 
 
 def _apply(module, profile, settings, snapshot):
@@ -241,6 +199,10 @@ def _apply(module, profile, settings, snapshot):
     except (SettingsError, StoreError) as exc:
         _fail(module, '%s; nothing was changed' % exc, option=getattr(exc, 'option', None))
     warnings.extend(plan.warnings)
+    try:
+        profile.preflight(snapshot, plan)   # what the write would refuse (file owner, group, mode), before the test
+    except (SettingsError, StoreError) as exc:
+        _fail(module, _nothing_changed(str(exc)), option=getattr(exc, 'option', None))
 
     # what the app will log in with once this run is done (the desired settings; nothing for state=absent)
     login_audit = audit_settings(settings, params.get('oauth2'))
@@ -269,16 +231,12 @@ def _apply(module, profile, settings, snapshot):
             msg = str(exc)
             _fail(module, msg if 'nothing was changed' in msg else 'writing the settings failed: %s' % msg,
                   option=getattr(exc, 'option', None))
-    result['changed'] = plan.changed
-
-    path = getattr(profile, 'path', None) or params.get('path')
-    if isinstance(profile, FileProfile) and path and (snapshot.exists or plan.changed) and state == 'present':
-        result['changed'] = apply_file_attributes(module, path, result['changed'])
-        if plan.changed:
-            # the file that holds the password (postfix: the SASL map, not main.cf)
-            warning = _password_warning(module, getattr(profile, 'password_file', None) or path, plan)
-            if warning:
-                warnings.append(warning)
+    try:
+        result['changed'], after_warnings = profile.after_commit(snapshot, plan, plan.changed)
+    except (SettingsError, StoreError) as exc:
+        _fail(module, _nothing_changed(str(exc)) if not plan.changed else str(exc),
+              option=getattr(exc, 'option', None), changed=plan.changed and not module.check_mode)
+    warnings.extend(after_warnings)
 
     if module._diff:
         result['diff'] = dict(before=plan.before or '', after=plan.after or '',
@@ -323,12 +281,11 @@ def run_outgoing_server_info(module):
     except SettingsError as exc:
         _fail(module, str(exc), option=exc.option)
 
-    lock = _lock(module, profile, exclusive=False)
     try:
-        snapshot = _read(module, profile)
-    finally:
-        if lock is not None:
-            lock.release()
+        with profile.locked(exclusive=False):
+            snapshot = _read(module, profile)
+    except StoreError as exc:   # taking the lock
+        _fail(module, str(exc), option=getattr(exc, 'option', None))
     stored = snapshot.stored
     result = dict(changed=False, exists=snapshot.exists, configured=stored is not None,
                   settings=mask_model(stored), **audit_stored(stored))

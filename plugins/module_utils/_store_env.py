@@ -171,6 +171,17 @@ class EnvStore(object):
         self._lines.append(_Line(key + "=" + encoded, self._newline))
 
     # -- raw access for the dotenv dialect codecs (_profiles/_dotenv_dialects.py)
+    def shadowed_values(self, path):
+        """What the earlier assignments of KEY say (the app reads the last): decoded and as written."""
+        values = []
+        for index, match in self._active(self._key(path))[:-1]:
+            try:
+                values.append(parse_value(match.group(5), index + 1)[0])
+            except StoreError:
+                pass
+            values.append(match.group(5).strip())
+        return [value for value in values if value]
+
     def get_raw(self, path):
         """The WHOLE last active line of KEY (without its line ending), or None when KEY has none.
 

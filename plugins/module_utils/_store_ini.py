@@ -245,6 +245,15 @@ class IniStore(object):
             return None
         return self._key_match(found[-1]).group(6)
 
+    def shadowed_values(self, path):
+        """What the earlier active lines of the key say (the app reads the last): decoded and as written."""
+        section, key = self._check_path(path)
+        values = []
+        for index in self._active(section, key)[:-1]:
+            raw = self._key_match(index).group(6)
+            values.extend((decode_value(raw), raw.strip()))
+        return [value for value in values if value]
+
     def lines_after(self, path):
         """The texts (without line ends) of the lines after the key's last active line (multi-line values)."""
         section, key = self._check_path(path)

@@ -28,10 +28,16 @@ description:
   - A symlinked O(path) is followed to the file the application reads (relative links and chains too); the
     link stays and its target is updated. A device node, FIFO, socket or directory is refused without being
     opened in a blocking way, in check mode too.
-  - Concurrent runs on one file serialise on an advisory lock (C(flock)) on C(.<name>.mailops.lock) next to
-    the real file, held from reading to writing, so no change is lost; a run waits at most 300 seconds for
-    it. Temporary files are named C(.<name>.mailops-<pid>-<random>.tmp); the next run removes those left by
-    a killed run.
+  - Concurrent runs on one file serialise on an advisory lock (C(flock)) on the directory of the real file,
+    held from reading to writing, so no change is lost and no lock file is left beside the configuration; a
+    run waits at most 300 seconds for it. Temporary files are named C(.<name>.mailops-<pid>-<random>.tmp);
+    the next run removes those left by a killed run (and the C(.<name>.mailops.lock) file of older versions).
+  - O(owner), O(group) and O(mode) (octal or symbolic) are checked before anything is written (an unknown user
+    or group, or a mode like C(u+q), fails naming the option, the file untouched) and given to the temporary
+    file before the rename. When the run cannot give the new file the owner or group the file has (not root:
+    a C(root:mailgrp 0660) file edited by a member of C(mailgrp), a C(root:root) file in a directory the user
+    may write), the task fails before writing, naming O(owner) or O(group); with O(unsafe_writes=true) a file
+    this user may write is rewritten in place instead, keeping owner, group, mode and inode.
   - Every file system error (no space left, read-only file system, immutable file, permission denied) fails
     the task with one line naming the file and the reason, and nothing is changed.
 author:

@@ -96,11 +96,10 @@ ALERTMANAGER_ARGS = dict(app='generic', format='yaml', keys={'server': 'global.s
 def _dir_listing(path):
     """The config file's neighbours that a write could leave: backups and temp files (named after it).
 
-    The advisory lock file ``.<name>.mailops.lock`` is left out: it is created by the lock, before any write, and
-    never holds content (plugins/module_utils/_files.py, StoreLock).
+    There is no lock file: the advisory lock is on the directory (plugins/module_utils/_files.py, StoreLock).
     """
     name = os.path.basename(path)
-    return sorted(n for n in os.listdir(os.path.dirname(path)) if name in n and not n.endswith('.mailops.lock'))
+    return sorted(n for n in os.listdir(os.path.dirname(path)) if name in n)
 
 
 def test_validate_accepts_a_candidate_php_reads(tmp_path):

@@ -130,7 +130,9 @@ def test_only_the_applied_hosts_changed(fleet):
     assert "host = %s:%s" % (relay["host"], relay["port"]) in grafana
     assert "user = apps@example.test" in grafana
     assert "# Grafana configuration (excerpt)" in grafana
-    # Backups end with "~" (the lock file .grafana.ini.mailops.lock stays beside the file by design).
+    # Backups end with "~"; nothing else is left beside the file (no lock file: the lock is on the directory).
+    assert sorted(n for n in os.listdir(os.path.join(hosts_dir, "grafana-1")) if not n.endswith("~")) == \
+        ["grafana.ini"]
     backups = [name for name in os.listdir(os.path.join(hosts_dir, "grafana-1")) if name.endswith("~")]
     assert len(backups) == 1  # outgoing_server_backup: true in apply.yml
 

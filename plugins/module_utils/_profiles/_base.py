@@ -55,6 +55,8 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import contextlib
+
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import STORE_SPELLING, store_get
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
@@ -131,6 +133,18 @@ class AppProfile(object):
     def commit(self, plan):
         raise NotImplementedError
 
+    # -- the order of work's hooks (``_outgoing`` calls them on every profile; file profiles fill them in)
+    def locked(self, exclusive):
+        """A context manager held from read to write: ``exclusive`` for a writer, shared for a reader."""
+        return contextlib.nullcontext()
+
+    def preflight(self, snapshot, plan):
+        """Refuse, before the SMTP test and any write, what the write would refuse (StoreError/SettingsError)."""
+
+    def after_commit(self, snapshot, plan, changed):
+        """After a successful commit (or none, when nothing changed): (changed, warnings)."""
+        return changed, []
+
 
 # --------------------------------------------------------------------------- stores
 
@@ -177,12 +191,17 @@ class FileProfile(AppProfile):
         super(FileProfile, self).__init__(module, params)
         self.path = params.get('path')
         self._parsed = {}
+        self.attributes = None   # the owner/group/mode/SELinux options, resolved by check()
 
     def check(self, settings, state):
         super(FileProfile, self).check(settings, state)
         if not self.path:
             raise SettingsError('path', 'path: app=%s needs the path of its configuration file' % self.name)
-        from ansible_collections.mailops.smtp.plugins.module_utils._files import validate_command
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import (
+            requested_attributes,
+            validate_command,
+        )
+        self.attributes = requested_attributes(self.params, self.module)
         if validate_command(self.params.get('validate')) and type(self).commit is not FileProfile.commit:
             # a profile with its own commit writes more than the one file validate would check (Postfix: main.cf
             # and its password map): refused rather than silently not run
@@ -218,6 +237,7 @@ class FileProfile(AppProfile):
         secrets = []
         for path in self.secret_paths_for(store):
             secrets.extend(self.stored_secrets(store, path))
+        secrets.extend(self.shadowed_secrets(text, store))
         self._keep(text, store)  # read-only use so far: plan() or masked() takes it instead of parsing again
         return Snapshot(True, stored, secrets=secrets, handle=text)
 
@@ -275,6 +295,35 @@ class FileProfile(AppProfile):
     def secret_paths_for(self, store):
         return list(self.secret_paths)
 
+    def shadowed_secrets(self, text, store):
+        """The passwords of the file that the app does not read: a second ``password =`` line in the section
+        (the app reads the last, or the first), a duplicate key. They are secrets all the same: hidden in diffs
+        and in every output.
+
+        Found by peeling, on a copy parsed only when the key's name occurs more than once in the text: read what
+        the app reads, delete it, read again, until nothing is left.
+        """
+        paths = [path for path in self.secret_paths_for(store) if text.count(str(path[-1])) > 1]
+        if not paths:
+            return []
+        if hasattr(store, 'shadowed_values'):   # line stores list them without a second parse
+            return [value for path in paths for value in store.shadowed_values(tuple(path))]
+        try:
+            peeled = self.parse(text)
+        except StoreError:
+            return []
+        found = []
+        for path in paths:
+            for _occurrence in range(text.count(str(path[-1]))):
+                if store_get(peeled, path) is None:
+                    break
+                found.extend(self.stored_secrets(peeled, path))
+                try:
+                    peeled.delete(tuple(path))
+                except StoreError:
+                    break
+        return found
+
     def stored_secrets(self, store, path):
         """The secrets to hide for the password at ``path``: what the app reads, and the file's own text of it.
 
@@ -298,7 +347,47 @@ class FileProfile(AppProfile):
     def commit(self, plan):
         from ansible_collections.mailops.smtp.plugins.module_utils._files import validate_command, write_text
         return write_text(self.module, self.path, plan.payload, backup=bool(self.params.get('backup')),
-                          validate=validate_command(self.params.get('validate')))
+                          validate=validate_command(self.params.get('validate')), **self._attributes())
+
+    def _attributes(self):
+        return dict(attributes=self.attributes) if self.attributes is not None else {}
+
+    # -- the order of work's hooks: one writer at a time, file attributes, the password warning
+    @contextlib.contextmanager
+    def locked(self, exclusive):
+        """The store lock (``_files.StoreLock``, on the file's directory) from read to write; a writer also
+        removes the temporary files of killed runs."""
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import StoreLock, remove_stale_temps
+        with StoreLock(self.path, exclusive=exclusive):
+            if exclusive:
+                remove_stale_temps(self.path)
+            yield
+
+    def password_path(self, plan):
+        """The file that holds the password after ``plan`` (Postfix: the SASL map, not main.cf)."""
+        return self.path
+
+    def preflight(self, snapshot, plan):
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import preflight
+        if self.attributes is not None and (snapshot.exists or plan.changed) and self.params.get('state') != 'absent':
+            preflight(self.module, self.path, self.attributes, rewrite=plan.changed)
+
+    def after_commit(self, snapshot, plan, changed):
+        """The requested owner/group/mode/SELinux of a file whose content stayed; the world-readable warning."""
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import KEEP, apply_attributes, final_mode
+        warnings = []
+        if self.params.get('state') == 'absent' or not (snapshot.exists or plan.changed):
+            return changed, warnings
+        if self.attributes is not None:
+            changed = apply_attributes(self.module, self.path, self.attributes, changed)
+        if plan.changed and (plan.stored_after or {}).get('password'):
+            path = self.password_path(plan)
+            # in check mode too: the mode the file has once written (the mode option applied)
+            mode = final_mode(path, self.attributes if path == self.path and self.attributes is not None else KEEP)
+            if mode is not None and mode & 0o004:
+                warnings.append('%s holds the SMTP password and every user on the host can read it; set mode: '
+                                '\'0600\' (or \'0640\' with the app\'s group)' % path)
+        return changed, warnings
 
     # -- mapping helpers used by subclasses: every stored value goes through the key's codec
     def codec(self, path):

@@ -64,6 +64,9 @@ FILE_MAP_TYPES = ('hash', 'btree', 'lmdb', 'cdb', 'dbm', 'sdbm', 'texthash')
 VERIFYING_LEVELS = ('verify', 'secure', 'dane-only', 'fingerprint')
 TLS_LEVELS = ('encrypt',) + VERIFYING_LEVELS
 SYSTEM_CA_DIR = '/etc/ssl/certs'
+# What postmap makes of TYPE:FILE (the file the Postfix SMTP client reads instead of FILE).
+COMPILED_SUFFIXES = {'hash': ('.db',), 'btree': ('.db',), 'lmdb': ('.lmdb',), 'cdb': ('.cdb',),
+                     'dbm': ('.dir', '.pag'), 'sdbm': ('.dir', '.pag')}
 OWNED = ('relayhost', 'smtp_sasl_auth_enable', 'smtp_sasl_password_maps', 'smtp_sasl_security_options',
          'smtp_tls_security_level', 'smtp_tls_wrappermode', 'smtp_tls_CAfile')
 # Parameters that send mail somewhere else than relayhost (postconf(5): relayhost "is overruled with
@@ -195,21 +198,18 @@ class PostfixProfile(FileProfile):
         return out.rstrip('\n')
 
     def _postmap_query(self, key, table):
+        """What Postfix reads for ``key`` from the compiled map (None: no entry, or no compiled map yet)."""
         postmap = self._tool('postmap')
         rc, out, err = self.module.run_command([postmap, '-c', self.config_dir, '-q', key, table])
+        if rc == 1 and 'fatal:' in (err or ''):
+            if 'open database' in err:
+                return None   # the source was never compiled (or its compiled file is gone): drift, postmap runs
+            raise StoreError('postfix: postmap -q on %s failed: %s' % (table, err.strip()))
         if rc == 1:
             return None
         if rc != 0:
             raise StoreError('postfix: postmap -q on %s failed: %s' % (table, (err or out).strip()))
         return out.rstrip('\n')
-
-    def _postmap(self, table):
-        if table.startswith('texthash:'):
-            return  # read from the source file itself: nothing to compile
-        postmap = self._tool('postmap')
-        rc, out, err = self.module.run_command([postmap, '-c', self.config_dir, table])
-        if rc != 0:
-            raise StoreError('postfix: postmap %s failed: %s' % (table, (err or out).strip()))
 
     # -- reading
     def _literal(self, store, name, on_disk):
@@ -412,7 +412,6 @@ class PostfixProfile(FileProfile):
         if settings is not None and settings.password:
             secrets.append(settings.password)
         map_path = handle['map_path']
-        self.password_file = map_path  # _outgoing warns when the file holding the password is world-readable
         before = self._diff_text(old_text if snapshot.exists else '', map_text, secrets, map_path)
         # both sides are masked: a new password says so on the after side (as FileProfile.plan does)
         old_password = (snapshot.stored or {}).get('password')
@@ -479,26 +478,83 @@ class PostfixProfile(FileProfile):
         if canonical and canonical.startswith('static:'):
             self.drop(store, ('sender_canonical_maps',))
 
-    # -- writing
+    def password_path(self, plan):
+        return (plan.payload or {}).get('map_path') or self.path
+
+    # -- writing: one transaction over main.cf, the map and its compiled file
+    def _compile(self, map_type, map_path, text):
+        """Candidates of the compiled map of ``text``: postmap runs on a temp copy (the map's final mode and
+        owner), and what it makes gets that copy's mode and owner. Nothing visible changes. Raises StoreError."""
+        from ansible_collections.mailops.smtp.plugins.module_utils import _files
+        source = _files.prepare(self.module, map_path, text.encode('utf-8'))
+        produced = []
+        try:
+            if source.in_place:
+                raise StoreError('postfix: %s cannot be compiled from a copy beside it; nothing was changed' % map_path)
+            postmap = self._tool('postmap')
+            rc, out, err = self.module.run_command([postmap, '-c', self.config_dir, '%s:%s' % (map_type, source.temp)])
+            produced = [source.temp + suffix for suffix in COMPILED_SUFFIXES.get(map_type, ('.db',))]
+            if rc != 0:
+                detail = (err or out).strip().replace(source.temp, '%s (a candidate copy)' % map_path)
+                raise StoreError('postfix: postmap %s:%s failed: %s; nothing was changed' % (map_type, map_path,
+                                                                                            detail))
+            like = os.stat(source.temp)
+            found = [path for path in produced if os.path.exists(path)]
+            if len(found) != len(produced):
+                raise StoreError('postfix: postmap %s:%s made no %s; nothing was changed'
+                                 % (map_type, map_path, ' and '.join(COMPILED_SUFFIXES.get(map_type, ('.db',)))))
+            candidates = []
+            for path in produced:
+                candidates.append(_files.adopt(self.module, path, map_path + path[len(source.temp):], like))
+            return candidates
+        except BaseException:
+            for path in produced:
+                _files._unlink_quietly(path)
+            raise
+        finally:
+            source.discard()
+
     def commit(self, plan):
-        from ansible_collections.mailops.smtp.plugins.module_utils._files import write_text
+        """main.cf, the map and its compiled file as one transaction (``_files.commit``): every candidate is
+        written, compiled and checked first; the renames come last, in an order in which Postfix always finds
+        credentials for the relay its main.cf names (the compiled map with the old and the new relay's entries
+        first, main.cf, then the map without the old relay's entry); one failing rename puts every file back."""
+        from ansible_collections.mailops.smtp.plugins.module_utils import _files
         payload = plan.payload
-        backup = bool(self.params.get('backup'))
-        result = {}
-        table = '%s:%s' % (payload['map_type'], payload['map_path'])
-        # 1. the map gets the new relay's entry (the old relay's entry stays until main.cf has moved on)
-        if payload['map_changed']:
-            map_result = write_text(self.module, payload['map_path'], payload['map_text'],
-                                    backup=backup and payload['map_existed'])
-            if map_result.get('backup_file'):
-                result['map_backup_file'] = map_result['backup_file']
-        if payload['postmap']:
-            self._postmap(table)
-        # 2. main.cf
-        if payload['text_changed']:
-            result.update(write_text(self.module, self.path, payload['text'], backup=backup))
-        # 3. the old relay's credentials go
-        if payload['final_map'] is not None:
-            write_text(self.module, payload['map_path'], payload['final_map'])
-            self._postmap(table)
-        return result
+        map_type, map_path = payload['map_type'], payload['map_path']
+        final_map = payload['final_map'] if payload['final_map'] is not None else payload['map_text']
+        two_steps = payload['final_map'] is not None
+        prepared = []
+
+        def keep(candidates):
+            prepared.extend(candidates)
+            return candidates
+
+        try:
+            main = keep([_files.prepare(self.module, self.path, payload['text'].encode('utf-8'),
+                                        **self._attributes())]) if payload['text_changed'] else []
+            text_first = text_last = compiled_first = compiled_last = []
+            if payload['map_changed'] or two_steps:
+                if map_type == 'texthash':   # Postfix reads the text itself: it goes in two steps too
+                    text_first = keep([_files.prepare(self.module, map_path, payload['map_text'].encode('utf-8'))]) \
+                        if two_steps else []
+                text_last = keep([_files.prepare(self.module, map_path, final_map.encode('utf-8'))])
+            if payload['postmap'] and map_type != 'texthash':
+                compiled_first = keep(self._compile(map_type, map_path, payload['map_text'])) if two_steps else []
+                compiled_last = keep(self._compile(map_type, map_path, final_map))
+        except BaseException:
+            for candidate in prepared:
+                candidate.discard()
+            raise
+        if map_type == 'texthash':
+            order = text_first + main + text_last
+        elif two_steps:
+            order = compiled_first + text_last + main + compiled_last
+        else:
+            order = compiled_last + text_last + main
+        backups = {}
+        if self.params.get('backup'):
+            backups[_files.resolve(self.path)] = 'backup_file'
+            if payload['map_existed']:
+                backups[_files.resolve(map_path)] = 'map_backup_file'
+        return _files.commit(self.module, order, backups=backups)

@@ -248,7 +248,6 @@ def test_a_writer_waits_for_another_process_and_gives_up_with_a_clear_error(tmp_
 def test_readers_share_the_lock_and_a_writer_waits_for_them(tmp_path, other_process_lock):
     target = tmp_path / 'app.ini'
     target.write_text('x\n')
-    _files.StoreLock(str(target)).acquire().release()   # a writer created the lock file once
     other_process_lock(str(target), 'sh')
     with _files.StoreLock(str(target), exclusive=False, wait=0.3):
         pass
@@ -256,26 +255,34 @@ def test_readers_share_the_lock_and_a_writer_waits_for_them(tmp_path, other_proc
         _files.StoreLock(str(target), exclusive=True, wait=0.3).acquire()
 
 
-def test_the_lock_is_on_the_real_file_and_survives_its_replacement(tmp_path):
+def test_the_lock_is_on_the_real_file_s_directory_and_survives_its_replacement(tmp_path):
     (tmp_path / 'real').mkdir()
     target = tmp_path / 'real' / 'app.ini'
     target.write_text('x\n')
     os.symlink('real/app.ini', str(tmp_path / 'link.ini'))
     with _files.StoreLock(str(tmp_path / 'link.ini')) as lock:
-        assert lock.lock_path == str(tmp_path / 'real' / '.app.ini.mailops.lock')
-        inode = os.stat(lock.lock_path).st_ino
+        assert lock.lock_path == str(tmp_path / 'real')
         _files.write_text(FakeModule(), str(tmp_path / 'link.ini'), 'y\n')
         with pytest.raises(StoreError, match='locked by another run'):
             _files.StoreLock(str(target), wait=0.2).acquire()   # another descriptor: flock conflicts
-    assert os.stat(lock.lock_path).st_ino == inode
+        with pytest.raises(StoreError, match='locked by another run'):
+            _files.StoreLock(str(tmp_path / 'real' / 'other.ini'), wait=0.2).acquire()   # the same directory
+    assert sorted(os.listdir(str(tmp_path / 'real'))) == ['app.ini']
 
 
-def test_a_reader_creates_no_lock_file(tmp_path):
+def test_no_lock_file_is_created_and_an_old_one_is_removed_by_a_writer(tmp_path):
     target = tmp_path / 'app.ini'
     target.write_text('x\n')
     with _files.StoreLock(str(target), exclusive=False) as lock:
-        assert lock.fd is None
+        assert lock.fd is not None
+    with _files.StoreLock(str(target), exclusive=True) as lock:
+        assert lock.fd is not None
     assert os.listdir(str(tmp_path)) == ['app.ini']
+    (tmp_path / '.app.ini.mailops.lock').write_bytes(b'')   # left by mailops.smtp 1.2.0
+    (tmp_path / '.other.ini.mailops.lock').write_bytes(b'')   # another file's: stays until that file is written
+    with _files.StoreLock(str(target)):
+        assert _files.remove_stale_temps(str(target)) == [str(tmp_path / '.app.ini.mailops.lock')]
+    assert sorted(os.listdir(str(tmp_path))) == ['.other.ini.mailops.lock', 'app.ini']
 
 
 def test_world_readable(tmp_path):
@@ -332,9 +339,7 @@ def test_permission_denied_is_a_clear_message_for_an_unprivileged_user(public_tm
         pytest.fail('this test drops privileges and must run as root (the project test machines do)')
     proc = subprocess.run([sys.executable, '-c', script, str(target)], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, timeout=30, universal_newlines=True, check=False)
-    assert proc.stdout.splitlines() == [
-        'writing %s failed: cannot open the lock file %s: permission denied; nothing was changed'
-        % (target, directory / '.app.ini.mailops.lock'),
+    assert proc.stdout.splitlines() == [   # the directory can be locked (read), not written
         'writing %s failed: permission denied; nothing was changed' % target,
     ], proc.stdout
     assert target.read_text() == 'x = 1\n' and os.listdir(str(directory)) == ['app.ini']
