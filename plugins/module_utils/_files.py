@@ -12,16 +12,22 @@ The guarantees (docs/security.md, "Files"):
 * **Only regular files.** A device node, FIFO, socket or directory is refused; it is identified with
   ``stat()`` and opened with ``O_NONBLOCK``, so nothing ever blocks on it, in check mode neither.
 * **Atomic, also on creation.** New content goes to a temporary file created 0600 (``O_EXCL``, ``O_NOFOLLOW``)
-  in the target's directory, is flushed to disk, gets the target's mode, owner and SELinux context, and is
-  renamed over the target. A ``kill -9`` at any moment leaves the old or the new file, never an empty or partial
-  one. Temporary files are named ``.<name>.mailops-<pid>-<random>.tmp``: a later run that holds the lock
-  removes those whose process is gone or that are older than ``STALE_AGE``.
+  in the target's directory, is flushed to disk, gets the target's mode, owner and SELinux context (or the
+  requested ones), and is renamed over the target. A ``kill -9`` at any moment leaves the old or the new file,
+  never an empty or partial one. Temporary files are named ``.<name>.mailops-<pid>-<random>.tmp``: a later run
+  that holds the lock removes those whose process is gone or that are older than ``STALE_AGE``.
 * **Backups** are written the same way (temp + rename) and created 0600, whatever the original's mode: a
   configuration file is where the password lives.
-* **One writer at a time.** ``StoreLock`` takes an advisory ``flock`` on ``.<name>.mailops.lock`` next to the
-  target. The lock file is never replaced (the target is, on every write, so locking the target itself would
-  lock an inode that the next rename throws away). Writers hold it exclusively from read to write; readers
-  (check mode, ``outgoing_server_info``) take it shared, and only when it already exists.
+* **One writer at a time.** ``StoreLock`` takes an advisory ``flock`` on the target's directory: no lock file is
+  left beside the config. (The target is replaced on every write, so locking the target itself would lock an
+  inode that the next rename throws away.) Writers hold it exclusively from read to write; readers (check mode,
+  ``outgoing_server_info``) take it shared.
+* **Attributes before the rename.** ``requested_attributes()`` checks ``owner``/``group``/``mode`` before any I/O;
+  the temp file gets them (and the target's own where none is asked) before the rename. A run that cannot give
+  the new file the target's owner or group (not root) is refused before writing, never silently changes them;
+  with ``unsafe_writes`` a file this user may write is rewritten in place instead.
+* **Several files, all or nothing.** ``prepare()`` makes each candidate; ``commit()`` renames them in order, keeping
+  each target's old inode as a hard link until the last rename succeeded, and puts them all back when one fails.
 * **Validated before the rename.** ``validate`` (the module option, as in ``template`` and ``lineinfile``) is a
   command run on the candidate temp file, after it is written and before the rename, with ``%s`` replaced by its
   path. When it fails, the temp file and the backup just made are removed and the target keeps its bytes, inode

@@ -34,10 +34,11 @@ description:
     the next run removes those left by a killed run (and the C(.<name>.mailops.lock) file of older versions).
   - O(owner), O(group) and O(mode) (octal or symbolic) are checked before anything is written (an unknown user
     or group, or a mode like C(u+q), fails naming the option, the file untouched) and given to the temporary
-    file before the rename. When the run cannot give the new file the owner or group the file has (not root:
-    a C(root:mailgrp 0660) file edited by a member of C(mailgrp), a C(root:root) file in a directory the user
-    may write), the task fails before writing, naming O(owner) or O(group); with O(unsafe_writes=true) a file
-    this user may write is rewritten in place instead, keeping owner, group, mode and inode.
+    file before the rename. When the run cannot give the new file the owner or group the file has (not root,
+    for example a C(root:mailgrp 0660) file edited by a member of C(mailgrp), or a C(root:root) file in a
+    directory the user may write), the task fails before writing, naming O(owner) or O(group); with
+    O(unsafe_writes=true) a file this user may write is rewritten in place instead, keeping owner, group, mode
+    and inode.
   - Every file system error (no space left, read-only file system, immutable file, permission denied) fails
     the task with one line naming the file and the reason, and nothing is changed.
 author:

@@ -17,9 +17,10 @@ directory (``postconf -c``/``postmap -c``). Written parameters (every other line
   in FILE, the line ``[host]:port username:password``; then ``postmap TYPE:FILE``. The map is the one
   ``smtp_sasl_password_maps`` already names when it is one file of a type postmap compiles, else
   ``sasl_passwd`` in the configuration directory with ``postconf -h default_database_type``. A new map file is
-  created 0600 (postmap gives the compiled ``.db``/``.lmdb`` the same mode). The entry of the previous relay
-  is removed from the map after main.cf points at the new one. Without auth: ``smtp_sasl_auth_enable = no``
-  and the relay's map entry goes;
+  created 0600; the compiled ``.db``/``.lmdb`` always gets the map's mode and owner. The entry of the previous
+  relay is removed from the map after main.cf points at the new one. All of it is one transaction
+  (``commit()``): postmap compiles a temp copy before any rename, and a failed rename puts every file back.
+  Without auth: ``smtp_sasl_auth_enable = no`` and the relay's map entry goes;
 - ``from_email``: ``sender_canonical_maps = static:ADDRESS``: Postfix rewrites EVERY sender address, the
   envelope sender and the From/Sender/Resent-* headers (``sender_canonical_classes``), to ADDRESS: the
   relay sees only the address it allows. A ``sender_canonical_maps`` that is something else than a
