@@ -320,9 +320,13 @@ diagnosis:
           longer accepts this kind of login (Microsoft 365 C(550 5.7.30 Basic authentication is not supported for
           Client Submission), SMTP AUTH disabled for the tenant or mailbox) - the fix is OAuth 2.0, a relay or an
           admin's re-enable, not a new password. docs/troubleshooting.md explains each.
-        - A reply is read in the light of the dialogue. Before a successful AUTH "authentication required"
-          means V(auth_required); after it, the same words are about the sender (V(sender_domain_policy),
-          V(sender_not_permitted)).
+        - A reply is read as a whole, in the light of the dialogue - the stage, whether AUTH succeeded, the codes,
+          and what the text is about. Before a successful AUTH "authentication required" or "send AUTH first"
+          means V(auth_required), but "authentication checks" naming SPF, DKIM or DMARC are
+          V(sender_domain_policy), as is a sending domain the provider has not verified. A refusal of the
+          client's IP address is V(client_blocked) at any stage. A relay refusal after a successful AUTH is
+          V(relay_denied) unless the text names the sender (V(sender_not_permitted)). A sending quota is
+          V(temporary_failure), even as a 5xx.
       type: str
       sample: auth_failed
     stage:
