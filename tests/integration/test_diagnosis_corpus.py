@@ -35,9 +35,9 @@ FIELDS = {"id", "provider", "source", "stage", "stage_evidence", "authenticated"
           "category", "hint", "note", "heldout"}
 OPTIONAL = {"note", "heldout"}
 # The share of held-out replies diagnosed right (category and hint) when the part was added, measured once with
-# the rules frozen: 54 of 71. A rule change that lowers it fails here. Fixing the rules for the misread held-out
+# the rules frozen: 59 of 76. A rule change that lowers it fails here. Fixing the rules for the misread held-out
 # replies would make them tuned: move those to the tuned part then, and hold out newly collected replies instead.
-HELD_OUT_MINIMUM = 54 / 71
+HELD_OUT_MINIMUM = 59 / 76
 
 
 def load_cases():
