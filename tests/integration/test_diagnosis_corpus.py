@@ -150,13 +150,21 @@ def test_the_corpus_is_well_formed_and_wide_enough():
 
 
 def test_every_rule_that_reads_the_text_is_justified_by_real_replies():
-    # Each catalog row that reads what a reply says (a topic or a provider's wording) is the row chosen for at
-    # least one real reply of the corpus; a row no real reply needs is a guess, not a reading.
-    chosen = set()
+    # Each catalog row that reads what an SMTP reply says (a topic or a provider's wording) is the row chosen for at
+    # least one real reply of the corpus, in the dialogue the row describes (its facts, e.g. an OAuth 2.0 login);
+    # a row no real reply needs is a guess, not a reading. (Rows of stage token read the OAuth token endpoint's
+    # error, not an SMTP reply: the unit tests cover them.)
+    failures = []
     for case in CASES:
         code, enhanced, text = parse_reply(case["reply"])
         facts = dict(security="none", port=25, authenticated=case["authenticated"])
-        chosen.add(id(find_row(Failure(case["stage"], code=code, enhanced=enhanced, text=text, facts=facts))))
-    readers = [row for row in CATALOG if {"text", "about", "not_about"} & set(row)]
-    unjustified = [row for row in readers if id(row) not in chosen]
+        failures.append((case["stage"], code, enhanced, text, facts))
+    readers = [row for row in CATALOG if {"text", "about", "not_about"} & set(row) and row.get("stages") != ("token",)]
+    assert len(readers) > 20
+    unjustified = []
+    for row in readers:
+        if not any(find_row(Failure(stage, code=code, enhanced=enhanced, text=text,
+                                    facts=dict(facts, **row.get("facts", {})))) is row
+                   for stage, code, enhanced, text, facts in failures):
+            unjustified.append(row)
     assert not unjustified, unjustified
