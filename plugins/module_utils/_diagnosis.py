@@ -90,7 +90,7 @@ TOPICS = dict(
                     r'not a verified domain|unverified domain|domain (is )?not associated with your account'),
     # a domain (the sender's or the recipient's) that does not exist in DNS
     domain_missing=(r'domain not found|domain (does not|doesn\'t|must) (exist|resolve)|unknown sender domain|'
-                           r'unresolvable (sender )?domain|non-?existent domain|no such domain'),
+                    r'unresolvable (sender )?domain|non-?existent domain|no such domain'),
     # the sender address, the From header, or the account's right to use them
     sender=(r'SendAsDenied|send as|send on behalf|not owned by|not verified|verified sender|sender identit|'
             r'sender signature|must (be (the )?same as|equal) (the )?(authori[sz]ation|authori[sz]ed|auth|login)|'
