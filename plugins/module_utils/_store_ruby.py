@@ -17,7 +17,8 @@ The whole file counts, as Ruby reads it: everything after ``__END__`` is data (n
 go above it). An assignment of ours that Ruby may not run as written is refused naming its line and the reason:
 inside a keyword block (``if false`` ... ``end``, ``unless``, ``while``, ``case``, ``def``, ``do``), after a
 top-level ``exit``/``abort``/``raise``/``return``, or when other code changes the key or the whole hash (a second
-statement on the line, ``||=``, ``<<``, ``.merge!``, a local variable of the hash's name). A file Ruby itself
+statement on the line, ``||=``, ``<<``, ``.merge!``, a local variable of the hash's name), or when the file runs
+other Ruby code (``from_file``, ``eval``, ``load``), which may set anything. A file Ruby itself
 refuses (an unclosed heredoc, ``=begin`` or string, an unbalanced bracket or ``end``) raises StoreError at parse.
 
 Writing:
@@ -290,6 +291,10 @@ _MUTATORS = r"(?:merge!|update|store|replace|clear|delete|delete_if|reject!|sele
 _KEY_WRITE = re.compile(r"(%s)\[(['\"])([A-Za-z0-9_.-]+)\2\]\s*(?:(?:[-+*/%%|&^]|\|\||&&|\*\*|<<|>>)=(?![=~>])|"
                         r"=(?![=~>])|<<|\.\s*(?:[a-z_]\w*!|replace|concat|prepend|insert|clear|force_encoding)\b)"
                         % _IDENT)
+# Code that runs other Ruby, which may set any setting: Omnibus's from_file (documented for splitting gitlab.rb),
+# eval and friends, load
+_LOADS_CODE = re.compile(r"(?<![\w.$@:])(from_file|eval|instance_eval|class_eval|module_eval|instance_exec|load)"
+                         r"(?![\w?!:])")
 _HASH_WRITE = re.compile(r"(?<![\w.$@:])(%s)(?:\s*(?:\|\||&&)?=(?![=~>])|\.%s(?![\w?!]))" % (_IDENT, _MUTATORS))
 
 
@@ -465,6 +470,10 @@ class RubyStore(object):
         for match in _HASH_WRITE.finditer(code):
             if _outside(spans, match.start()) and code[match.end(1):match.end(1) + 1] != "[":
                 hazards.append((match.group(1), None, "changes the whole hash with `%s`" % match.group(0).strip()))
+        for match in _LOADS_CODE.finditer(code):
+            if _outside(spans, match.start()):
+                hazards.append(("*", None, "runs other Ruby code with `%s`, which may set any setting"
+                                % match.group(1)))
         line.hazards = tuple(hazards)
 
     @staticmethod
@@ -498,7 +507,7 @@ class RubyStore(object):
         found = []
         for index, line in enumerate(self._lines):
             for hazard_hash, hazard_key, reason in line.hazards:
-                if hazard_hash == hash_name and hazard_key in (None, key):
+                if hazard_hash in (hash_name, "*") and hazard_key in (None, key):
                     raise StoreError("line %d %s, so the module cannot tell what Ruby reads for %s['%s']; this "
                                      "module only edits top-level literal assignments"
                                      % (index + 1, reason, hash_name, key))

@@ -54,6 +54,8 @@ def test_only_end_below_gets_the_setting_written_above_end():
     (SET + "gitlab_rails.store('smtp_address', 'o')\n", 2, "changes the whole hash with `gitlab_rails.store`"),
     (SET + "gitlab_rails = {}\ngitlab_rails['smtp_address'] = 'local'\n", 2,
      "changes the whole hash with `gitlab_rails =`"),
+    (SET + "from_file '/etc/gitlab/smtp.rb'\n", 2, "runs other Ruby code with `from_file`"),
+    ("eval(::File.read('/dev/null'))\n" + SET, 1, "runs other Ruby code with `eval`"),
 ])
 def test_code_ruby_may_not_run_or_other_writes_are_refused_naming_line_and_reason(text, line, reason):
     """Ruby runs the file (it is valid) but the value depends on code the module does not evaluate: refused."""
