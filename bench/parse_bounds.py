@@ -49,8 +49,8 @@ def main(sizes):
                 subprocess.run(["postconf", "-c", directory, "-h", "mynetworks"], check=True,
                                stdout=subprocess.DEVNULL)
 
-            print("%7d continuation lines: store %.3f s, postconf %.3f s" % (size, best_of(3, ours),
-                                                                          best_of(3, postconf)))
+            timings = (size, best_of(3, ours), best_of(3, postconf))
+            print("%7d continuation lines: store %.3f s, postconf %.3f s" % timings)
 
 
 if __name__ == "__main__":

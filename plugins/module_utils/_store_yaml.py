@@ -76,6 +76,7 @@ class TextScalar(str):
 # indentation-following parts stay fast on any file within the size limit.
 MAX_NESTING = 100
 
+
 def resolve_plain(text):
     """Value of a plain scalar under YAML 1.1 resolution (PyYAML's SafeLoader), timestamps kept as str."""
     if text in _NULL:

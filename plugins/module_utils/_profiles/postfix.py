@@ -194,8 +194,8 @@ class PostfixProfile(FileProfile):
         rc, out, err = self.module.run_command([postconf, '-c', self.config_dir, flags] + list(names))
         if rc != 0:
             detail = (err or out).strip()
-            raise StoreError('postfix: postconf -c %s %s %s failed: %s' % (self.config_dir, flags, ' '.join(names),
-                                                                            detail))
+            command = 'postconf -c %s %s %s' % (self.config_dir, flags, ' '.join(names))
+            raise StoreError('postfix: %s failed: %s' % (command, detail))
         return out.rstrip('\n')
 
     def _postmap_query(self, key, table):
