@@ -157,11 +157,11 @@ _HINT_RELAY_AFTER_AUTH = ('The login worked, but the server still will not relay
 
 _TOKEN = ('token',)
 _HINT_OAUTH_REFUSED = ('The server refused the OAuth 2.0 token (server_message holds its challenge). Check that the '
-                     'token is for this service (scope https://outlook.office365.com/.default for Microsoft 365, '
-                     'https://mail.google.com/ for Gmail: a token for another API has the wrong audience), that it '
-                     'has not expired, and that the application may use this mailbox (Microsoft 365: its service '
-                     'principal registered in Exchange Online with rights on the mailbox; Google: domain-wide '
-                     'delegation for the subject).')
+                       'token is for this service (scope https://outlook.office365.com/.default for Microsoft 365, '
+                       'https://mail.google.com/ for Gmail: a token for another API has the wrong audience), that it '
+                       'has not expired, and that the application may use this mailbox (Microsoft 365: its service '
+                       'principal registered in Exchange Online with rights on the mailbox; Google: domain-wide '
+                       'delegation for the subject).')
 
 CATALOG = (
     # -- token: the OAuth 2.0 grant, before any SMTP (the provider's own error in server_message) -------
