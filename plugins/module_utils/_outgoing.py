@@ -23,6 +23,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed i
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._printable import escape_controls
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import DIALECTS
 from ansible_collections.mailops.smtp.plugins.module_utils._providers import audit_settings, audit_stored
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
@@ -80,7 +81,7 @@ def outgoing_server_info_spec():
 
 def _fail(module, msg, **extra):
     extra.setdefault('changed', False)
-    module.fail_json(msg=msg, **extra)
+    module.fail_json(msg=escape_controls(msg), **extra)  # text from a file or a server prints as escapes
 
 
 def _check_test_addresses(params):

@@ -44,6 +44,8 @@ CASES = {
                                   (MAIN_CF.count('\n') + 1, 'default_transport = smtp:[old.example]:2525')),
     'postfix-transport-maps': ('postfix', 'main.cf', MAIN_CF + 'transport_maps = hash:/etc/postfix/transport\n',
                                (MAIN_CF.count('\n') + 1, 'transport_maps (line')),
+    'postfix-control-characters': ('postfix', 'main.cf', MAIN_CF + 'default_transport = error:\x1bc\x9b31m gone\n',
+                                   (MAIN_CF.count('\n') + 1, 'default_transport = error:\\x1bc\\x9b31m gone')),
     'grafana-too-big': ('grafana', 'grafana.ini', None, (None, 'larger than 16 MiB')),  # sparse: nothing written
     'redmine-erb-if': ('redmine', 'configuration.yml', "default:\n  x: 1\n<% if false %>\n" + REDMINE + "<% end %>\n",
                        (3, 'ERB code')),
@@ -106,5 +108,7 @@ def test_the_app_reads_what_was_written_or_the_file_is_refused_untouched(name, r
         assert paths[name] in result['msg'] and reason in result['msg'], result['msg']
         assert line is None or ('line %d' % line) in result['msg'], result['msg']
     assert 'in_sync' not in info or info['in_sync'] is not True
+    for result in refused:  # text from the file reaches the terminal as escapes, never as raw controls
+        assert not [char for char in result['msg'] if ord(char) < 0x20 or 0x7f <= ord(char) <= 0x9f], result['msg']
     assert (after['sha1'], after['inode'], after['mtime'], after['mode']) == \
         (before['sha1'], before['inode'], before['mtime'], before['mode'])
