@@ -29,16 +29,16 @@ SMTP_SAMPLE = (
     ";enabled = false",
     ";host = localhost:25",
     ";user =",
-    '# If the password contains # or ; you have to wrap it with triple quotes. Ex """#password;"""',
+    '# a password with # or ; goes in triple quotes: """p#ss;"""',
     ";password =",
     ";cert_file =",
     ";key_file =",
     ";skip_verify = false",
     ";from_address = admin@grafana.localhost",
     ";from_name = Grafana",
-    "# EHLO identity in SMTP dialog (defaults to instance_name)",
-    ";ehlo_identity = dashboard.example.com",
-    "# SMTP startTLS policy (defaults to 'OpportunisticStartTLS')",
+    "# the name given in EHLO (instance_name when empty)",
+    ";ehlo_identity = grafana.example.com",
+    "# how STARTTLS is used: OpportunisticStartTLS, MandatoryStartTLS or NoStartTLS",
     ";startTLS_policy = NoStartTLS",
 )
 
@@ -47,15 +47,14 @@ def grafana_ini(seed=7, keys_per_section=24):
     """A grafana.ini shaped like upstream's sample.ini (about 1,700 lines, mostly comments)."""
     rng = random.Random(seed)
     lines = [
-        "##################### Grafana Configuration Example #####################",
+        "##################### Grafana settings (sample-shaped) #####################",
         "#",
-        "# Everything has defaults so you only need to uncomment things you want to",
-        "# change",
+        "# Every key has a default: uncomment only the keys you change.",
         "",
-        "# possible values : production, development",
+        "# production or development",
         ";app_mode = production",
         "",
-        "# instance name, defaults to HOSTNAME environment variable value or hostname if HOSTNAME var is empty",
+        "# the name of this instance (the HOSTNAME variable, else the host name)",
         ";instance_name = ${HOSTNAME}",
         "",
     ]

@@ -96,7 +96,7 @@ def run(tmp_path_factory):
                          info=dict(app='grafana', path=paths['ipv6'], test='auth', ca_path=ipv6.ca_path)),
             'info_drift': dict(case_path=copy('info_drift', 'nextcloud', 'config.php'),
                                info=dict(app='nextcloud', path=paths['info_drift'], server='tls://mail.example.com',
-                                         username='noreply@banditlair.com', password='{{ smtp_password }}')),
+                                         username='noreply@files.example.net', password='{{ smtp_password }}')),
         }
         states = {name: file_state(path) for name, path in paths.items() if os.path.exists(path)}
         results, output = run_hosts(tmp_path, hosts, [
@@ -236,9 +236,9 @@ def test_info_reports_drift_in_model_terms_without_writing(run):
     assert info['changed'] is False
     assert untouched(run, 'info_drift', state)
     settings = info['settings']
-    assert settings['host'] == 'mail.banditlair.com' and settings['port'] == 465
+    assert settings['host'] == 'smtp.files.example.net' and settings['port'] == 465
     assert settings['security'] == 'tls' and settings['auth'] is True
-    assert settings['from_email'] == 'noreply@banditlair.com'
+    assert settings['from_email'] == 'noreply@files.example.net'
     assert settings['password'] == '********' and settings['password_set'] is True
     drift = {item['setting']: item for item in info['drift']}
     assert set(drift) == {'host', 'port', 'security', 'password'}

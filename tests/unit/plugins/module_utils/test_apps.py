@@ -118,7 +118,7 @@ def test_nextcloud_php_types_and_php_truthiness():
     profile = make('nextcloud')
     model = profile.extract(profile.parse(fixture_text('nextcloud', 'config.php')))
     assert model['port'] == 465 and model['auth'] is True and model['security'] == 'tls'
-    assert model['from_email'] == 'noreply@banditlair.com'
+    assert model['from_email'] == 'noreply@files.example.net'
     text = "<?php\n$CONFIG = array('mail_smtphost' => 'h', 'mail_smtpauth' => 'false');\n"
     model = profile.extract(profile.parse(text))
     assert model['auth'] is True  # the string 'false' is true in PHP

@@ -3,7 +3,7 @@
 readers (tests/readers: go-ini built from Debian's golang-gopkg-ini.v1-dev with each app's LoadOptions and
 Grafana's expansion, Go net/mail, Go encoding/json, php):
 
-- what the profile writes, the app reads back exactly (table of hostile values, and the upstream corpus files);
+- what the profile writes, the app reads back exactly (table of hostile values, and files in the upstream samples' shapes);
 - what the app cannot read back is refused with a message naming the option and the app, never the value, and
   nothing is planned;
 - what the profile reads from a hand-written file is what the app reads (so drift and idempotence follow the
@@ -31,9 +31,8 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values imp
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import compute_drift, settings_from_params
 from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore
 
-CORPUS = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..', 'shared', 'corpus')
-if not os.path.isdir(CORPUS):
-    CORPUS = '/work/shared/corpus'
+# Our fixtures in the shapes of the upstream samples (make corpus-check edits the real upstream files).
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
 
 # Values people really have as passwords, user names and sender names, and the ones that break INI readers.
 HOSTILE = [
@@ -359,11 +358,11 @@ def test_typed_codec_passes_values_through():
     assert codec.encode('x"y\\z') == 'x"y\\z' and codec.encode(587) == 587 and codec.decode(True) is True
 
 
-# --------------------------------------------------------------------------- the upstream corpus, edited
+# --------------------------------------------------------------------------- sample-shaped files, edited
 
 
 def corpus(app, name):
-    with open(os.path.join(CORPUS, app, name), encoding='utf-8') as handle:
+    with open(os.path.join(FIXTURES, app, name), encoding='utf-8') as handle:
         return handle.read()
 
 

@@ -48,7 +48,7 @@ def test_parse_render_and_same_value_keep_bytes(text):
     (DJANGO, "EMAIL_HOST", ""),
     (DJANGO, "SMTPD_PORT", None),          # commented out
     (DJANGO, "EMAIL_USE_SSL", None),
-    (MASTODON, "SMTP_SERVER", "smtp.mailgun.org"),
+    (MASTODON, "SMTP_SERVER", "smtp.provider.example"),
     (MASTODON, "SMTP_DOMAIN", None),
 ])
 def test_get(text, key, expected):
@@ -79,9 +79,8 @@ def test_commented_samples_replaced_in_place_keeping_trailing_comment():
     assert len(before) == len(after)
     changed = [(a, b) for a, b in zip(before, after) if a != b]
     assert changed == [
-        ("#SMTP_DOMAIN= # defaults to LOCAL_DOMAIN", "SMTP_DOMAIN=example.com # defaults to LOCAL_DOMAIN"),
-        ("#SMTP_DELIVERY_METHOD=smtp # delivery method can also be sendmail",
-         "SMTP_DELIVERY_METHOD=smtp # delivery method can also be sendmail"),
+        ("#SMTP_DOMAIN= # LOCAL_DOMAIN when unset", "SMTP_DOMAIN=example.com # LOCAL_DOMAIN when unset"),
+        ("#SMTP_DELIVERY_METHOD=smtp # or sendmail", "SMTP_DELIVERY_METHOD=smtp # or sendmail"),
         ("#SMTP_TLS=true", "SMTP_TLS=true"),
     ]
     assert EnvStore.parse(out).get(("SMTP_DOMAIN",)) == "example.com"

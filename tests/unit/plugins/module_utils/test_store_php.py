@@ -105,9 +105,9 @@ def test_var_export_style_edit():
     assert changed[:5] == [
         ("  'mail_smtpsecure' => 'ssl',", "  'mail_smtpsecure' => '',"),
         ("  'mail_smtpauth' => 1,", "  'mail_smtpauth' => true,"),
-        ("  'mail_smtphost' => 'mail.banditlair.com',", "  'mail_smtphost' => 'smtp.example.com',"),
+        ("  'mail_smtphost' => 'smtp.files.example.net',", "  'mail_smtphost' => 'smtp.example.com',"),
         ("  'mail_smtpport' => '465',", "  'mail_smtpport' => 587,"),
-        ("  'mail_smtppassword' => '{{email_password}}',", "  'mail_smtppassword' => 'it\\'s a \\\\secret\\\\',"),
+        ("  'mail_smtppassword' => '{{nc_mail_password}}',", "  'mail_smtppassword' => 'it\\'s a \\\\secret\\\\',"),
     ]
     assert out.endswith(
         "  'theme' => '',\n"
@@ -144,8 +144,8 @@ def test_handwritten_style_edit_replaces_empty_array_in_place():
     assert "'mail_smtppassword' => 'pw',\n" in out
     assert out.endswith("'login_form_autocomplete' => true,\n'mail_sendmailmode' => 'smtp',\n);\n")
     # the doc blocks and comments are byte-identical
-    for comment in ("/**\n * The default \"from\" address.", "// Enable SMTP class debugging.",
-                    "# Which mode to use", "/* This depends on"):
+    for comment in ("/**\n * The domain after the \"@\" of the sender.", "// Log the SMTP dialogue.",
+                    "# smtp, sendmail or qmail.", "/* With smtp: the host"):
         assert comment in out
     config = php_config(out)
     assert config["mail_smtpstreamoptions"] == NO_VERIFY
@@ -207,7 +207,7 @@ def test_nested_set_and_delete():
     store.delete(("CONFIG", "theme"))          # last entry
     store.delete(("CONFIG", "nosuch"))
     config = php_config(store.render())
-    assert config["redis"] == {"host": "redis", "port": 6379, "password": "pw"}
+    assert config["redis"] == {"host": "cache", "port": 6379, "password": "pw"}
     assert config["mail_smtpstreamoptions"] == {"ssl": {"verify_peer": False}}
     assert "mail_smtpauthtype" not in config and "theme" not in config
     with pytest.raises(StoreError):
