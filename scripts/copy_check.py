@@ -32,7 +32,10 @@ def significant_lines(text):
     """The significant lines of ``text`` (stripped of blanks and leading comment markers), in order."""
     lines = []
     for line in text.splitlines():
-        core = line.strip().lstrip(COMMENT_MARKERS).strip()
+        core = line.strip()
+        while core.startswith('\\t'):  # a tab written as an escape in a string literal
+            core = core[2:]
+        core = core.lstrip(COMMENT_MARKERS).strip()
         if len(core) >= MIN_LENGTH:
             lines.append(core)
     return lines

@@ -1,23 +1,28 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Check the app profiles against a directory of real configuration files (``make corpus-check CORPUS=dir``).
 
-The directory is laid out by application, like shared/corpus: ``grafana/``, ``gitea/``, ``nextcloud/``,
-``mattermost/``, ``redmine/``, ``discourse/``, ``django/`` (dotenv, Django names), ``mastodon/`` (dotenv,
-Mastodon names), ``alertmanager/``, ``gitlab/`` (``gitlab.rb*``), ``synapse/`` (``homeserver.yaml*``), ``postfix/``
-(``main.cf``, ``main.cf.debian``, ``main.cf.tls``: copied as ``main.cf`` into a directory of its own, read back
-with ``postconf`` and ``postmap``; ``main.cf.dist`` is a template Postfix refuses to run with, not a profile
-file) and ``msmtp/`` (``msmtprc*``, account ``default``, read back with ``msmtp --pretend`` and the AUTH msmtp
-sends).
+The directory is laid out by application, like ../shared/corpus: ``grafana/``, ``gitea/``, ``nextcloud/``,
+``mattermost/``, ``redmine/``, ``discourse/``, ``django/`` (dotenv, Django names, read back with python-dotenv),
+``mastodon/`` (dotenv, Mastodon names, the ``ruby-dotenv`` dialect, read back with Ruby dotenv),
+``alertmanager/``, ``gitlab/`` (``gitlab.rb*``, read back by Ruby evaluating it), ``synapse/``
+(``homeserver.yaml*``), ``postfix/`` (``main.cf``, ``main.cf.debian``, ``main.cf.tls``: copied as ``main.cf`` into
+a directory of its own, read back with ``postconf`` and ``postmap``; ``main.cf.dist`` is a template Postfix refuses
+to run with, not a profile file), ``msmtp/`` (``msmtprc*``, account ``default``, read back with ``msmtp --pretend``
+and the AUTH msmtp sends) and ``netbox/`` (``configuration*.py``, read back by CPython running the file; checked
+once the ``netbox`` profile is in the registry, listed as "no profile here yet" before).
 Every file is COPIED to a temporary directory; the originals are never written.
 
-For each profile file, through ``ansible-playbook`` and ``mailops.smtp.outgoing_server`` against an SMTP
-sandbox started here: check mode leaves the file identical; apply changes only the profile's keys and the
-result parses under the application's own rules (go-ini style INI, json, YAML, ``php`` itself, env) with the
-new values; a second run reports changed=false and leaves the file untouched; a failing SMTP test (wrong
-password) fails with diagnosis auth_failed and leaves the file untouched; no password appears in the output.
+Stage 1, copies: no file of the repository may copy text from the corpus (``scripts/copy_check.py``): the
+repository's fixtures are our own, in the shapes of these files.
 
-Prints one table row per file; files that are not profile files are listed as "not a profile file".
-Exit status 0 only when every profile file passed.
+Stage 2, profiles: for each profile file, through ``ansible-playbook`` and ``mailops.smtp.outgoing_server``
+against an SMTP sandbox started here: check mode leaves the file identical; apply changes only the profile's keys
+and the result parses under the application's rules with the new values; a second run reports changed=false and
+leaves the file untouched; a failing SMTP test (wrong password) fails with diagnosis auth_failed and leaves the
+file untouched; no password appears in the output.
+
+Prints the copies found, then one table row per file; files that are not profile files are listed as "not a
+profile file". Exit status 0 only when no copy was found and every profile file passed.
 """
 
 import argparse
@@ -34,7 +39,6 @@ for extra in (os.path.join(ROOT, '.collections'), os.path.join(ROOT, 'tests'),
 
 from outgoing_helpers import (  # noqa: E402
     changed_lines,
-    parse_env,
     parse_file_state,
     parse_ini,
     parse_json,
@@ -138,7 +142,7 @@ PROFILES = {
                        'DISCOURSE_SMTP_OPENSSL_VERIFY_MODE', 'DISCOURSE_NOTIFICATION_EMAIL')),
         tokens=('DISCOURSE_SMTP', 'DISCOURSE_NOTIFICATION')))],
     'django': [('.env*', dict(
-        app='dotenv', parser='env', params=dict(from_email=FROM),
+        app='dotenv', parser='python_dotenv', params=dict(from_email=FROM),
         values=path_values(dict(host=('EMAIL_HOST',), port=('EMAIL_PORT',), user=('EMAIL_HOST_USER',),
                                 password=('EMAIL_HOST_PASSWORD',), from_email=('DEFAULT_FROM_EMAIL',))),
         expect=lambda port: dict(expected_values(port), from_email=FROM),
@@ -146,8 +150,9 @@ PROFILES = {
                       'EMAIL_USE_SSL', 'DEFAULT_FROM_EMAIL')),
         tokens=('EMAIL_', 'DEFAULT_FROM_EMAIL')))],
     'mastodon': [('.env*', dict(
-        app='dotenv', parser='env',
-        params=dict(from_email=FROM, keys=MASTODON_KEYS, values=dict(use_tls=RUBY_BOOLEANS, use_ssl=RUBY_BOOLEANS)),
+        app='dotenv', parser='ruby_dotenv',
+        params=dict(from_email=FROM, keys=MASTODON_KEYS, dialect='ruby-dotenv',
+                    values=dict(use_tls=RUBY_BOOLEANS, use_ssl=RUBY_BOOLEANS)),
         values=path_values(dict(host=('SMTP_SERVER',), port=('SMTP_PORT',), user=('SMTP_LOGIN',),
                                 password=('SMTP_PASSWORD',), from_email=('SMTP_FROM_ADDRESS',))),
         expect=lambda port: dict(expected_values(port), from_email=FROM),
@@ -198,6 +203,16 @@ PROFILES = {
         expect=lambda port: dict(expected_values(port), from_email=FROM),
         owned=(None, ('default', 'login')),
         tokens=('host', 'port', 'tls', 'auth', 'user', 'password', 'from', 'account default')))],
+    # NetBox's configuration.py EMAIL dict (its settings.py maps it onto Django's EMAIL_* settings). Checked once
+    # the netbox profile is registered (see registered_apps); before that its files are listed, not failed.
+    'netbox': [('configuration*.py', dict(
+        app='netbox', parser='python', params=dict(from_email=FROM),
+        values=path_values(dict(host=('EMAIL', 'SERVER'), port=('EMAIL', 'PORT'), user=('EMAIL', 'USERNAME'),
+                                password=('EMAIL', 'PASSWORD'), from_email=('EMAIL', 'FROM_EMAIL'))),
+        expect=lambda port: dict(expected_values(port, int), from_email=FROM),
+        owned=('EMAIL', ('SERVER', 'PORT', 'USERNAME', 'PASSWORD', 'USE_SSL', 'USE_TLS', 'TIMEOUT', 'FROM_EMAIL',
+                         'SSL_CERTFILE', 'SSL_KEYFILE')),
+        tokens=None))],
 }
 
 
@@ -210,8 +225,14 @@ def parse(kind, path):
         return parse_json(text)
     if kind == 'yaml':
         return parse_yaml(text)
-    if kind == 'env':
-        return parse_env(text)
+    if kind == 'python_dotenv':
+        import readers  # python-dotenv, what Django settings read with it see
+        return readers.python_dotenv(text)
+    if kind == 'ruby_dotenv':
+        import readers  # Ruby dotenv, what Mastodon reads
+        return readers.ruby_dotenv(text)
+    if kind == 'python':
+        return parse_python_module(path)
     if kind == 'gitlab':
         import readers  # real Ruby evaluating gitlab.rb as Omnibus does
         return readers.gitlab(text)
@@ -220,6 +241,25 @@ def parse(kind, path):
     if kind == 'msmtp':
         return parse_msmtp(text)
     return parse_php(path)
+
+
+def parse_python_module(path):
+    """CPython running the file in a process of its own (NetBox imports configuration.py): its top-level names."""
+    import json
+    import subprocess
+    program = ('import json, runpy, sys; names = runpy.run_path(sys.argv[1]); '
+               'print(json.dumps({k: v for k, v in names.items() if not k.startswith("_")}, default=repr))')
+    done = subprocess.run([sys.executable, '-I', '-c', program, path], capture_output=True, check=False,
+                          cwd=os.path.dirname(path), env={'PATH': os.environ.get('PATH', '')})
+    if done.returncode != 0:
+        raise ValueError(done.stderr.decode('utf-8', 'replace').strip().splitlines()[-1:])
+    return json.loads(done.stdout)
+
+
+def registered_apps():
+    """The ``app`` values this checkout's registry knows (a profile that has not landed is not checked)."""
+    from ansible_collections.mailops.smtp.plugins.module_utils._profiles import _registry
+    return set(getattr(_registry, 'APPS', ())) | set(getattr(_registry, 'PROFILES', {}))
 
 
 def parse_postfix(path, text):
@@ -340,7 +380,14 @@ def main(argv=None):
     corpus = os.path.abspath(args.corpus)
     if not os.path.isdir(corpus):
         parser.error('%s is not a directory' % corpus)
-    files = discover(corpus)
+    import copy_check  # scripts/ is on sys.path: this file's own directory
+    copies = copy_check.find_copies(corpus, ROOT)
+    for name, rel, run, shared, total in copies:
+        print('COPY %s copies %s: a run of %d lines, %d of its %d significant lines' % (name, rel, run, shared, total))
+    print('%d file(s) of the repository copy text from the corpus\n' % len(copies))
+    registered = registered_apps()
+    files = [(rel, spec if spec is None or spec['app'] in registered else dict(spec, waiting=True))
+             for rel, spec in discover(corpus)]
     work = tempfile.mkdtemp(prefix='corpus-check-')
     import pathlib
     work_path = pathlib.Path(work)
@@ -350,7 +397,7 @@ def main(argv=None):
     try:
         hosts, infos = {}, {}
         for index, (rel, spec) in enumerate(files):
-            if spec is None:
+            if spec is None or spec.get('waiting'):
                 continue
             name = 'file%02d' % index
             source = os.path.join(corpus, rel)
@@ -398,6 +445,10 @@ def main(argv=None):
         if spec is None:
             rows.append((rel, '-', 'not a profile file', ''))
             continue
+        if spec.get('waiting'):
+            rows.append((rel, spec['app'], 'no profile here yet', 'the %s profile is not in the registry'
+                         % spec['app']))
+            continue
         problems = check_file(rel, spec, infos[rel], sandbox.port)
         if PASSWORD in output or PASSWORD in repr(infos[rel]['results']):
             problems.append('the password appears in the output')
@@ -409,14 +460,17 @@ def main(argv=None):
     print('%s  %s  %s  %s' % ('-' * width, '-' * 10, '-' * 18, '-' * 5))
     for rel, app, result, notes in rows:
         print('%-*s  %-10s  %-18s  %s' % (width, rel, app, result, notes))
-    checked = sum(1 for row in rows if row[1] != '-')
-    print('\n%d profile file(s) checked, %d failed, %d not a profile file' % (checked, failures, len(rows) - checked))
+    waiting = sum(1 for row in rows if row[2] == 'no profile here yet')
+    checked = sum(1 for row in rows if row[1] != '-') - waiting
+    print('\n%d profile file(s) checked, %d failed, %d not a profile file, %d waiting for their profile; '
+          '%d repository file(s) copy the corpus' % (checked, failures, len(rows) - checked - waiting, waiting,
+                                                     len(copies)))
     if args.keep:
         print('copies kept in %s' % work)
     else:
         import shutil
         shutil.rmtree(work, ignore_errors=True)
-    return 1 if failures or not checked else 0
+    return 1 if failures or copies or not checked else 0
 
 
 if __name__ == '__main__':

@@ -24,7 +24,7 @@ Readers (see tests/readers/README.md for the sources each models, and /work/coor
                    PHPMailer (query_result/to_html, html_entity_decode), per kind of page
 ``redmine``        Ruby ERB then Psych (Symbol permitted), default+env merge, email_delivery symbolized;
                    Ruby symbols come back as :class:`Symbol`
-``discourse``      Psych + the launcher's own shell code: ``{NAME: value}`` as ``docker run -e`` gets it
+``discourse``      Psych + the launcher's ``read`` loop, as we model it: ``{NAME: value}`` as ``docker run -e`` gets it
 ``discourse_yaml`` Psych only (the ``env:`` hash as Ruby reads it, values as Ruby's ``to_s`` would print)
 ``python_dotenv``  python-dotenv ``dotenv_values`` (PyPI, pinned in requirements-dev.txt)
 ``django_environ`` django-environ ``Env.read_env`` + ``env.str(KEY)`` (PyPI, pinned)
@@ -288,11 +288,14 @@ def discourse_many(texts, config="app"):
     Unreadable when the launcher reports a YAML error, or when its ``read`` loop produces a stray argument
     (a value with a line break becomes several ``docker run`` arguments).
     """
-    _need("ruby", "Debian ruby")  # the launcher's code calls it
-    bash = _need("bash", "bash")
+    ruby = _need("ruby", "Debian ruby")  # the launcher's Ruby step
+    bash = _need("bash", "bash")  # its shell step
     with _Files(texts, "app", ".yml") as files:
-        raw = _checked([bash, os.path.join(HERE, "discourse", "launcher_env.sh"), config] + files.paths,
-                       cwd=files.dir)
+        outputs = [path + ".printed" for path in files.paths]
+        requests = [{"path": path, "out": out} for path, out in zip(files.paths, outputs)]
+        _checked([ruby, os.path.join(HERE, "ruby", "discourse_launcher.rb")], json.dumps(requests).encode("utf-8"),
+                 cwd=files.dir)
+        raw = _checked([bash, os.path.join(HERE, "discourse", "read_args.sh"), config] + outputs, cwd=files.dir)
     results = []
     for block in raw.decode("utf-8").split("\0\0")[:len(texts)]:
         elements = block.split("\0")

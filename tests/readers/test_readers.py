@@ -110,6 +110,26 @@ def test_discourse_launcher_read_loop_drops_backslashes_strips_spaces_and_joins_
     assert [type(item) for item in joined] == [Unreadable, Unreadable]
 
 
+def test_discourse_launcher_merges_env_over_lang_prints_to_s_and_names_the_config():
+    seen = readers.discourse('env:\n  LANG: C.UTF-8\n  T: true\n  N:\n  P: 25\n  H: "{{config}}.{{config}}"\n',
+                             config="web_only")
+    assert seen == {"LANG": "C.UTF-8", "T": "true", "N": "", "P": "25", "H": "web_only.web_only"}
+    # the file's own trailing newlines and surrounding blanks do not matter ($(cat), strip)
+    assert readers.discourse("\n\nenv:\n  A: x\n\n\n") == {"LANG": "en_US.UTF-8", "A": "x"}
+
+
+def test_discourse_launcher_splits_its_input_at_the_separator_word():
+    # the launcher joins its documents with _FILE_SEPERATOR_: the same word inside a value cuts the file there
+    cut = readers.discourse('env:\n  B: kept\n  A: left_FILE_SEPERATOR_right\n')
+    assert cut == {"LANG": "en_US.UTF-8", "B": "kept", "A": "left"}
+    # ... and what follows the word is a document of its own: here a YAML error; a string has no env; a list
+    # makes the Ruby step raise, and what it prints becomes stray docker arguments
+    results = readers.discourse_many(['env:\n  A: x_FILE_SEPERATOR_y\n  B: z\n', "just words\n", "- a\n- b\n"])
+    assert isinstance(results[0], Unreadable) and "syntax" in str(results[0])
+    assert results[1] == {"LANG": "en_US.UTF-8"}
+    assert isinstance(results[2], Unreadable) and "stray" in str(results[2])
+
+
 def test_discourse_launcher_breaks_on_line_breaks_and_yaml_errors():
     results = readers.discourse_many(['env:\n  A: "a\\nb"\n', "env: [\n"])
     assert [type(item) for item in results] == [Unreadable, Unreadable]

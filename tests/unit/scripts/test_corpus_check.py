@@ -22,7 +22,8 @@ def test_discover_maps_files_by_app_directory(tmp_path):
         'mastodon/.env.production.sample': 'dotenv', 'corebos/DatabaseSchema.xml': None, 'SOURCES.md': None,
         'grafana/README.md': None, 'unknown/app.ini': None, 'alertmanager/alertmanager.yml': 'alertmanager',
         'alertmanager/simple.yml': 'alertmanager', 'gitlab/gitlab.rb.template': 'gitlab',
-        'synapse/homeserver.yaml.sample': 'synapse',
+        'synapse/homeserver.yaml.sample': 'synapse', 'netbox/configuration_example.py': 'netbox',
+        'postfix/main.cf.dist': None, 'msmtp/msmtprc-user.example': 'msmtp',
     }
     for rel in layout:
         path = tmp_path / rel
@@ -40,3 +41,19 @@ def test_mastodon_files_use_mastodon_key_names(tmp_path):
     path.write_text('SMTP_SERVER=x\n')
     spec = dict(load().discover(str(tmp_path)))['mastodon/.env.production.sample']
     assert spec['params']['keys']['host'] == 'SMTP_SERVER'
+
+
+def test_ci_runs_exactly_the_test_commands_the_readme_gives():
+    """.ci/run = the README's first sh block minus `make demo`: make test, then corpus-check (corpus there)."""
+    def commands(lines):
+        return [line.split('#', 1)[0].strip() for line in lines
+                if line.strip() and not line.lstrip().startswith('#')]
+
+    with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as handle:
+        readme = handle.read()
+    block = readme.split('```sh\n', 1)[1].split('```', 1)[0].splitlines()
+    with open(os.path.join(ROOT, '.ci', 'run'), encoding='utf-8') as handle:
+        ci = handle.read().splitlines()
+    ci_commands = [line for line in commands(ci) if not line.startswith(('set ', 'cd '))]
+    assert [line for line in commands(block) if line != 'make demo'] == ci_commands
+    assert ci_commands == ['make test', '[ ! -d ../shared/corpus ] || make corpus-check']

@@ -280,7 +280,7 @@ for _dialect in DIALECTS:
                                   lambda base, raw: _replace_line(base, 'EMAIL_HOST_PASSWORD=',
                                                                   'EMAIL_HOST_PASSWORD=%s' % raw))
 HAND['msmtp'] = (['plain', 'double'],
-                 lambda base, raw: _replace_line(base, 'user company12345', 'user company12345\npassword %s' % raw))
+                 lambda base, raw: _replace_line(base, 'user alee-work', 'user alee-work\npassword %s' % raw))
 RAW = {'grafana': _ini_raw, 'gitea': _ini_raw, 'nextcloud': _php_raw, 'mattermost': _json_raw, 'redmine': _yaml_raw,
        'discourse': _yaml_raw, 'gitlab': _ruby_raw, 'synapse': _yaml_raw,
        'msmtp': lambda value, style: value if style == 'plain' else '"%s"' % value}

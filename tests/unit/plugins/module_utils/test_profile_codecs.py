@@ -3,7 +3,7 @@
 readers (tests/readers: go-ini built from Debian's golang-gopkg-ini.v1-dev with each app's LoadOptions and
 Grafana's expansion, Go net/mail, Go encoding/json, php):
 
-- what the profile writes, the app reads back exactly (table of hostile values, and files in the upstream samples' shapes);
+- what the profile writes, the app reads back exactly (table of hostile values, and sample-shaped files);
 - what the app cannot read back is refused with a message naming the option and the app, never the value, and
   nothing is planned;
 - what the profile reads from a hand-written file is what the app reads (so drift and idempotence follow the

@@ -8,7 +8,8 @@
 * synapse: ``readers.synapse``: PyYAML ``safe_load`` of the whole file, then Synapse's EmailConfig and
   SendEmailHandler steps, including the ``notif_from % {"app": app_name}`` rule.
 
-Each starts from the app's own upstream sample (tests/integration/fixtures/<app>/, see SOURCES.md there).
+Each starts from a fixture in the shape of the app's own upstream sample (tests/integration/fixtures/<app>/,
+see tests/unit/fixtures/README.md).
 """
 
 import email
@@ -346,7 +347,7 @@ def test_alertmanager_refuses_what_it_cannot_store(params, option, words):
 ASCII_CHAR = st.characters(max_codepoint=0x7f, blacklist_categories=('Cs',), blacklist_characters='\r\n\x00')
 SYNAPSE_NAMES = st.one_of(
     st.text(alphabet=ASCII_CHAR, min_size=1, max_size=20).filter(lambda s: s.strip()),
-    st.sampled_from(['100% uptime', '%(app)s', 'Ops %% team', '%s %d', 'a%', 'Your Friendly %(app)s homeserver']))
+    st.sampled_from(['100% uptime', '%(app)s', 'Ops %% team', '%s %d', 'a%', '%(app)s notices from Example']))
 
 
 @st.composite
@@ -394,18 +395,18 @@ def test_synapse_reads_exactly_what_was_asked(batch, app_name):
 
 
 def test_synapse_keeps_an_app_name_template_that_already_gives_the_sender():
-    text = HOMESERVER_YAML.replace('  #notif_from: "Your Friendly %(app)s homeserver <noreply@example.com>"',
-                                   '  notif_from: "Your Friendly %(app)s homeserver <noreply@example.com>"')
+    text = HOMESERVER_YAML.replace('  #notif_from: "%(app)s notices from Example <noreply@example.com>"',
+                                   '  notif_from: "%(app)s notices from Example <noreply@example.com>"')
     settings_ = desired(server='mail.example.com:587', from_email='noreply@example.com',
-                        from_name='Your Friendly Matrix homeserver')
+                        from_name='Matrix notices from Example')
     plan, _again = write('synapse', text, settings_)
-    assert '  notif_from: "Your Friendly %(app)s homeserver <noreply@example.com>"\n' in plan.payload
-    expected = ('Your Friendly Matrix homeserver', 'noreply@example.com')
+    assert '  notif_from: "%(app)s notices from Example <noreply@example.com>"\n' in plan.payload
+    expected = ('Matrix notices from Example', 'noreply@example.com')
     assert readers.synapse(plan.payload)['from_parsed'] == expected
 
 
 def test_synapse_reads_a_broken_percent_as_no_sender_and_rewrites_it():
-    text = HOMESERVER_YAML.replace('  #notif_from: "Your Friendly %(app)s homeserver <noreply@example.com>"',
+    text = HOMESERVER_YAML.replace('  #notif_from: "%(app)s notices from Example <noreply@example.com>"',
                                    '  notif_from: "100% Matrix <noreply@example.com>"')
     with pytest.raises(readers.Unreadable):
         readers.synapse(text.replace('  #smtp_host: mail.server', '  smtp_host: mail.example.com'))
@@ -454,7 +455,7 @@ def test_synapse_non_ascii_sender_is_refused_because_synapse_encodes_the_whole_f
                                           from_name=name), 'present')
         assert info.value.option == 'from_name' and 'synapse cannot store this setting' in str(info.value)
     # a non-ASCII name already in the file is refused only when a new address would rewrite the line
-    text = HOMESERVER_YAML.replace('  #notif_from: "Your Friendly %(app)s homeserver <noreply@example.com>"',
+    text = HOMESERVER_YAML.replace('  #notif_from: "%(app)s notices from Example <noreply@example.com>"',
                                    '  notif_from: "J\u00f6rg <noreply@example.com>"')
     kept, _again = write('synapse', text, desired(server='mail.example.com:587', from_email='noreply@example.com'))
     assert '  notif_from: "J\u00f6rg <noreply@example.com>"\n' in kept.payload

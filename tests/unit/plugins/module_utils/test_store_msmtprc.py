@@ -83,7 +83,7 @@ def test_effective_settings_agree_with_msmtp(tmp_path, text, account):
     theirs = pretend(tmp_path, text, account)
     assert theirs["host"] == mine["host"]
     assert theirs["port"] == mine["port"]
-    # msmtp substitutes %U (the user running it) in from: the system example's "from %U@oursite.example"
+    # msmtp substitutes %U (the user running it) in from: the system example's "from %U@site.example"
     assert theirs["from"] == mine["from"].replace("%U", getpass.getuser())
     assert theirs["tls"] == mine.get("tls", "off")
     assert theirs["tls_starttls"] == mine.get("tls_starttls", "on")
@@ -94,9 +94,9 @@ def test_effective_settings_agree_with_msmtp(tmp_path, text, account):
 def test_user_example_inheritance():
     store = MsmtprcStore.parse(USER)
     assert store.accounts() == ["freemail", "freemail2", "company", "default"]
-    assert store.effective("freemail2")["host"] == "smtp.freemail.example"
-    assert store.effective("freemail2")["from"] == "joey@freemail.example"
-    assert store.effective("default")["from"] == "joe_smith@freemail.example"
+    assert store.effective("freemail2")["host"] == "smtp.mailbox.example"
+    assert store.effective("freemail2")["from"] == "ann@mailbox.example"
+    assert store.effective("default")["from"] == "ann.lee@mailbox.example"
     assert store.get(("default", "host")) is None
     assert store.effective("nothere") is None
 
@@ -107,11 +107,11 @@ def test_set_edits_only_the_named_account(tmp_path):
     store.set(("company", "port"), "465")
     store.set(("company", "password"), "s3cret")
     out = store.render()
-    assert out == USER.replace("host mail.company.example\n", "host smtp.relay.example\n").replace(
-        "user company12345\n", "user company12345\nport 465\npassword s3cret\n")
+    assert out == USER.replace("host mail.work.example\n", "host smtp.relay.example\n").replace(
+        "user alee-work\n", "user alee-work\nport 465\npassword s3cret\n")
     assert pretend(tmp_path, out, "company")["host"] == "smtp.relay.example"
     assert pretend(tmp_path, out, "company")["port"] == "465"
-    assert pretend(tmp_path, out, "freemail")["host"] == "smtp.freemail.example"
+    assert pretend(tmp_path, out, "freemail")["host"] == "smtp.mailbox.example"
 
 
 def test_missing_account_is_appended(tmp_path):
@@ -121,7 +121,7 @@ def test_missing_account_is_appended(tmp_path):
     out = store.render()
     assert out == SYSTEM + "\naccount relay\nhost smtp.example.com\nport 587\n"
     assert pretend(tmp_path, out, "relay")["host"] == "smtp.example.com"
-    assert pretend(tmp_path, out, "default")["host"] == "mail.oursite.example"
+    assert pretend(tmp_path, out, "default")["host"] == "mail.site.example"
 
 
 def test_implicit_default_account_before_any_account_line(tmp_path):
@@ -136,7 +136,7 @@ def test_implicit_default_account_before_any_account_line(tmp_path):
 def test_delete_removes_only_the_accounts_lines():
     store = MsmtprcStore.parse(USER)
     store.delete(("freemail", "passwordeval"))
-    assert store.render() == USER.replace("passwordeval gpg2 --no-tty -q -d ~/.msmtp-password.gpg\n", "")
+    assert store.render() == USER.replace("passwordeval gpg2 --batch -q --decrypt ~/.config/msmtp/pass.gpg\n", "")
 
 
 @pytest.mark.parametrize("text, message", [

@@ -79,8 +79,7 @@ def test_continuation_lines_and_comments_inside_them(tmp_path):
 
 def test_debugger_command_continuation_in_dist_is_one_value():
     value = PostconfStore.parse(DIST).get(("debugger_command",))
-    assert value.startswith("PATH=/bin:/usr/bin:/usr/local/bin:/usr/X11R6/bin")
-    assert "ddd $daemon_directory/$process_name $process_id & sleep 5" in value
+    assert value == "PATH=/bin:/usr/bin:/usr/local/bin gdb -batch $daemon_directory/$process_name $process_id & sleep 5"
 
 
 def test_later_entry_wins_and_set_updates_every_entry(tmp_path):
@@ -105,7 +104,7 @@ def test_absent_name_goes_after_its_commented_examples_which_stay(tmp_path):
     out = store.render()
     lines = out.split("\n")
     index = lines.index("relayhost = [smtp.example.com]:587")
-    assert lines[index - 1] == "#relayhost = [an.ip.add.ress]"
+    assert lines[index - 1] == "#relayhost = [192.0.2.25]"
     assert out.replace("relayhost = [smtp.example.com]:587\n", "", 1) == DIST
     assert postconf(tmp_path, out, ["relayhost"]) == ["[smtp.example.com]:587"]
 

@@ -66,7 +66,7 @@ def test_commented_templates_are_replaced_in_place_and_ruby_reads_every_value():
     for old, new in pairs:
         assert old.startswith("# gitlab_rails['") and new.startswith("gitlab_rails['")
         assert old[2:].split("=")[0] == new.split("=")[0]
-    # the template's quote style is kept: smtp_address was "smtp.server", gitlab_email_from was 'example@...'
+    # the template's quote style is kept: smtp_address was "mail.example.net", gitlab_email_from was 'gitlab@...'
     assert "gitlab_rails['smtp_address'] = \"smtp.example.com\"\n" in text
     assert "gitlab_rails['gitlab_email_from'] = 'gitlab@example.com'\n" in text
     assert ruby_read(text) == SMTP
