@@ -17,9 +17,11 @@ repository's fixtures are our own, in the shapes of these files.
 
 Stage 2, profiles: for each profile file, through ``ansible-playbook`` and ``mailops.smtp.outgoing_server``
 against an SMTP sandbox started here: check mode leaves the file identical; apply changes only the profile's keys
-and the result parses under the application's rules with the new values; a second run reports changed=false and
-leaves the file untouched; a failing SMTP test (wrong password) fails with diagnosis auth_failed and leaves the
-file untouched; no password appears in the output.
+and the result parses under the application's rules with the new values, and the application's own reader
+(tests/readers: go-ini, Go encoding/json, Psych + ERB, the Discourse launcher model, Synapse's config code,
+php, Ruby, postconf/postmap, msmtp, python-dotenv, Ruby dotenv) reads the new host, port, user and password;
+a second run reports changed=false and leaves the file untouched; a failing SMTP test (wrong password) fails with
+diagnosis auth_failed and leaves the file untouched; no password appears in the output.
 
 Prints the copies found, then one table row per file; files that are not profile files are listed as "not a
 profile file". Exit status 0 only when no copy was found and every profile file passed.
@@ -216,6 +218,36 @@ PROFILES = {
 }
 
 
+def app_reads(app, text):
+    """``{host, port, user, password}`` as the application itself reads the edited file (tests/readers), for the
+    apps whose own reader runs here and whose ``parse`` above is a plain format parser; None for the others
+    (their ``parse`` already is the app's reading: php, Ruby, postconf/postmap, msmtp, the dotenv libraries)."""
+    import readers
+    if app == 'grafana':
+        smtp = readers.grafana(text)['smtp']
+        host, _sep, port = smtp['host'].rpartition(':')
+        return dict(host=host, port=port, user=smtp['user'], password=smtp['password'])
+    if app == 'gitea':
+        mailer = readers.gitea(text)['mailer']
+        return dict(host=mailer['SMTP_ADDR'], port=mailer['SMTP_PORT'], user=mailer['USER'], password=mailer['PASSWD'])
+    if app == 'mattermost':
+        email = readers.mattermost(text)['EmailSettings']
+        return dict(host=email['SMTPServer'], port=email['SMTPPort'], user=email['SMTPUsername'],
+                    password=email['SMTPPassword'])
+    if app == 'redmine':
+        smtp = readers.redmine(text)['email_delivery']['smtp_settings']
+        return dict(host=smtp['address'], port=str(smtp['port']), user=smtp['user_name'], password=smtp['password'])
+    if app == 'discourse':
+        env = readers.discourse(text)
+        return dict(host=env['DISCOURSE_SMTP_ADDRESS'], port=env['DISCOURSE_SMTP_PORT'],
+                    user=env['DISCOURSE_SMTP_USER_NAME'], password=env['DISCOURSE_SMTP_PASSWORD'])
+    if app == 'synapse':
+        email = readers.synapse(text)
+        return dict(host=email['smtp_host'], port=str(email['smtp_port']), user=email['smtp_user'],
+                    password=email['smtp_pass'])
+    return None
+
+
 def parse(kind, path):
     with open(path, encoding='utf-8') as handle:
         text = handle.read()
@@ -354,6 +386,14 @@ def check_file(rel, spec, info, port):
             shown_have = have if name != 'password' else '(another value)'
             shown_want = want if name != 'password' else '(the password)'
             problems.append('%s is %r, expected %r' % (name, shown_have, shown_want))
+    with open(info['path'], encoding='utf-8') as handle:
+        try:
+            seen = app_reads(spec['app'], handle.read())
+        except Exception as exc:  # the application's own reader refused the result
+            problems.append('%s cannot read the result: %s' % (spec['app'], exc))
+            seen = None
+    if seen is not None and seen != dict(host='127.0.0.1', port=str(port), user=USER, password=PASSWORD):
+        problems.append('%s reads another host, port, user or password' % spec['app'])
     if without_owned(spec['parser'], before, spec['owned']) != without_owned(spec['parser'], after, spec['owned']):
         problems.append('keys the profile does not own changed')
     if spec['tokens'] is not None:
