@@ -40,9 +40,9 @@ def runs(tmp_path_factory):
         if name == 'alertmanager-stored':
             with open(path, encoding='utf-8') as handle:
                 text = handle.read()
-            assert "  smtp_from: 'alertmanager@example.org'\n" in text
+            assert "  smtp_from: 'alerts@example.net'\n" in text
             with open(path, 'w', encoding='utf-8') as handle:
-                handle.write(text.replace("  smtp_from: 'alertmanager@example.org'\n",
+                handle.write(text.replace("  smtp_from: 'alerts@example.net'\n",
                                           "  smtp_from: '%s'\n" % STORED_FROM))
         paths[name] = path
         hosts[name] = dict(case_path=path, case_args=dict(BASE, app=app, path=path, **extra))

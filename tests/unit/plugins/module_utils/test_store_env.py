@@ -1,4 +1,4 @@
-"""EnvStore: dotenv edits on Django (healthchecks) and Mastodon files; values checked against bash too."""
+"""EnvStore: dotenv edits on Django-style and Mastodon-style files; values checked against bash too."""
 
 import os
 import subprocess
