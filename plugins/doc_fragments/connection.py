@@ -84,6 +84,11 @@ options:
       - Every secret and token is masked in every output, in clear and in every encoding sent (the base64
         initial responses of C(XOAUTH2) and C(OAUTHBEARER) included).
       - Mutually exclusive with O(password). Requires O(username).
+      - M(mailops.smtp.outgoing_server) stores it for C(app=msmtp) only - C(auth xoauth2) (or C(oauthbearer)) with
+        a C(passwordeval) running a token helper (standard library only) that it installs in
+        C(<msmtprc>.oauth2/), the grant's settings and secrets in a 0600 file there, the token cached until
+        shortly before it expires; the msmtprc holds no secret. For C(app=postfix) it is refused, naming the
+        missing Cyrus SASL XOAUTH2 plugin; every other app refuses it by name (see docs/m365.md).
     type: dict
     version_added: 1.3.0
     suboptions:

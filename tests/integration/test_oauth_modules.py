@@ -89,3 +89,63 @@ def test_outgoing_server_refuses_oauth2_for_an_app_that_stores_a_password_only(r
     assert "grafana cannot log in with OAuth 2.0" in result["msg"] and "docs/m365.md" in result["msg"]
     assert target.read_bytes() == before
     assert SECRET not in run.all_output()
+
+
+def test_msmtp_sends_with_a_token_its_installed_helper_fetched(run_playbook, smtp_sandbox, oauth_server, tmp_path):
+    import os
+    import stat
+    import subprocess
+
+    import readers
+
+    oauth_server.add_client("app-secret", secret=SECRET)
+    sb = smtp_sandbox(security="starttls", oauth=oauth_server.smtp_oauth({"app-secret": [MAILBOX]}))
+    msmtprc = tmp_path / "msmtprc"
+    oauth2 = dict(provider="microsoft", tenant=oauth_server.tenant, token_url=oauth_server.token_url,
+                  client_id="app-secret", client_secret=SECRET)
+    task = {"name": "msmtp", "mailops.smtp.outgoing_server": {
+        "app": "msmtp", "path": str(msmtprc), "create": True, "mode": "0600", "server": sb.server,
+        "ca_path": sb.ca_path, "username": MAILBOX, "from_email": MAILBOX, "oauth2": "{{ oauth2 }}",
+        "test": "envelope"}}
+    first = run_playbook(playbook(tmp_path, [task]), dict(oauth2=oauth2), verbosity=4)
+    assert first.status("msmtp") == "ok" and first.result("msmtp")["changed"] is True, first.result("msmtp")
+    text = msmtprc.read_text()
+    assert "auth xoauth2" in text and "passwordeval" in text and "token_helper.py" in text
+    assert SECRET not in text and "password " not in text
+    helper_dir = tmp_path / "msmtprc.oauth2"
+    config = helper_dir / "default.json"
+    assert stat.S_IMODE(helper_dir.stat().st_mode) == 0o700 and stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert json.loads(config.read_text())["oauth2"]["client_secret"] == SECRET
+    grants_by_module = len(oauth_server.requests)
+
+    # the real msmtp: the helper (stdlib only) runs the grant, msmtp logs in with XOAUTH2
+    for attempt in (1, 2):
+        done = subprocess.run(["msmtp", "-C", str(msmtprc), "-a", "default", "rcpt@example.net"],
+                              input=b"Subject: oauth %d\n\nhello\n" % attempt, capture_output=True,
+                              env=readers.BASE_ENV, check=False, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert SECRET.encode() not in done.stdout + done.stderr
+    assert [m["authenticated_as"] for m in sb.messages] == [MAILBOX, MAILBOX]
+    assert [s["auth_mechanism"] for s in sb.sessions if s["auth_mechanism"]][-2:] == ["XOAUTH2", "XOAUTH2"]
+    assert len(oauth_server.requests) == grants_by_module + 1       # the second send used the cached token
+    cache = helper_dir / "default.json.token"
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+
+    again = run_playbook(playbook(tmp_path, [task]), dict(oauth2=oauth2), verbosity=4)
+    assert again.result("msmtp")["changed"] is False                 # idempotent: the token cache is no drift
+    for run in (first, again):
+        assert SECRET not in run.all_output()
+
+    # a grant that fails says so on stderr, in the provider's words
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(dict(oauth2=dict(oauth2, client_secret="wrong"), ca_path=sb.ca_path)))
+    os.chmod(broken, 0o600)
+    done = subprocess.run(readers_python_helper(helper_dir) + [str(broken)], capture_output=True, check=False,
+                          env=readers.BASE_ENV, timeout=60)
+    assert done.returncode == 1 and done.stdout == b""
+    assert b"the OAuth 2.0 grant failed (HTTP 401): invalid_client: AADSTS7000215" in done.stderr
+
+
+def readers_python_helper(helper_dir):
+    import sys
+    return [sys.executable, str(helper_dir / "token_helper.py")]

@@ -14,19 +14,29 @@ given but the account names another file), ``auth`` (``on``/``off``), ``user``, 
 A ``passwordeval`` of the account goes when a password is written (msmtp would use the password anyway).
 msmtp cannot store a sender name (``from_name``), a ``from`` that holds its substitution patterns (``%U``,
 ``%H``, ``%C``, ``%M``) or wildcard characters (``*``, ``?``, ``[``), or a line longer than 499 characters.
+
+OAuth 2.0 (``oauth2``): ``auth xoauth2`` (or ``oauthbearer``) and ``passwordeval`` running the token helper the
+module installs in ``<msmtprc>.oauth2/`` (a 0700 directory owned like the msmtprc): ``token_helper.py`` is
+``_oauth2.py`` itself (standard library only), ``<account>.json`` (0600) holds the grant's settings and secrets,
+and the helper caches the token in ``<account>.json.token`` (0600) until shortly before it expires. The
+msmtprc holds no secret then. Those files are written before the msmtprc, and put back when its write fails.
 """
 
 from __future__ import annotations
 
 __metaclass__ = type
 
+import json
 import os
 import re
+import shlex
+import sys
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import to_port
+from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 from ansible_collections.mailops.smtp.plugins.module_utils._store_msmtprc import MAX_LINE, encode_argument
 
@@ -34,6 +44,8 @@ DEFAULT_PATH = '/etc/msmtprc'
 _LONGEST_COMMAND = len('tls_trust_file ')
 _FROM_PATTERNS = re.compile(r'%[UHCM]|[*?\[]')
 _ON = ('on', '')
+OAUTH_AUTH = ('xoauth2', 'oauthbearer')
+HELPER_NAME = 'token_helper.py'
 OWNED = ('host', 'port', 'tls', 'tls_starttls', 'tls_nostarttls', 'tls_certcheck', 'tls_nocertcheck',
          'tls_trust_file', 'auth', 'user', 'password', 'passwordeval', 'from')
 
@@ -78,6 +90,7 @@ class MsmtpProfile(FileProfile):
     name = 'msmtp'
     store_format = 'msmtprc'
     value_codec = MsmtpArgumentCodec()
+    stores_oauth2 = True
 
     def __init__(self, module, params):
         super(MsmtpProfile, self).__init__(module, params)
@@ -86,6 +99,10 @@ class MsmtpProfile(FileProfile):
         self.secret_paths = ((self.account, 'password'),)
         self.codecs = {(self.account, 'from'): MsmtpFromCodec(),
                        (self.account, 'tls_trust_file'): MsmtpPathCodec()}
+        self.oauth_dir = self.path + '.oauth2'
+        self.oauth_config = os.path.join(self.oauth_dir, '%s.json' % self.account)
+        self.helper = os.path.join(self.oauth_dir, HELPER_NAME)
+        self._oauth_files = {}   # path -> text read by read() (None: missing)
 
     def check(self, settings, state):
         super(MsmtpProfile, self).check(settings, state)
@@ -122,9 +139,12 @@ class MsmtpProfile(FileProfile):
             port = 465 if security == 'tls' else 25  # msmtp's get_default_port()
         certcheck = _on(values.get('tls_certcheck'), True) and 'tls_nocertcheck' not in values
         auth = values.get('auth')
-        return stored_model(host=values['host'], port=port, security=security, validate_certs=certcheck,
-                            auth=auth is not None and auth != 'off', username=values.get('user') or None,
-                            password=values.get('password') or None, from_email=values.get('from') or None)
+        model = stored_model(host=values['host'], port=port, security=security, validate_certs=certcheck,
+                             auth=auth is not None and auth != 'off', username=values.get('user') or None,
+                             password=values.get('password') or None, from_email=values.get('from') or None)
+        if auth in OAUTH_AUTH:
+            model['auth_method'] = 'oauth2'
+        return model
 
     def apply(self, store, settings, stored, update_password):
         put, path = self.put, self._path
@@ -146,7 +166,12 @@ class MsmtpProfile(FileProfile):
             put(store, path('tls_certcheck'), 'off', option='validate_certs')
             if inherited.get('tls_trust_file'):
                 put(store, path('tls_trust_file'), '', option='validate_certs')  # msmtp: no certcheck with a CA file
-        if settings.auth:
+        if settings.oauth2:
+            put(store, path('auth'), (settings.oauth2.get('mechanism') or 'xoauth2'), option='oauth2')
+            put(store, path('user'), settings.username, option='username')
+            self.drop(store, path('password'))
+            put(store, path('passwordeval'), self.helper_command(), option='oauth2')
+        elif settings.auth:
             put(store, path('auth'), 'on', option='auth')
             put(store, path('user'), settings.username, option='username')
             put(store, path('password'), keep_password(settings, stored, update_password) or '', option='password')
@@ -158,6 +183,41 @@ class MsmtpProfile(FileProfile):
         if settings.from_email is not None:
             put(store, path('from'), settings.from_email, option='from_email')
 
+    def commit(self, plan):
+        """The helper's files first (the msmtprc points at them), then the msmtprc; the old helper files are
+        put back when writing the msmtprc fails."""
+        files = plan.oauth_files
+        if files:
+            self._write_oauth_files(files)
+        try:
+            return super(MsmtpProfile, self).commit(plan) if plan.msmtprc_changed else {}
+        except (StoreError, OSError):
+            if files:
+                self._write_oauth_files(dict((path, self._oauth_files.get(path)) for path in files))
+            raise
+
+    def _write_oauth_files(self, files):
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import _place
+        try:
+            owner = os.stat(self.path)
+        except OSError:
+            owner = None
+        if any(text is not None for text in files.values()) and not os.path.isdir(self.oauth_dir):
+            os.mkdir(self.oauth_dir, 0o700)
+            if owner is not None:
+                try:
+                    os.chown(self.oauth_dir, owner.st_uid, owner.st_gid)
+                except PermissionError:
+                    pass
+        for path, text in sorted(files.items()):
+            if text is None:
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
+                continue
+            _place(self.module, path, text.encode('utf-8'), 0o600, owner, path)
+
     def remove(self, store):
         for account in store.accounts():
             if self.account in store.parents(account):
@@ -165,9 +225,67 @@ class MsmtpProfile(FileProfile):
                                  % (account, self.account))
         store.delete_account(self.account)
 
+    # -- OAuth 2.0: the token helper and its 0600 settings file ----------------------------------------------
+    def helper_command(self):
+        """The passwordeval command: this Python running the installed helper on the account's settings."""
+        return ' '.join(shlex.quote(part) for part in (sys.executable, self.helper, self.oauth_config))
+
+    def oauth_files(self, settings):
+        """{path: text} the helper needs for ``settings`` (None: the file goes)."""
+        if settings is None or not settings.oauth2:
+            return {self.oauth_config: None, self.oauth_config + '.token': None}
+        from ansible_collections.mailops.smtp.plugins.module_utils import _oauth2
+        config = dict(oauth2=settings.oauth2, ca_path=settings.ca_path,
+                      validate_certs=bool(settings.validate_certs), timeout=30)
+        return {self.helper: _oauth2.__loader__.get_source(_oauth2.__name__),
+                self.oauth_config: json.dumps(config, indent=1, sort_keys=True) + '\n'}
+
+    def read(self):
+        snapshot = super(MsmtpProfile, self).read()
+        from ansible_collections.mailops.smtp.plugins.module_utils._files import read_text
+        for path in (self.helper, self.oauth_config, self.oauth_config + '.token'):
+            try:
+                self._oauth_files[path] = read_text(path) if os.path.exists(self.oauth_dir) else None
+            except StoreError:
+                self._oauth_files[path] = None
+        config = self._oauth_files.get(self.oauth_config)
+        if config:
+            try:
+                stored = json.loads(config).get('oauth2') or {}
+            except ValueError:
+                stored = {}
+            snapshot.secrets.extend(str(v) for k, v in stored.items()
+                                    if v and k in ('access_token', 'client_secret', 'client_private_key',
+                                                   'refresh_token', 'service_account_key'))
+        return snapshot
+
+    def _masked_config(self, text):
+        data = json.loads(text)
+        for key in ('access_token', 'client_secret', 'client_private_key', 'refresh_token', 'service_account_key'):
+            if data['oauth2'].get(key):
+                data['oauth2'][key] = MASK
+        return json.dumps(data, indent=1, sort_keys=True)
+
     def plan(self, snapshot, settings, state, update_password):
         plan = super(MsmtpProfile, self).plan(snapshot, settings, state, update_password)
-        if settings is not None and settings.auth and plan.changed:
+        plan.msmtprc_changed = plan.changed
+        wanted = self.oauth_files(settings if state != 'absent' else None)
+        plan.oauth_files = dict((path, text) for path, text in wanted.items()
+                                if text != self._oauth_files.get(path) and not (text is None and
+                                                                                 self._oauth_files.get(path) is None))
+        if plan.oauth_files and self.oauth_config in plan.oauth_files:
+            plan.changed = True
+            if self._oauth_files.get(self.oauth_config + '.token') is not None:
+                plan.oauth_files[self.oauth_config + '.token'] = None   # a token of the old settings
+            text = plan.oauth_files[self.oauth_config]
+            plan.after = (plan.after or '') + '\n# ---- %s (0600) ----\n%s\n' % (
+                self.oauth_config, self._masked_config(text) if text else '(removed)')
+        elif plan.oauth_files and not plan.changed:
+            plan.oauth_files.pop(self.oauth_config + '.token', None)   # a stale cache alone is no change
+            plan.changed = bool(plan.oauth_files)
+        if settings is not None and settings.oauth2 and plan.stored_after is not None:
+            plan.stored_after = dict(plan.stored_after, auth_method='oauth2')
+        if settings is not None and settings.auth and not settings.oauth2 and plan.changed:
             try:
                 mode = os.stat(self.path).st_mode & 0o077 if snapshot.exists else 0
             except OSError:

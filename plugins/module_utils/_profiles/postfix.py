@@ -138,6 +138,24 @@ def parse_relayhost(value):
     return match.group(3), int(match.group(4)) if match.group(4) else 25, False
 
 
+# Where Cyrus SASL looks for its plugins (Debian/Ubuntu multiarch, RHEL/Fedora, others).
+SASL_PLUGIN_DIRS = ('/usr/lib/x86_64-linux-gnu/sasl2', '/usr/lib/aarch64-linux-gnu/sasl2', '/usr/lib64/sasl2',
+                    '/usr/lib/sasl2', '/usr/local/lib/sasl2')
+
+
+def find_xoauth2_plugin(dirs=SASL_PLUGIN_DIRS):
+    """The path of an installed Cyrus SASL XOAUTH2 plugin (``libxoauth2.so*``), or None."""
+    for directory in dirs:
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith('libxoauth2.so'):
+                return os.path.join(directory, name)
+    return None
+
+
 def relay_key(host, port):
     """The relayhost value and the password-map key the Postfix SMTP client looks up for it."""
     return '[%s]:%d' % (host.lower(), port)
@@ -170,6 +188,16 @@ class PostfixProfile(FileProfile):
         self.config_dir = os.path.dirname(os.path.abspath(self.path))
 
     def check(self, settings, state):
+        if settings is not None and settings.oauth2:
+            plugin = find_xoauth2_plugin()
+            if plugin is None:
+                raise SettingsError('oauth2', 'oauth2: Postfix logs in with OAuth 2.0 only through a Cyrus SASL '
+                                    'XOAUTH2 plugin (such as sasl-xoauth2), and none is installed on this host '
+                                    '(looked in %s); install one, or relay through msmtp with oauth2'
+                                    % ', '.join(SASL_PLUGIN_DIRS))
+            raise SettingsError('oauth2', 'oauth2: this host has the SASL XOAUTH2 plugin %s, but the module does not '
+                                'write its token configuration yet; configure the plugin by hand (and test it with '
+                                'smtp_probe and oauth2), or relay through msmtp with oauth2' % plugin)
         super(PostfixProfile, self).check(settings, state)
         if os.path.basename(self.path) != 'main.cf':
             raise SettingsError('path', 'path: Postfix reads its parameters from a file named main.cf in its '

@@ -209,3 +209,21 @@ def test_the_openssl_fallback_signs_exactly_as_cryptography(monkeypatch, oauth_s
     with pytest.raises(_oauth2.OAuthSettingsError) as info:
         _oauth2.sign_rs256(private, data)
     assert "cryptography" in str(info.value) and "openssl" in str(info.value)
+
+
+def test_every_app_that_stores_a_password_only_refuses_oauth2_naming_itself(tmp_path):
+    from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, get_profile
+    from ansible_collections.mailops.smtp.plugins.module_utils._settings import settings_from_params
+    settings = settings_from_params(dict(server="tls://smtp.office365.com:587", username=MAILBOX,
+                                         oauth2=dict(access_token="a-ready-token")))
+    refused = []
+    for app in sorted(set(APPS) - {"msmtp", "postfix"}):
+        params = dict(app=app, path=str(tmp_path / "config"), environment="default", account="default")
+        if app == "generic":
+            params.update(format="ini", keys={})
+        with pytest.raises(SettingsError) as info:
+            get_profile(app)(None, params).check(settings, "present")
+        assert info.value.option == "oauth2", (app, str(info.value))
+        assert ("%s cannot log in with OAuth 2.0" % app) in str(info.value)
+        refused.append(app)
+    assert len(refused) >= 12

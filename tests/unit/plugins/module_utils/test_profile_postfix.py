@@ -304,3 +304,21 @@ def test_backup_keeps_the_old_main_cf_and_map_0600(tmp_path):
     for path in (result['backup_file'], result['map_backup_file']):
         assert os.stat(path).st_mode & 0o777 == 0o600
     assert postmap_q(directory, '[smtp.example.com]:587') == 'u:new-secret'
+
+
+def test_oauth2_is_refused_without_a_sasl_xoauth2_plugin_and_the_plugin_is_found(tmp_path):
+    from ansible_collections.mailops.smtp.plugins.module_utils._profiles import postfix
+    directory = config_dir(tmp_path)
+    settings = settings_from_params(dict(server='tls://smtp.office365.com:587', username='crm@example.com',
+                                         oauth2=dict(access_token='a-ready-token')))
+    profile = profile_for(directory)
+    with pytest.raises(SettingsError) as info:
+        profile.check(settings, 'present')
+    if postfix.find_xoauth2_plugin() is None:   # this host has no plugin: the refusal says what to install
+        assert info.value.option == 'oauth2' and 'SASL XOAUTH2 plugin' in str(info.value)
+        assert 'none is installed' in str(info.value)
+    plugins = tmp_path / 'sasl2'
+    plugins.mkdir()
+    assert postfix.find_xoauth2_plugin((str(plugins),)) is None
+    (plugins / 'libxoauth2.so.0.0.0').write_bytes(b'')
+    assert postfix.find_xoauth2_plugin(('/nonexistent', str(plugins))) == str(plugins / 'libxoauth2.so.0.0.0')
