@@ -278,9 +278,11 @@ def _outside(spans, pos):
 # Keywords that open a block closed by ``end`` (``if``/``unless``/``while``/``until`` only as statements, not as
 # modifiers after an expression), and ``end`` itself; not after ``.``/``::``/``:`` (method names, symbols) and
 # not as hash labels (``end: 1``).
-_BLOCK_WORD = re.compile(r"(?<![\w.$@:?])(if|unless|while|until|case|begin|def|class|module|for|do|end)"
+_BLOCK_WORD = re.compile(r"(?<![\w.$@:?])(if|unless|while|until|case|begin|def|class|module|for|do|end|"
+                         r"else|elsif|when|rescue|ensure)"
                          r"(?![\w?!]|:(?!:))")
 _LOOP_WORDS = ("while", "until", "for")
+_MIDDLE_WORDS = ("else", "elsif", "when", "rescue", "ensure")  # valid only inside a block
 _EXPRESSION_END = re.compile(r"(?:[\w)\]}'\"`?!]|\b(?:end|self|nil|true|false))$")
 _STARTS_EXPRESSION = re.compile(r"(?:^|\b)(?:then|else|do|begin|and|or|not|return|when|in|elsif|if|unless|"
                                 r"while|until)$")
@@ -316,6 +318,12 @@ def _block_changes(code, line_no):
         if word == "end":
             events.append(("close", word, line_no))
             continue
+        if word in _MIDDLE_WORDS:
+            before = code[:match.start()].rstrip()
+            if word != "rescue" or not before or _STARTS_EXPRESSION.search(before) \
+                    or not _EXPRESSION_END.search(before):
+                events.append(("middle", word, line_no))  # (``x rescue nil`` is a modifier)
+            continue
         if word in ("if", "unless", "while", "until"):
             before = code[:match.start()].rstrip()
             if before and _EXPRESSION_END.search(before) and not _STARTS_EXPRESSION.search(before):
@@ -349,7 +357,7 @@ class RubyStore(object):
         heredocs = []        # terminators we are waiting for, in order: (name, may be indented, opening line)
         block_comment = None  # line number of an open =begin
         depth = 0            # open brackets carried over from previous lines
-        bracket_line = None  # the line where the outermost open bracket was opened
+        bracket_line = 0     # the line where the outermost open bracket was opened
         open_quote = None    # (quote, line number) of a string literal that continues on the next line
         blocks = []          # open keyword blocks: (word, line number)
         stopped = None       # (word, line number) of a top-level exit/abort/raise/return before this line
@@ -387,6 +395,8 @@ class RubyStore(object):
             elif re.match(r"=begin(?:[ \t]|$)", text):
                 block_comment = number
                 continue
+            elif re.match(r"=end(?:[ \t]|$)", text):
+                raise StoreError("line %d: =end without =begin; Ruby refuses the file (syntax error)" % number)
             code = _code_part(text)
             top = depth == 0 and not blocks and stopped is None and line.text is text
             if depth == 0 and line.text is text and code is not None:
@@ -425,7 +435,11 @@ class RubyStore(object):
                 raise StoreError("line %d: a closing bracket that closes nothing; Ruby refuses the file (syntax "
                                  "error)" % number)
             for event, word, at in _block_changes(blanked, number):
-                if event == "open":
+                if event == "middle":
+                    if not blocks:
+                        raise StoreError("line %d: `%s` outside any block; Ruby refuses the file (syntax error)"
+                                         % (at, word))
+                elif event == "open":
                     blocks.append((word, at))
                 elif not blocks:
                     raise StoreError("line %d: `end` closes no block; Ruby refuses the file (syntax error)" % at)

@@ -69,7 +69,8 @@ def test_code_ruby_may_not_run_or_other_writes_are_refused_naming_line_and_reaso
 
 def test_a_block_ruby_runs_never_or_not_leaves_other_keys_and_modifiers_alone():
     text = ("x = 1 if ::ENV['X']\nif false\n  nginx['enable'] = true\nend\n"
-            "y = [1].map do |v| v end\ndef f = 1\nwords = %w(if end do) + %i[end]\nz = 5 % 3\n" + SET
+            "y = [1].map do |v| v end\ndef f = 1\nwords = %w(if end do) + %i[end]\nz = 5 % 3\n"
+            "w = ::Kernel.Integer('x') rescue 0\nif true then 1 elsif false then 2 else 3 end\n" + SET
             + "gitlab_rails['smtp_port'] = 25 # port: end\n")
     store = RubyStore.parse(text)
     ruby = readers.gitlab(text)["gitlab_rails"]
@@ -97,6 +98,9 @@ def test_a_template_inside_code_ruby_may_not_run_is_not_uncommented_there():
     (SET + "end\n", 2, "`end` closes no block"),
     (SET + "x = 1)\n", 2, "a closing bracket that closes nothing"),
     ("if true\n__END__\nend\n", 2, "__END__ ends the Ruby code while the `if` opened at line 1 is still open"),
+    (SET + "else\n", 2, "`else` outside any block"),
+    (SET + "rescue\n", 2, "`rescue` outside any block"),
+    (SET + "=end\n", 2, "=end without =begin"),
 ])
 def test_a_file_ruby_refuses_is_refused_naming_line_and_reason(text, line, reason):
     with pytest.raises(readers.Unreadable):
@@ -149,3 +153,29 @@ def test_redmine_one_line_value_tags_and_the_literal_escape_are_modelled():
     stored = profile.extract(profile.parse(text))
     seen = readers.redmine(text)["email_delivery"]["smtp_settings"]
     assert seen["address"] == "shown.example" and seen["user_name"] == stored["username"] == "a<%b"
+
+
+PIECES = ["gitlab_rails['smtp_address'] = 'a'", "if false", "unless true", "end", "x = <<~EOS", "  text", "EOS",
+          "=begin", "=end", "__END__", "x = [1,", "2]", "y = 1 if true", "[1].each do |v|", "while false do",
+          "def f = 1", "def g", "case 1", "when 1", "else", "begin", "rescue", "x = %w(if end)", "x = 'a#b'",
+          "# end", "gitlab_rails['smtp_port'] = 25 # if", "z = { end: 1, if: 2 }", "p :end", "a = b ? 1 : 2",
+          "x = \"#{1 if true}\"", "loop do break end", "class Foo", "module M", "x = (1 +", "2)",
+          "foo.end rescue nil", "y = 1 unless false", "x = 1; y = 2", "z = <<-A", "  A", "begin; end while false",
+          "for i in [1] do", "x = -> do 1 end", "q = lambda { |v| v }", "x = 'unterminated", "s = %q{a}"]
+
+
+def test_a_file_refused_as_unparsable_is_one_ruby_refuses_too():
+    """Property over 400 files made of block, heredoc, comment and string pieces (fixed seed, one Ruby process):
+    whenever the store says Ruby would refuse the file, Ruby's parser does refuse it -- no valid gitlab.rb is
+    refused as broken."""
+    import random
+    chooser = random.Random(20)
+    texts = ["\n".join(chooser.choice(PIECES) for _ in range(chooser.randint(1, 8))) + "\n" for _ in range(400)]
+    refused = 0
+    for text, seen in zip(texts, readers.gitlab_many(texts)):
+        try:
+            RubyStore.parse(text)
+        except StoreError as exc:
+            refused += 1
+            assert isinstance(seen, readers.Unreadable) and "SyntaxError" in str(seen), (text, str(exc), seen)
+    assert refused > 100  # the pieces do make broken files: the property is exercised
