@@ -561,7 +561,7 @@ def _group_name(gid):
         return 'gid %d' % gid
 
 
-class AttributeError_(StoreError):
+class AttributeRefusal(StoreError):
     """The file's owner, group or mode cannot be given to (or kept for) the new file; nothing was changed."""
 
     def __init__(self, option, message):
@@ -570,7 +570,10 @@ class AttributeError_(StoreError):
 
 
 def _owner_refusal(label, st, attributes, which, in_place_possible):
+    """The refusal naming ``owner`` or ``group`` (``st``: the file whose owner and group the new file must have)."""
     me = _user_name(os.geteuid())
+    if st is None:   # a new file: only an owner or group asked for can be out of reach
+        st = os.stat_result((0, 0, 0, 0, os.geteuid(), os.getegid(), 0, 0, 0, 0))
     if which == 'owner':
         if attributes.uid is not None and (st is None or attributes.uid != st.st_uid):
             what = 'cannot give %s the owner %s: only root can' % (label, _user_name(attributes.uid))
@@ -588,7 +591,7 @@ def _owner_refusal(label, st, attributes, which, in_place_possible):
     if in_place_possible:
         hint += ', or set unsafe_writes: true to rewrite the file in place (its owner, group, mode and inode stay;' \
                 ' not atomic)'
-    return AttributeError_(which, '%s: %s; %s; nothing was changed' % (which, what, hint))
+    return AttributeRefusal(which, '%s: %s; %s; nothing was changed' % (which, what, hint))
 
 
 def _give_owner(fd, uid, gid):
@@ -614,7 +617,7 @@ def _set_context(path, context, option):
     except OSError as exc:
         rc = exc
     if rc != 0:
-        raise AttributeError_(option, '%s: the SELinux context %s is refused by this host%s' % (
+        raise AttributeRefusal(option, '%s: the SELinux context %s is refused by this host%s' % (
             option or 'setype', ':'.join(part for part in context if part is not None),
             ': %s' % _reason(rc) if isinstance(rc, OSError) else ''))
 
@@ -677,7 +680,7 @@ def _finish(module, fd, temp, target, label, st, attributes, like=None):
         in_place = (st is not None and like is None and os.access(target, os.W_OK)
                     and (uid, gid, mode) == (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)))
         if not (in_place and _unsafe(module)):
-            raise _owner_refusal(label, st, attributes, refused, in_place)
+            raise _owner_refusal(label, like if like is not None else st, attributes, refused, in_place)
         return True
     os.fsync(fd)
     context, asked = _merged_context(module, target, st is not None, attributes)
@@ -741,8 +744,7 @@ def adopt(module, produced, path, like):
     try:
         fd = os.open(produced, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0))
         try:
-            if _finish(module, fd, produced, target, label, st, KEEP, like=like):
-                raise _owner_refusal(label, like, KEEP, 'owner', False)
+            _finish(module, fd, produced, target, label, st, KEEP, like=like)   # never in place: like is given
         finally:
             os.close(fd)
     except StoreError:
@@ -988,7 +990,7 @@ def preflight(module, path, attributes=KEEP, rewrite=True):
         raise _owner_refusal(label, st, attributes, 'owner', False)
     if (gid != st.st_gid or mode != stat.S_IMODE(st.st_mode)) and st.st_uid != os.geteuid():
         option = 'group' if gid != st.st_gid else 'mode'
-        raise AttributeError_(option, '%s: only root or the owner of %s (%s) can change its %s; nothing was changed'
+        raise AttributeRefusal(option, '%s: only root or the owner of %s (%s) can change its %s; nothing was changed'
                               % (option, label, _user_name(st.st_uid), option))
     if gid != st.st_gid and _may_create_with(-1, gid):
         raise _owner_refusal(label, st, attributes, 'group', False)

@@ -79,18 +79,34 @@ class Snapshot(object):
 
 
 class Plan(object):
-    """What ``AppProfile.commit()`` would do (computed without I/O)."""
+    """What ``AppProfile.commit()`` would do (computed without I/O).
+
+    ``before``/``after`` may be given as callables (no arguments): the masked diff texts are then made only when
+    someone reads them (``_outgoing`` does with ``--diff``), once.
+    """
 
     def __init__(self, changed, before=None, after=None, stored_after=None, payload=None,
                  before_header=None, after_header=None, warnings=None):
         self.changed = changed
-        self.before = before
-        self.after = after
+        self._before = before
+        self._after = after
         self.stored_after = stored_after
         self.payload = payload
         self.before_header = before_header
         self.after_header = after_header
         self.warnings = list(warnings or [])
+
+    @property
+    def before(self):
+        if callable(self._before):
+            self._before = self._before()
+        return self._before
+
+    @property
+    def after(self):
+        if callable(self._after):
+            self._after = self._after()
+        return self._after
 
 
 class AppProfile(object):
@@ -243,9 +259,10 @@ class FileProfile(AppProfile):
 
     # -- planning
     def plan(self, snapshot, settings, state, update_password):
+        """Pure: the store parsed by ``read()`` is edited and rendered once; ``stored_after`` is what the edited
+        store says; the masked diff texts are made only when read (``Plan.before``/``after``)."""
         old_text = snapshot.handle if snapshot.exists else ''
         store = self._take(old_text)
-        self._changes = []
         try:
             if state == 'absent':
                 if snapshot.exists:
@@ -255,7 +272,6 @@ class FileProfile(AppProfile):
         except StoreError as exc:  # a key the store refuses to edit (named with its line): name the file too
             raise StoreError('%s: cannot edit %s as %s: %s' % (self.name, self.path, self.fmt(), exc)) from None
         new_text = store.render()
-        del store  # at most two parsed documents alive at a time (peak memory on large files)
         changed = (new_text != old_text) or (state != 'absent' and not snapshot.exists)
         if not snapshot.exists and state == 'absent':
             changed = False
@@ -263,9 +279,7 @@ class FileProfile(AppProfile):
         if state != 'absent' and not changed:
             stored_after = snapshot.stored
         else:
-            after_store = self.parse(new_text)
-            stored_after = self.extract(after_store)
-            self._keep(new_text, after_store)  # only read by extract(): masked(new_text) below takes it
+            stored_after = self.extract(store)
         secrets = list(snapshot.secrets)
         if settings is not None and settings.password:
             secrets.append(settings.password)
@@ -273,19 +287,30 @@ class FileProfile(AppProfile):
         old_password = (snapshot.stored or {}).get('password')
         new_password = (stored_after or {}).get('password')
         after_mask = PASSWORD_CHANGED if old_password and new_password and new_password != old_password else MASK
-        # "after" first: it takes (and frees) the store kept above before "before" parses the old text again
-        after = self.masked(new_text, secrets, after_mask) if (changed or snapshot.exists) else ''
-        before = self.masked(old_text, secrets) if snapshot.exists else ''
-        self._parsed.clear()
+        edited = store   # renders to new_text
+        del store
+
+        def after():
+            if not (changed or snapshot.exists):
+                return ''
+            # the edited store renders to new_text: it is masked in place (nothing else uses it any more)
+            return self.masked(new_text, secrets, after_mask, store=edited)
+
+        def before():
+            return self.masked(old_text, secrets) if snapshot.exists else ''
+
         return Plan(changed, before=before, after=after, stored_after=stored_after, payload=new_text,
                     before_header='%s (before)' % self.path if snapshot.exists else '%s (absent)' % self.path,
                     after_header='%s (after)' % self.path)
 
-    def masked(self, text, secrets, mask=MASK):
-        """``text`` with every password replaced by ``mask`` in the store, and by ``********`` anywhere else."""
+    def masked(self, text, secrets, mask=MASK, store=None):
+        """``text`` with every password replaced by ``mask`` in the store, and by ``********`` anywhere else.
+
+        ``store``: the parsed ``text`` when the caller has it and needs it no more (it is masked in place)."""
         if not text:
             return text
-        store = self._take(text)
+        if store is None:
+            store = self._take(text)
         for path in self.secret_paths_for(store):
             value = store_get(store, path)
             if value:

@@ -309,8 +309,11 @@ class PostfixProfile(FileProfile):
     def read(self):
         from ansible_collections.mailops.smtp.plugins.module_utils._files import read_text
         text = read_text(self.path)
-        if text is None:
-            return Snapshot(False, None, handle=None)
+        if text is None:   # a main.cf to create: the map it will name is looked up here, not in plan()
+            map_path = os.path.join(self.config_dir, MAP_NAME)
+            return Snapshot(False, None, handle=dict(text='', relayhost=None, map_error=None,
+                                                     map_type=self._default_type(), map_path=map_path,
+                                                     map_text=read_text(map_path), compiled=None, source_value=None))
         try:
             store = PostconfStore.parse(text)
         except StoreError as exc:
@@ -376,7 +379,7 @@ class PostfixProfile(FileProfile):
 
     # -- planning
     def plan(self, snapshot, settings, state, update_password):
-        handle = snapshot.handle
+        handle = dict(snapshot.handle) if isinstance(snapshot.handle, dict) else snapshot.handle   # pure: a copy
         if not isinstance(handle, dict):  # main.cf text only (no read() on a host): no map, nothing compiled
             text = handle or ''
             nexthop, override = self._routing(PostconfStore.parse(text), False)
@@ -386,8 +389,8 @@ class PostfixProfile(FileProfile):
             raise StoreError(handle['override'])  # outgoing_server_info reports that next hop as drift instead
         old_text = handle['text']
         store = PostconfStore.parse(old_text)
-        if handle['map_path'] is None and handle['map_error'] is None:
-            handle['map_type'], handle['map_path'] = self._map_of(store, False, self._default_type())
+        if handle['map_path'] is None and handle['map_error'] is None:   # no host (read() looks it up): no I/O
+            handle['map_type'], handle['map_path'] = self._map_of(store, False, 'hash')
         map_text = handle['map_text'] or ''
         map_store = PostmapStore.parse(map_text)
         old_relay = parse_relayhost(handle['relayhost'])
