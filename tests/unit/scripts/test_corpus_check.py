@@ -57,3 +57,24 @@ def test_ci_runs_exactly_the_test_commands_the_readme_gives():
     ci_commands = [line for line in commands(ci) if not line.startswith(('set ', 'cd '))]
     assert [line for line in commands(block) if line != 'make demo'] == ci_commands
     assert ci_commands == ['make test', '[ ! -d ../shared/corpus ] || make corpus-check']
+
+
+def test_the_app_readers_see_what_corpus_check_compares():
+    """What corpus-check compares with the settings it wrote is what the application's own reader gives."""
+    check = load()
+    want = dict(host='127.0.0.1', port='2525', user='u@example.com', password='p#1;x')
+    assert check.app_reads('grafana', '[smtp]\nhost = 127.0.0.1:2525\nuser = u@example.com\n'
+                                      'password = """p#1;x"""\n') == want
+    assert check.app_reads('discourse', 'env:\n  DISCOURSE_SMTP_ADDRESS: 127.0.0.1\n  DISCOURSE_SMTP_PORT: 2525\n'
+                                        '  DISCOURSE_SMTP_USER_NAME: u@example.com\n'
+                                        '  DISCOURSE_SMTP_PASSWORD: "p#1;x"\n') == want
+    assert check.app_reads('redmine', 'default:\n  email_delivery:\n    delivery_method: :smtp\n    smtp_settings:\n'
+                                      '      address: 127.0.0.1\n      port: 2525\n      user_name: u@example.com\n'
+                                      '      password: "p#1;x"\n') == want
+    assert check.app_reads('nextcloud', '<?php\n') is None  # its parse already is php's reading
+
+
+def test_a_profile_not_in_the_registry_waits_and_the_netbox_files_are_python():
+    check = load()
+    assert 'netbox' in check.PROFILES and check.PROFILES['netbox'][0][1]['parser'] == 'python'
+    assert {'grafana', 'postfix', 'msmtp', 'corebos'} <= check.registered_apps()
