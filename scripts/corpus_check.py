@@ -496,10 +496,10 @@ def main(argv=None):
             failures += 1
         rows.append((rel, spec['app'], 'FAIL' if problems else 'ok', '; '.join(problems)))
     width = max(len(row[0]) for row in rows) if rows else 10
-    print('%-*s  %-10s  %-18s  %s' % (width, 'file', 'profile', 'result', 'notes'))
-    print('%s  %s  %s  %s' % ('-' * width, '-' * 10, '-' * 18, '-' * 5))
+    print('%-*s  %-12s  %-19s  %s' % (width, 'file', 'profile', 'result', 'notes'))
+    print('%s  %s  %s  %s' % ('-' * width, '-' * 12, '-' * 19, '-' * 5))
     for rel, app, result, notes in rows:
-        print('%-*s  %-10s  %-18s  %s' % (width, rel, app, result, notes))
+        print('%-*s  %-12s  %-19s  %s' % (width, rel, app, result, notes))
     waiting = sum(1 for row in rows if row[2] == 'no profile here yet')
     checked = sum(1 for row in rows if row[1] != '-') - waiting
     print('\n%d profile file(s) checked, %d failed, %d not a profile file, %d waiting for their profile; '
