@@ -22,7 +22,7 @@ import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK
-from ansible_collections.mailops.smtp.plugins.module_utils._server import parse_servers
+from ansible_collections.mailops.smtp.plugins.module_utils._server import _idna_encode, parse_servers
 
 # The after side of a diff where a stored password is replaced by another one: both sides are masked, so
 # without it a password-only change would show as an empty diff.
@@ -110,8 +110,8 @@ def _domain_ok(domain):
             return False
         return True
     try:
-        ascii_domain = domain.encode('idna').decode('ascii')
-    except UnicodeError:
+        ascii_domain = _idna_encode(domain)  # the one IDNA rule the SMTP test uses too
+    except ValueError:
         return False
     if len(ascii_domain) > 253:
         return False

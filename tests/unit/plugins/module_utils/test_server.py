@@ -213,3 +213,12 @@ def test_one_idna_rule_gives_what_idna_2008_uts46_gives_with_or_without_the_idna
 def test_names_idna_2008_does_not_read_alike_are_refused_asking_for_the_ascii_form(name):
     with pytest.raises(SettingsError, match='server'):
         parse_servers(name)
+
+
+@pytest.mark.parametrize('name', IDNA_REFUSED[:2])
+def test_an_address_in_a_domain_the_rule_refuses_is_not_an_address(name):
+    """The sender's domain follows the same rule (a clear error naming the option, never a traceback later)."""
+    from ansible_collections.mailops.smtp.plugins.module_utils._settings import check_address
+    with pytest.raises(SettingsError, match='test_sender'):
+        check_address('ops@' + name, 'test_sender')
+    assert check_address('ops@straße.test', 'test_sender') == 'ops@straße.test'
