@@ -170,7 +170,9 @@ def test_a_file_refused_as_unparsable_is_one_ruby_refuses_too():
     refused as broken."""
     import random
     chooser = random.Random(20)
-    texts = ["\n".join(chooser.choice(PIECES) for _ in range(chooser.randint(1, 8))) + "\n" for _ in range(400)]
+    texts = []
+    for _text in range(400):
+        texts.append("\n".join(chooser.choice(PIECES) for _piece in range(chooser.randint(1, 8))) + "\n")
     refused = 0
     for text, seen in zip(texts, readers.gitlab_many(texts)):
         try:
