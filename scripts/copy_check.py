@@ -53,7 +53,7 @@ def _runs(ours, theirs):
         for index in positions.get(line, ()):
             current[index] = previous.get(index - 1, 0) + 1
         if current:
-            best = max(best, max(current.values()))
+            best = max(best, *current.values())
         previous = current
     return best
 
