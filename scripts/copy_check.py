@@ -96,11 +96,22 @@ def corpus_texts(corpus):
     return texts
 
 
+GENERATED = ('.git', '.venv', '.collections', 'build', 'output', '__pycache__', '.hypothesis')
+
+
 def repository_files(root):
-    """The files git tracks (plus new ones not ignored), relative to ``root``."""
-    listed = subprocess.run(['git', '-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'],
-                            check=True, stdout=subprocess.PIPE).stdout.decode('utf-8')
-    return sorted(name for name in set(listed.split('\0')) if name and os.path.isfile(os.path.join(root, name)))
+    """The files git tracks (plus new ones not ignored), relative to ``root``; without git (an unpacked
+    tarball), every file outside the generated folders."""
+    try:
+        listed = subprocess.run(['git', '-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'],
+                                check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode('utf-8')
+        names = set(listed.split('\0'))
+    except (OSError, subprocess.CalledProcessError):
+        names = set()
+        for dirpath, dirs, files in os.walk(root):
+            dirs[:] = [name for name in dirs if name not in GENERATED]
+            names.update(os.path.relpath(os.path.join(dirpath, name), root) for name in files)
+    return sorted(name for name in names if name and os.path.isfile(os.path.join(root, name)))
 
 
 def find_copies(corpus, root):

@@ -60,3 +60,14 @@ def test_find_copies_names_the_repository_file_and_the_corpus_file(tmp_path):
     assert check.main([str(corpus), str(repo)]) == 1
     (repo / 'tests' / 'copied.ini').unlink()
     assert check.main([str(corpus), str(repo)]) == 0
+
+
+def test_without_git_every_file_outside_the_generated_folders_is_read(tmp_path):
+    check = load()
+    corpus, tree = tmp_path / 'corpus', tmp_path / 'unpacked'
+    (corpus / 'app').mkdir(parents=True)
+    (corpus / 'app' / 'sample.ini').write_text(UPSTREAM)
+    for rel in ('tests/copied.ini', '.venv/lib/site.ini', 'tests/output/run.ini'):
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tree / rel).write_text(UPSTREAM)
+    assert [found_copy[0] for found_copy in check.find_copies(str(corpus), str(tree))] == ['tests/copied.ini']
