@@ -260,6 +260,7 @@ def _stored_settings(stored, params):
         auth=bool(stored.get('auth') and stored.get('username')),
         username=stored.get('username') if stored.get('auth') else None,
         password=stored.get('password') if stored.get('auth') else None,
+        oauth2=stored.get('oauth2') if stored.get('auth') else None,   # msmtp: its token helper's settings
         from_email=stored.get('from_email'),
         from_name=stored.get('from_name'),
     ))

@@ -19,9 +19,18 @@ def playbook(tmp_path, tasks):
 
 
 def probe_task(name, index):
-    args = {key: "{{ probes[%d].%s }}" % (index, key) for key in ("server", "ca_path", "username", "oauth2",
-                                                                   "test", "timeout", "deadline", "transcript")}
+    keys = ("server", "ca_path", "username", "oauth2", "test", "timeout", "deadline", "transcript")
+    args = {key: "{{ probes[%d].%s }}" % (index, key) for key in keys}
     return {"name": name, "mailops.smtp.smtp_probe": args, "ignore_errors": True}
+
+
+def outgoing_task(name, index, path):
+    """outgoing_server (app msmtp, check mode: the test runs, nothing is written) with probe ``index``'s settings."""
+    keys = ("server", "ca_path", "username", "oauth2", "test", "timeout", "deadline")
+    args = {key: "{{ probes[%d].%s }}" % (index, key) for key in keys}
+    args.update(app="msmtp", path=path, create=True)
+    return {"name": "outgoing " + name, "mailops.smtp.outgoing_server": args, "ignore_errors": True,
+            "check_mode": True}
 
 
 def test_each_grant_passes_and_each_failure_names_its_stage(run_playbook, smtp_sandbox, oauth_server, tmp_path):
@@ -48,11 +57,23 @@ def test_each_grant_passes_and_each_failure_names_its_stage(run_playbook, smtp_s
     ]
     probes = [dict(server=sb.server, ca_path=sb.ca_path, username=MAILBOX, oauth2=oauth2, test="envelope",
                    transcript="always", **FAST) for _name, oauth2 in cases]
-    run = run_playbook(playbook(tmp_path, [probe_task(name, i) for i, (name, _o) in enumerate(cases)]),
-                       dict(probes=probes), verbosity=4)
+    msmtprc = str(tmp_path / "msmtprc")
+    tasks = [probe_task(name, i) for i, (name, _o) in enumerate(cases)]
+    tasks += [outgoing_task(name, i, msmtprc) for i, (name, _o) in enumerate(cases)]
+    run = run_playbook(playbook(tmp_path, tasks), dict(probes=probes), verbosity=4)
     for name in ("secret post", "secret basic", "certificate", "refresh"):
         assert run.result(name)["ok"] is True, run.result(name)["msg"]
         assert run.status(name) == "ok"
+        outgoing = run.result("outgoing " + name)
+        assert run.status("outgoing " + name) == "ok" and outgoing["changed"] is True, outgoing.get("msg")
+        assert outgoing["auth_method"] == "oauth2" and outgoing["probe"]["oauth2"]["grant"] in (
+            "client_credentials", "refresh_token")
+    for name, stage in (("wrong secret", "token"), ("expired", "auth"), ("audience", "auth")):
+        outgoing = run.result("outgoing " + name)
+        assert run.status("outgoing " + name) == "failed", outgoing
+        assert (outgoing["diagnosis"]["stage"], outgoing["diagnosis"]["category"]) == (stage, "auth_failed")
+        assert "Nothing was changed" in outgoing["msg"]
+    assert not (tmp_path / "msmtprc").exists() and not (tmp_path / "msmtprc.oauth2").exists()   # check mode
     assert run.result("refresh")["probe"]["auth_mechanism"] == "OAUTHBEARER"
     wrong = run.result("wrong secret")
     assert run.status("wrong secret") == "failed"
@@ -135,6 +156,15 @@ def test_msmtp_sends_with_a_token_its_installed_helper_fetched(run_playbook, smt
     assert again.result("msmtp")["changed"] is False                 # idempotent: the token cache is no drift
     for run in (first, again):
         assert SECRET not in run.all_output()
+
+    # outgoing_server_info tests what msmtp uses now: the login through the helper's settings
+    info = {"name": "info", "mailops.smtp.outgoing_server_info": {"app": "msmtp", "path": str(msmtprc),
+                                                                  "ca_path": sb.ca_path, "test": "auth"}}
+    audit = run_playbook(playbook(tmp_path, [info]), verbosity=4)
+    result = audit.result("info")
+    assert result["test_ok"] is True, result.get("test_msg")
+    assert result["auth_method"] == "oauth2" and result["probe"]["auth_mechanism"] == "XOAUTH2"
+    assert SECRET not in audit.all_output()
 
     # a grant that fails says so on stderr, in the provider's words
     broken = tmp_path / "broken.json"

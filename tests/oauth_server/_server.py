@@ -352,8 +352,8 @@ class AuthorizationServerSandbox:
         paths = write_cert_files(self._dir.name, "ca")
         self.ca_path = paths["ca"]
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.socket = server_context(paths["chain"], paths["key"]).wrap_socket(self._httpd.socket,
-                                                                                       server_side=True)
+        context = server_context(paths["chain"], paths["key"])
+        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
         self.port = self._httpd.server_address[1]
         self._authlib = _Server(self)
         self._authlib.register_token_generator("default", _TokenGenerator(self))
@@ -412,8 +412,8 @@ class AuthorizationServerSandbox:
     def _entra_error(self, status, error, code, text, form):
         stamp = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime())
         trace, correlation = str(uuid.uuid4()), str(uuid.uuid4())
-        description = "AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s" % (code, text, trace,
-                                                                                        correlation, stamp)
+        description = "AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s" % (
+            code, text, trace, correlation, stamp)
         return status, dict(error=error, error_description=description, error_codes=[code], timestamp=stamp,
                             trace_id=trace, correlation_id=correlation)
 
