@@ -877,6 +877,10 @@ def _check_oauth2(oauth2, username, password):
                             'password)')
     if not username:
         raise SettingsError('username', 'username: oauth2 needs username, the mailbox to log in as')
+    if '\x01' in username or '\x01' in (oauth2.get('access_token') or ''):
+        # ^A separates the fields of the XOAUTH2 and OAUTHBEARER responses
+        raise SettingsError('oauth2', 'oauth2: the username and the access token cannot hold the ^A (0x01) '
+                            'character')
     from ansible_collections.mailops.smtp.plugins.module_utils._oauth2 import (
         SECRET_OPTIONS,
         OAuthSettingsError,

@@ -178,6 +178,7 @@ def test_a_server_without_oauth_mechanisms_is_auth_not_offered(smtp_sandbox, oau
     (dict(access_token="t", refresh_token="r"), {}, "oauth2"),
     (dict(access_token="a\r\nb"), {}, "oauth2.access_token"),
     (dict(access_token="t", mechanism="plain"), {}, "oauth2.mechanism"),
+    (dict(access_token="t\x01auth=Bearer x"), {}, "oauth2"),
 ])
 def test_bad_oauth2_input_names_the_option(oauth2, extra, option):
     with pytest.raises(SettingsError) as info:
