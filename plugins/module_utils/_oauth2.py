@@ -5,8 +5,8 @@
 """OAuth 2.0 for SMTP: the token grants the module runs itself, and the SASL initial responses.
 
 Standard library only, and SELF-CONTAINED (no import from the collection): ``outgoing_server`` installs this
-very file on the host as the msmtp token helper (``python3 _oauth2.py CONFIG.json`` prints a token; see
-``helper_main()``), so the test and the app get their tokens the same way.
+very file on the host as the msmtp token helper (``helper_source()``: ``python3 token_helper.py CONFIG.json``
+prints a token; see ``helper_main()``), so the test and the app get their tokens the same way.
 
 Grants (``request_token()``):
 - ``client_credentials`` with ``client_secret`` (``client_secret_post`` or ``client_secret_basic``, RFC 6749
@@ -35,9 +35,8 @@ import sys
 import tempfile
 import time
 import uuid
-from urllib.error import HTTPError, URLError
+from http.client import HTTPException, HTTPSConnection
 from urllib.parse import urlencode, urlsplit
-from urllib.request import Request, urlopen
 
 MICROSOFT_TOKEN_URL = 'https://login.microsoftonline.com/%s/oauth2/v2.0/token'  # noqa: S105 - a URL
 MICROSOFT_SCOPE = 'https://outlook.office365.com/.default'
@@ -316,6 +315,22 @@ def _error_reply(body):
             str(data['error_description']) if data.get('error_description') else None, codes)
 
 
+def _post(url, data, headers, timeout, context):
+    """(status, body) of an HTTPS POST (no redirects: a token request goes where it was configured)."""
+    parts = urlsplit(url)
+    path = (parts.path or '/') + ('?' + parts.query if parts.query else '')
+    connection = HTTPSConnection(parts.hostname, parts.port or 443, timeout=timeout,
+                                 context=context or ssl.create_default_context())
+    try:
+        connection.request('POST', path, body=data, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read(MAX_RESPONSE)
+    except (OSError, HTTPException) as exc:
+        raise TokenError('cannot reach the token endpoint: %s' % exc, exc=exc) from None
+    finally:
+        connection.close()
+
+
 def request_token(oauth2, timeout=10.0, context=None):
     """Run the grant ``oauth2`` describes; return a ``Token``. Raises TokenError (the provider's words) or
     OAuthSettingsError."""
@@ -327,21 +342,11 @@ def request_token(oauth2, timeout=10.0, context=None):
     form, headers = token_form(oauth2, grant, url, scope)
     headers.update({'Content-Type': 'application/x-www-form-urlencoded', 'Accept': 'application/json',
                     'User-Agent': 'mailops.smtp'})
-    request = Request(url, data=urlencode(form).encode('ascii'), headers=headers, method='POST')  # noqa: S310
-    try:
-        with urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310 - https only
-            body = response.read(MAX_RESPONSE)
-            status = response.status
-    except HTTPError as exc:
-        body = exc.read(MAX_RESPONSE) if exc.fp is not None else b''
+    status, body = _post(url, urlencode(form).encode('ascii'), headers, timeout, context)
+    if status >= 300:   # an error, or a redirect (not followed: the secrets would go elsewhere)
         error, description, codes = _error_reply(body)
-        raise TokenError('HTTP %d %s' % (exc.code, error or exc.reason), status=exc.code, error=error,
-                         description=description, error_codes=codes) from None
-    except URLError as exc:
-        reason = exc.reason if isinstance(exc.reason, BaseException) else OSError(str(exc.reason))
-        raise TokenError('cannot reach the token endpoint: %s' % reason, exc=reason) from None
-    except (OSError, ssl.SSLError) as exc:
-        raise TokenError('cannot reach the token endpoint: %s' % exc, exc=exc) from None
+        raise TokenError('HTTP %d %s' % (status, error or 'error'), status=status, error=error,
+                         description=description, error_codes=codes)
     try:
         data = json.loads(body.decode('utf-8'))
         access_token = data['access_token']
@@ -437,6 +442,17 @@ def helper_token(config_path, now=None):
     return token.access_token
 
 
+# What the installed helper file adds to this module's text (a module_utils file itself never exits).
+HELPER_MAIN = "\n\nif __name__ == '__main__':\n    sys.exit(helper_main(sys.argv))\n"
+
+
+def helper_source():
+    """The text of the token helper the module installs: this file plus its entry point."""
+    import importlib
+    module = importlib.import_module(__name__)
+    return module.__loader__.get_source(__name__).rstrip('\n') + '\n' + HELPER_MAIN
+
+
 def helper_main(argv):
     if len(argv) != 2:
         sys.stderr.write('usage: %s CONFIG.json (prints an OAuth 2.0 access token)\n' % argv[0])
@@ -455,5 +471,3 @@ def helper_main(argv):
     return 0
 
 
-if __name__ == '__main__':
-    sys.exit(helper_main(sys.argv))

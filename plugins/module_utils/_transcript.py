@@ -17,12 +17,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.mailops.smtp.plugins.module_utils._secrets import (  # noqa: F401 - re-exported
-    MASK,
-    scrub,
-    scrub_data,
-    secret_forms,
-)
+from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
 
 
 class Transcript(object):

@@ -128,8 +128,10 @@ def test_msmtp_sends_with_a_token_its_installed_helper_fetched(run_playbook, smt
         "app": "msmtp", "path": str(msmtprc), "create": True, "mode": "0600", "server": sb.server,
         "ca_path": sb.ca_path, "username": MAILBOX, "from_email": MAILBOX, "oauth2": "{{ oauth2 }}",
         "test": "envelope"}}
-    first = run_playbook(playbook(tmp_path, [task]), dict(oauth2=oauth2), verbosity=4)
+    first = run_playbook(playbook(tmp_path, [task]), dict(oauth2=oauth2), verbosity=4, diff=True)
     assert first.status("msmtp") == "ok" and first.result("msmtp")["changed"] is True, first.result("msmtp")
+    diff_after = first.result("msmtp")["diff"]["after"]
+    assert "default.json (0600)" in diff_after and '"client_secret": "********"' in diff_after
     text = msmtprc.read_text()
     assert "auth xoauth2" in text and "passwordeval" in text and "token_helper.py" in text
     assert SECRET not in text and "password " not in text

@@ -433,7 +433,7 @@ def _handler(sandbox):
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
-            headers = {k: v for k, v in self.headers.items()}
+            headers = dict(self.headers.items())
             try:
                 status, payload = sandbox.token_response(self.path, headers, body)
             except Exception as exc:  # a bug in the test server must show, not hang the client

@@ -183,10 +183,10 @@ class _SandboxSMTP(SMTP):
             return AuthResult(success=False, handled=True)
         return AuthResult(success=False, handled=False, message=_oauth.OAUTH_INVALID % reason)
 
-    async def auth_XOAUTH2(self, _, args):
+    async def auth_XOAUTH2(self, smtp, args):  # aiosmtpd passes the protocol again
         return await self._oauth("XOAUTH2", args, _oauth.parse_xoauth2)
 
-    async def auth_OAUTHBEARER(self, _, args):
+    async def auth_OAUTHBEARER(self, smtp, args):
         return await self._oauth("OAUTHBEARER", args, _oauth.parse_oauthbearer)
 
     # -- state -------------------------------------------------------------------------------------------

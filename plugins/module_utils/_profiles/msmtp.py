@@ -237,7 +237,7 @@ class MsmtpProfile(FileProfile):
         from ansible_collections.mailops.smtp.plugins.module_utils import _oauth2
         config = dict(oauth2=settings.oauth2, ca_path=settings.ca_path,
                       validate_certs=bool(settings.validate_certs), timeout=30)
-        return {self.helper: _oauth2.__loader__.get_source(_oauth2.__name__),
+        return {self.helper: _oauth2.helper_source(),
                 self.oauth_config: json.dumps(config, indent=1, sort_keys=True) + '\n'}
 
     def read(self):
@@ -281,8 +281,13 @@ class MsmtpProfile(FileProfile):
             if self._oauth_files.get(self.oauth_config + '.token') is not None:
                 plan.oauth_files[self.oauth_config + '.token'] = None   # a token of the old settings
             text = plan.oauth_files[self.oauth_config]
-            plan.after = (plan.after or '') + '\n# ---- %s (0600) ----\n%s\n' % (
-                self.oauth_config, self._masked_config(text) if text else '(removed)')
+            note = '\n# ---- %s (0600) ----\n%s\n' % (self.oauth_config,
+                                                      self._masked_config(text) if text else '(removed)')
+            msmtprc_after = plan._after   # the diff text may be made lazily (Plan): append the helper's file then
+
+            def after():
+                return ((msmtprc_after() if callable(msmtprc_after) else msmtprc_after) or '') + note
+            plan._after = after
         elif plan.oauth_files and not plan.changed:
             plan.oauth_files.pop(self.oauth_config + '.token', None)   # a stale cache alone is no change
             plan.changed = bool(plan.oauth_files)

@@ -14,7 +14,8 @@ import pytest
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._probe import parse_reply
 from ansible_collections.mailops.smtp.plugins.module_utils._server import parse_servers
-from ansible_collections.mailops.smtp.plugins.module_utils._transcript import MASK, Transcript, secret_forms
+from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, secret_forms
+from ansible_collections.mailops.smtp.plugins.module_utils._transcript import Transcript
 from probe_failure_matrix import sandbox_failure_matrix
 from probe_call import probe_call
 
