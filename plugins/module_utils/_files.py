@@ -353,8 +353,8 @@ def _create_temp(directory, name, kind='tmp'):
     """(fd, path) of a new 0600 temporary file for ``name`` in ``directory`` (O_EXCL, never through a link)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0)
     for _attempt in range(100):
-        temp = os.path.join(directory, '.%s.%s-%d-%s.%s' % (name, TEMP_MARK, os.getpid(), os.urandom(4).hex(),
-                                                             kind))
+        unique = '%d-%s' % (os.getpid(), os.urandom(4).hex())
+        temp = os.path.join(directory, '.%s.%s-%s.%s' % (name, TEMP_MARK, unique, kind))
         try:
             return os.open(temp, flags, NEW_FILE_MODE), temp
         except FileExistsError:
@@ -582,8 +582,8 @@ def _owner_refusal(label, st, attributes, which, in_place_possible):
                     'file would change its owner' % (label, _user_name(st.st_uid), me))
     else:
         if attributes.gid is not None and (st is None or attributes.gid != st.st_gid):
-            what = 'cannot give %s the group %s: this run (as %s) is not a member' % (label,
-                                                                                 _group_name(attributes.gid), me)
+            what = 'cannot give %s the group %s: this run (as %s) is not a member' % (
+                label, _group_name(attributes.gid), me)
         else:
             what = ('%s has the group %s; this run (as %s) cannot create a file with that group, so replacing the '
                     'file would change its group' % (label, _group_name(st.st_gid), me))
@@ -990,8 +990,8 @@ def preflight(module, path, attributes=KEEP, rewrite=True):
         raise _owner_refusal(label, st, attributes, 'owner', False)
     if (gid != st.st_gid or mode != stat.S_IMODE(st.st_mode)) and st.st_uid != os.geteuid():
         option = 'group' if gid != st.st_gid else 'mode'
-        raise AttributeRefusal(option, '%s: only root or the owner of %s (%s) can change its %s; nothing was changed'
-                              % (option, label, _user_name(st.st_uid), option))
+        raise AttributeRefusal(option, '%s: only root or the owner of %s (%s) can change its %s; nothing was '
+                               'changed' % (option, label, _user_name(st.st_uid), option))
     if gid != st.st_gid and _may_create_with(-1, gid):
         raise _owner_refusal(label, st, attributes, 'group', False)
 

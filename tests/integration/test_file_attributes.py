@@ -191,8 +191,8 @@ def test_file_attributes_are_checked_first_and_kept_or_refused_through_ansible_p
     assert first.get('failed') is not True and first['changed'] is True, first
     assert second.get('failed') is not True and second['changed'] is False, second
     after, old = state(cases['group_file_in_place']['path']), before['group_file_in_place']
-    assert (after['inode'], after['uid'], after['gid'], after['mode']) == (old['inode'], 0, account['group_id'],
-                                                                          0o660)
+    assert (after['inode'], after['uid'], after['gid'], after['mode']) == \
+        (old['inode'], 0, account['group_id'], 0o660)
     assert readers.grafana(after['data'].decode())['smtp']['password'] == PASSWORD
     assert beside(cases['group_file_in_place']['path']) == listing['group_file_in_place']
 
@@ -204,8 +204,8 @@ def test_file_attributes_are_checked_first_and_kept_or_refused_through_ansible_p
     assert first.get('failed') is not True and first['changed'] is True, first
     assert second.get('failed') is not True and second['changed'] is False, second
     old, after = before['closed_dir_in_place'], state(cases['closed_dir_in_place']['path'])
-    assert (after['inode'], after['uid'], after['gid'], after['mode']) == (old['inode'], 0, account['group_id'],
-                                                                          0o660)
+    assert (after['inode'], after['uid'], after['gid'], after['mode']) == \
+        (old['inode'], 0, account['group_id'], 0o660)
     assert readers.grafana(after['data'].decode())['smtp']['host'] == 'smtp.example.com:587'
 
     first, second = results['own']

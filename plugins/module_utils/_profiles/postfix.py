@@ -528,8 +528,8 @@ class PostfixProfile(FileProfile):
             produced = [source.temp + suffix for suffix in COMPILED_SUFFIXES.get(map_type, ('.db',))]
             if rc != 0:
                 detail = (err or out).strip().replace(source.temp, '%s (a candidate copy)' % map_path)
-                raise StoreError('postfix: postmap %s:%s failed: %s; nothing was changed' % (map_type, map_path,
-                                                                                            detail))
+                raise StoreError('postfix: postmap %s:%s failed: %s; nothing was changed'
+                                 % (map_type, map_path, detail))
             like = os.stat(source.temp)
             found = [path for path in produced if os.path.exists(path)]
             if len(found) != len(produced):
