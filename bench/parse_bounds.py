@@ -15,7 +15,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, ".collections"))
 
-from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import PostconfStore  # noqa: E402
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.postconf import PostconfStore  # noqa: E402
 
 
 def best_of(runs, action):

@@ -404,7 +404,7 @@ def _php_json(code, payload, tmp_path):
 
 
 def test_html_entity_decode_and_htmlentities_agree_with_php(tmp_path):
-    from ansible_collections.mailops.smtp.plugins.module_utils._corebos import html_entity_decode, htmlentities
+    from ansible_collections.mailops.smtp.plugins.module_utils._profiles.corebos import html_entity_decode, htmlentities
     samples = ['plain', 'a&amp;b', '&lt;&gt;&quot;&#039;', '&#x41;&#66;', '&amp', '&apos;', '&nosuch;', '&AMP;',
                '&eacute;t&eacute;', 'S3cret&amp; pa$$', '&&amp;&amp;amp;', '\u00fc&uuml;', '&#X41;&#x;&#;',
                '&#0065;&#x000041;', '&am&amp;', '&#12&amp;', '&lang;&rang;&thetasym;', "o'brien <x> \"q\"",

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import readers
-from ansible_collections.mailops.smtp.plugins.module_utils import _corebos as cb
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles import corebos as cb
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed

@@ -3,7 +3,7 @@
 import pymysql
 import pytest
 
-from ansible_collections.mailops.smtp.plugins.module_utils import _corebos as cb
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles import corebos as cb
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import settings_from_params
 

@@ -8,7 +8,7 @@ One profile class per ``app`` value, one file per app in this package, registere
 (``get_profile(app)`` returns the class). How to add an app: ``/docs/apps.md`` and the registry's docstring.
 
 The profile interface (shared by the file profiles here and the database-backed coreBOS profile in
-``_corebos.py``; ``_outgoing.run()`` drives it in this order and never touches a store itself)::
+``_profiles/corebos.py``; ``_outgoing.run()`` drives it in this order and never touches a store itself)::
 
     class SomeProfile(AppProfile):
         name = 'someapp'                 # the ``app`` option value
@@ -168,28 +168,28 @@ class AppProfile(object):
 def store_class(fmt):
     """The store class for a format (imported here, statically, so Ansible ships it with the module)."""
     if fmt == 'ini':
-        from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore
+        from ansible_collections.mailops.smtp.plugins.module_utils.stores.ini import IniStore
         return IniStore
     if fmt == 'json':
-        from ansible_collections.mailops.smtp.plugins.module_utils._store_json import JsonStore
+        from ansible_collections.mailops.smtp.plugins.module_utils.stores.json import JsonStore
         return JsonStore
     if fmt == 'yaml':
-        from ansible_collections.mailops.smtp.plugins.module_utils._store_yaml import YamlStore
+        from ansible_collections.mailops.smtp.plugins.module_utils.stores.yaml import YamlStore
         return YamlStore
     if fmt == 'env':
-        from ansible_collections.mailops.smtp.plugins.module_utils._store_env import EnvStore
+        from ansible_collections.mailops.smtp.plugins.module_utils.stores.env import EnvStore
         return EnvStore
     if fmt == 'php':
-        from ansible_collections.mailops.smtp.plugins.module_utils._store_php import PhpStore
+        from ansible_collections.mailops.smtp.plugins.module_utils.stores.php import PhpStore
         return PhpStore
     if fmt == 'msmtprc':
-        from ansible_collections.mailops.smtp.plugins.module_utils._store_msmtprc import MsmtprcStore
+        from ansible_collections.mailops.smtp.plugins.module_utils.stores.msmtprc import MsmtprcStore
         return MsmtprcStore
     if fmt == 'postconf':
-        from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import PostconfStore
+        from ansible_collections.mailops.smtp.plugins.module_utils.stores.postconf import PostconfStore
         return PostconfStore
     if fmt == 'ruby':
-        from ansible_collections.mailops.smtp.plugins.module_utils._store_ruby import RubyStore
+        from ansible_collections.mailops.smtp.plugins.module_utils.stores.ruby import RubyStore
         return RubyStore
     raise SettingsError('format', 'format: %r is not one of ini, json, yaml, env, php' % (fmt,))
 

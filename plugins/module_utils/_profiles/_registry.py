@@ -12,7 +12,8 @@ Adding an app is one file and one line here:
 2. One import and one ``PROFILES`` line below. The import is static on purpose: Ansible ships only the
    module_utils a module imports, and finds them by reading the imports.
 
-coreBOS (database-backed) lives in ``_corebos.py`` and is imported on demand by ``get_profile``.
+coreBOS (database-backed, ``_profiles/corebos.py``) is registered the same way; PyMySQL is imported only when
+a coreBOS profile connects.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.alertmanager import AlertmanagerProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.corebos import CorebosProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.discourse import DiscourseProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.dotenv import DotenvProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.generic import GenericProfile
@@ -36,6 +38,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles.synapse imp
 
 PROFILES = {
     'alertmanager': AlertmanagerProfile,
+    'corebos': CorebosProfile,
     'discourse': DiscourseProfile,
     'dotenv': DotenvProfile,
     'generic': GenericProfile,
@@ -50,14 +53,11 @@ PROFILES = {
     'synapse': SynapseProfile,
 }
 
-APPS = ('corebos',) + tuple(sorted(PROFILES))
+APPS = tuple(sorted(PROFILES))
 
 
 def get_profile(app):
-    """The profile class for ``app`` (coreBOS comes from ``_corebos.py``)."""
-    if app == 'corebos':
-        from ansible_collections.mailops.smtp.plugins.module_utils._corebos import CorebosProfile
-        return CorebosProfile
+    """The profile class for ``app``."""
     try:
         return PROFILES[app]
     except KeyError:

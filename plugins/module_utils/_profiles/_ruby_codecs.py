@@ -27,7 +27,7 @@ import re
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._store_yaml import PlainScalar, TextScalar
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.yaml import PlainScalar, TextScalar
 
 _ERB_TAG = re.compile(r'<%%?')
 _ERB_OPEN = re.compile(r'<%(?!%)')

@@ -38,7 +38,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec impo
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
-from ansible_collections.mailops.smtp.plugins.module_utils._store_msmtprc import MAX_LINE, encode_argument
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.msmtprc import MAX_LINE, encode_argument
 
 DEFAULT_PATH = '/etc/msmtprc'
 _LONGEST_COMMAND = len('tls_trust_file ')

@@ -51,12 +51,12 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base impor
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import PASSWORD_CHANGED, stored_model
-from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import (
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.postconf import (
     PostconfStore,
     decode_literal,
     encode_literal,
 )
-from ansible_collections.mailops.smtp.plugins.module_utils._store_postmap import PostmapStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.postmap import PostmapStore
 
 DEFAULT_PATH = '/etc/postfix/main.cf'
 MAP_NAME = 'sasl_passwd'

@@ -290,8 +290,8 @@ def test_profile_writes_what_it_reads_back_and_is_idempotent(app, params, fixtur
         assert settings_.password not in plan.before
 
 
-def test_every_file_profile_is_registered():
-    assert set(PROFILES) == {'grafana', 'gitea', 'nextcloud', 'mattermost', 'redmine', 'discourse', 'dotenv',
+def test_every_profile_is_registered():
+    assert set(PROFILES) == {'corebos', 'grafana', 'gitea', 'nextcloud', 'mattermost', 'redmine', 'discourse', 'dotenv',
                              'generic', 'alertmanager', 'gitlab', 'synapse', 'msmtp', 'postfix'}
 
 

@@ -10,11 +10,11 @@ import pytest
 import readers
 import yaml
 
-from ansible_collections.mailops.smtp.plugins.module_utils import _store_json, _store_yaml
+from ansible_collections.mailops.smtp.plugins.module_utils.stores import json as _store_json, yaml as _store_yaml
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._files import MAX_FILE_BYTES, read_text
-from ansible_collections.mailops.smtp.plugins.module_utils._store_json import JsonStore
-from ansible_collections.mailops.smtp.plugins.module_utils._store_yaml import YamlStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.json import JsonStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.yaml import YamlStore
 
 
 def _json(levels):

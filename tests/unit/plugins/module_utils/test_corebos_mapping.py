@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.mailops.smtp.plugins.module_utils import _corebos as cb
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles import corebos as cb
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._server import parse_servers
@@ -437,7 +437,7 @@ def test_a_fifo_named_config_inc_php_is_refused_without_blocking(tmp_path):
     os.mkfifo(str(tmp_path / 'config.inc.php'))
     collections = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '.collections'))
     script = ('import sys; sys.path.insert(0, %r)\n'
-              'from ansible_collections.mailops.smtp.plugins.module_utils._corebos import read_config_inc\n'
+              'from ansible_collections.mailops.smtp.plugins.module_utils._profiles.corebos import read_config_inc\n'
               'from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError\n'
               'try:\n    read_config_inc(sys.argv[1])\nexcept StoreError as exc:\n    print(exc)\n' % collections)
     proc = subprocess.run([sys.executable, '-c', script, str(tmp_path)], stdout=subprocess.PIPE,

@@ -29,7 +29,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._gomail imp
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import go_bool
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import compute_drift, settings_from_params
-from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.ini import IniStore
 
 # Our fixtures in the shapes of the upstream samples (make corpus-check edits the real upstream files).
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')

@@ -6,7 +6,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils import _files
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import settings_from_params
-from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.ini import IniStore
 
 TEXT = '[server]\nhttp_port = 3000\n\n[smtp]\nenabled = true\nhost = old:587\nuser = u\npassword = Old-pass1\n'
 

@@ -14,7 +14,7 @@ import pytest
 from test_profile_postfix import MAIN_CF, config_dir, desired, postconf, profile_for
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import PostconfStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.postconf import PostconfStore
 
 RELAY = 'relayhost = [new.example]:587\n'
 

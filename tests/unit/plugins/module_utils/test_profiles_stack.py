@@ -29,7 +29,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._errors import Settin
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import settings_from_params
-from ansible_collections.mailops.smtp.plugins.module_utils._store_yaml import YamlStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.yaml import YamlStore
 
 HERE = os.path.dirname(__file__)
 FIXTURES = os.path.join(HERE, '..', '..', '..', 'integration', 'fixtures')

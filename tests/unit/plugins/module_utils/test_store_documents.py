@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 import readers
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._store_env import EnvStore
-from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore
-from ansible_collections.mailops.smtp.plugins.module_utils._store_yaml import YamlStore, _split_key
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.env import EnvStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.ini import IniStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.yaml import YamlStore, _split_key
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 BOM = '\ufeff'

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._store_env import EnvStore, parse_value, quote_value
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.env import EnvStore, parse_value, quote_value
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
 

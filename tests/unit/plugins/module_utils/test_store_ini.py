@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniLayout
-from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore, decode_value, encode_value
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.ini import IniStore, decode_value, encode_value
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
 

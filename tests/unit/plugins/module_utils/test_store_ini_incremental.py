@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniLayout
-from ansible_collections.mailops.smtp.plugins.module_utils._store_ini import IniStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.ini import IniStore
 
 BASE = (
     "app_mode = production\n"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._store_json import JsonStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.json import JsonStore
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
 

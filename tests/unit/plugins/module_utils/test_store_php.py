@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._store_php import PhpStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.php import PhpStore
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
 

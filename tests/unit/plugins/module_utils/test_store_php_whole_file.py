@@ -10,7 +10,7 @@ import readers
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
-from ansible_collections.mailops.smtp.plugins.module_utils._store_php import MAX_NESTING, PhpStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.php import MAX_NESTING, PhpStore
 
 HOST = ("CONFIG", "mail_smtphost")
 ARRAY = "<?php\n$CONFIG = array (\n  'mail_smtphost' => 'array.example',\n);\n"

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._store_postconf import (
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.postconf import (
     PostconfStore,
     decode_literal,
     encode_literal,

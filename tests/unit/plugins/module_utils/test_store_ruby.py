@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._store_ruby import RubyStore, encode_literal, parse_literal
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.ruby import RubyStore, encode_literal, parse_literal
 
 HERE = os.path.dirname(__file__)
 FIXTURES = os.path.join(HERE, "..", "..", "fixtures")

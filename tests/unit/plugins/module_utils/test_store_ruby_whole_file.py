@@ -9,7 +9,7 @@ import pytest
 import readers
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._store_ruby import RubyStore
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.ruby import RubyStore
 
 ADDRESS = ("gitlab_rails", "smtp_address")
 SET = "gitlab_rails['smtp_address'] = 'top.example'\n"

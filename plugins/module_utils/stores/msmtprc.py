@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import Line, parse_lines
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import Line, parse_lines
 
 MAX_LINE = 499  # msmtp reads lines into a 501-byte buffer: 499 characters, the newline and the NUL
 _BLANKS = " \t"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import Line, parse_lines, postfix_line_kind
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import Line, parse_lines, postfix_line_kind
 
 _BLANKS = " \t\r\f\v"
 _HEAD = re.compile(r"^(\S+)([ \t]*)(.*)$")

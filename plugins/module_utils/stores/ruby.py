@@ -41,7 +41,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_document, split_eol
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import split_document, split_eol
 
 _IDENT = r"[a-z_][A-Za-z0-9_]*"
 # gitlab_rails['smtp_address'] = "x"   (group 1 prefix, 2 hash, 3 quote, 4 key, 5 '... = ', 6 rest)

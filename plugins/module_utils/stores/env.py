@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import split_bom, split_document, split_eol
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import split_bom, split_document, split_eol
 
 _ASSIGN = re.compile(r"^([ \t]*(?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)=([ \t]*)(.*)$")
 _COMMENTED = re.compile(r"^([ \t]*)#[ \t]*((?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)=([ \t]*)(.*)$")

@@ -23,8 +23,8 @@ import re
 from collections import OrderedDict
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._store_json import same_value
-from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import check_text
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.json import same_value
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import check_text
 
 _NUMBER = re.compile(r"0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|"
                      r"(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*|[0-9][0-9_]*)(?:[eE][-+]?[0-9_]+)?")

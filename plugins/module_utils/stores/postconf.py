@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
-from ansible_collections.mailops.smtp.plugins.module_utils._text_lines import Line, parse_lines, postfix_line_kind
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import Line, parse_lines, postfix_line_kind
 
 _ENTRY = re.compile(r"^([^\s=#][^\s=]*)([ \t]*)=([ \t]*)(.*)$")
 _NAME = re.compile(r"^[A-Za-z0-9_.\-/]+$")
