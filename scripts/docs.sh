@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Module reference pages: docs/modules/<module>.md and docs/modules/README.md (run by `make docs` / `make docs-check`).
+# Module reference pages: docs/modules/<module>.md and docs/modules/README.md (run by `make docs` / `make docs-check`),
+# and every list of apps outside the profiles (scripts/gen_app_lists.py: the doc fragment's app choices and
+# descriptions, the module description, the README app table, the role's app choices and service map).
 #
-#   scripts/docs.sh generate   write the pages from each module's DOCUMENTATION/EXAMPLES/RETURN
-#   scripts/docs.sh check      regenerate into a temp dir; fail, listing the stale pages, if docs/modules differs
+#   scripts/docs.sh generate   write the app lists from the app registry, then the pages from each module's
+#                              DOCUMENTATION/EXAMPLES/RETURN
+#   scripts/docs.sh check      fail, naming the stale files, if an app list differs from the registry; regenerate the
+#                              pages into a temp dir and fail, listing the stale pages, if docs/modules differs
 #
 # The pages come from `ansible-doc --json` (doc fragments merged) through scripts/gen_module_docs.py.
 set -euo pipefail
@@ -29,6 +33,7 @@ generate() {  # generate DIR: a fresh set of pages in DIR
 
 case "$1" in
     generate)
+        "$BIN/python" "$ROOT/scripts/gen_app_lists.py" generate
         tmp="$(mktemp -d)"
         trap 'rm -rf "$tmp"' EXIT
         generate "$tmp/modules"
@@ -44,6 +49,7 @@ case "$1" in
         echo "docs.sh: docs/modules is up to date"
         ;;
     check)
+        "$BIN/python" "$ROOT/scripts/gen_app_lists.py" check
         tmp="$(mktemp -d)"
         trap 'rm -rf "$tmp"' EXIT
         generate "$tmp/modules" >/dev/null

@@ -9,62 +9,65 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # Store options of plugins/module_utils/_outgoing.py STORE_ARGS (where the settings live).
+    # Store options of plugins/module_utils/_outgoing.py STORE_ARGS (where the settings live): app and path, and the
+    # options each profile declares (plugins/module_utils/_profiles/*.py ``options``).
     DOCUMENTATION = r'''
 options:
   app:
+    # BEGIN generated: fragment_app (scripts/gen_app_lists.py from the app registry; do not edit)
     description:
       - The application whose outgoing-mail settings are managed; it chooses where and how they are stored.
+      - V(alertmanager) C(global.smtp_*) of Prometheus Alertmanager's C(alertmanager.yml) (C(smtp_smarthost)
+        C(host:port), C(smtp_require_tls), C(smtp_auth_username), C(smtp_auth_password), C(smtp_from)). Alertmanager
+        uses implicit TLS exactly when the port is 465 (written with C(smtp_require_tls=false), which Alertmanager 0.25
+        needs there); implicit TLS on another port, STARTTLS or no TLS on 465, O(validate_certs=false) (set per receiver
+        in Alertmanager), IPv6 addresses (0.25 cannot dial them) and a non-ASCII or templated (C({{)) sender are
+        refused. Reload Alertmanager to apply.
       - V(corebos) the C(vtiger_systems) database row (O(path) is the coreBOS root, or use the C(login_*) options).
-      - V(grafana) C([smtp]) of C(grafana.ini) or C(custom.ini) (C(host) is C(host:port); implicit TLS on port
-        465 only; C(startTLS_policy)).
-      - V(gitea) C([mailer]) of Gitea's or Forgejo's C(app.ini) (C(PROTOCOL), C(SMTP_ADDR), C(SMTP_PORT); the
-        legacy C(HOST), C(IS_TLS_ENABLED), C(SKIP_VERIFY), C(MAILER_TYPE) keys are removed).
-      - V(nextcloud) the C($CONFIG) array of C(config/config.php) (C(mail_smtp*) keys with PHP types,
-        C(mail_from_address) + C(mail_domain), C(mail_smtpstreamoptions) when O(validate_certs=false)).
-        Nextcloud cannot turn STARTTLS off, so O(security=none) is refused; it has no sender name.
-      - V(mattermost) C(EmailSettings) of C(config.json) (C(SMTPPort) is a JSON string).
-      - V(redmine) C(<environment>.email_delivery) of C(config/configuration.yml) (Ruby symbols such as
-        C(:smtp) and C(:login) kept). Redmine keeps the sender in its database, so O(from_email) is refused.
       - V(discourse) the C(env) map of C(containers/app.yml) (C(DISCOURSE_SMTP_*) strings,
         C(DISCOURSE_NOTIFICATION_EMAIL)). Rebuild the container to apply.
       - V(dotenv) a C(KEY=value) file; Django key names (C(EMAIL_HOST), C(EMAIL_PORT), C(EMAIL_HOST_USER),
-        C(EMAIL_HOST_PASSWORD), C(EMAIL_USE_TLS), C(EMAIL_USE_SSL), C(DEFAULT_FROM_EMAIL)) and C(True)/C(False)
-        unless O(keys) and O(values) say otherwise.
-      - V(alertmanager) C(global.smtp_*) of Prometheus Alertmanager's C(alertmanager.yml) (C(smtp_smarthost)
-        C(host:port), C(smtp_require_tls), C(smtp_auth_username), C(smtp_auth_password), C(smtp_from)).
-        Alertmanager uses implicit TLS exactly when the port is 465 (written with C(smtp_require_tls=false),
-        which Alertmanager 0.25 needs there); implicit TLS on another port, STARTTLS or no TLS on 465,
-        O(validate_certs=false) (set per receiver in Alertmanager), IPv6 addresses (0.25 cannot dial them) and
-        a non-ASCII or templated (C({{)) sender are refused. Reload Alertmanager to apply.
+        C(EMAIL_HOST_PASSWORD), C(EMAIL_USE_TLS), C(EMAIL_USE_SSL), C(DEFAULT_FROM_EMAIL)) and C(True)/C(False) unless
+        O(keys) and O(values) say otherwise.
+      - V(gitea) C([mailer]) of Gitea's or Forgejo's C(app.ini) (C(PROTOCOL), C(SMTP_ADDR), C(SMTP_PORT); the legacy
+        C(HOST), C(IS_TLS_ENABLED), C(SKIP_VERIFY), C(MAILER_TYPE) keys are removed).
       - V(gitlab) C(gitlab_rails['smtp_*']), C(gitlab_rails['gitlab_email_from']) and
-        C(gitlab_rails['gitlab_email_display_name']) in GitLab Omnibus's C(/etc/gitlab/gitlab.rb), edited in
-        place (commented templates replaced, Ruby string quoting kept). A key set to a Ruby expression (for
-        example C(ENV['X'])) or inside indented code is refused. Run C(gitlab-ctl reconfigure) to apply.
+        C(gitlab_rails['gitlab_email_display_name']) in GitLab Omnibus's C(/etc/gitlab/gitlab.rb), edited in place
+        (commented templates replaced, Ruby string quoting kept). A key set to a Ruby expression (for example
+        C(ENV['X'])) or inside indented code is refused. Run C(gitlab-ctl reconfigure) to apply.
+      - V(grafana) C([smtp]) of C(grafana.ini) or C(custom.ini) (C(host) is C(host:port); implicit TLS on port 465 only;
+        C(startTLS_policy)).
+      - V(mattermost) C(EmailSettings) of C(config.json) (C(SMTPPort) is a JSON string).
+      - V(msmtp) the account O(account) of C(/etc/msmtprc) (the default O(path)) or C(~/.msmtprc) (C(host), C(port),
+        C(tls), C(tls_starttls), C(tls_certcheck), C(tls_trust_file), C(auth), C(user), C(password), C(from)); other
+        accounts, C(defaults) and comments are kept, inherited values are not repeated. No sender name; O(from_email)
+        cannot hold msmtp's C(%U)/C(%H)/C(%C)/C(%M) patterns or C(*), C(?), C([).
+      - V(nextcloud) the C($CONFIG) array of C(config/config.php) (C(mail_smtp*) keys with PHP types,
+        C(mail_from_address) + C(mail_domain), C(mail_smtpstreamoptions) when O(validate_certs=false)). Nextcloud cannot
+        turn STARTTLS off, so O(security=none) is refused; it has no sender name.
+      - V(postfix) the host's own Postfix as a relay client. In C(main.cf) (O(path), default C(/etc/postfix/main.cf))
+        C(relayhost = [host]:port), C(smtp_tls_security_level) (V(none), C(encrypt) when O(validate_certs=false), else
+        C(verify)), C(smtp_tls_wrappermode = yes) for implicit TLS, C(smtp_tls_CAfile) from O(ca_path),
+        C(smtp_sasl_auth_enable), C(smtp_sasl_security_options = noanonymous), C(smtp_sasl_password_maps); the
+        credentials go to that map's source file (by default C(sasl_passwd) next to C(main.cf), created 0600, with the
+        type C(postconf -h default_database_type) names) and C(postmap) compiles it. O(from_email) becomes
+        C(sender_canonical_maps = static:ADDRESS), which rewrites every sender address (envelope and headers) to it. No
+        sender name; one server only. Values are read back with C(postconf) and C(postmap -q). Reload Postfix to apply
+        (the role's handler does).
+      - V(redmine) C(<environment>.email_delivery) of C(config/configuration.yml) (Ruby symbols such as C(:smtp) and
+        C(:login) kept). Redmine keeps the sender in its database, so O(from_email) is refused.
       - V(synapse) the C(email) section of Matrix Synapse's C(homeserver.yaml) (C(smtp_host), C(smtp_port),
-        C(smtp_user), C(smtp_pass), C(force_tls), C(require_transport_security), C(enable_tls), C(notif_from)
-        with C(%) written as C(%%) because Synapse formats it with V(%(app\)s)). Synapse always verifies
-        certificates, so O(validate_certs=false) is refused, and it needs O(from_email) when the file has no
-        C(notif_from). Restart Synapse to apply.
+        C(smtp_user), C(smtp_pass), C(force_tls), C(require_transport_security), C(enable_tls), C(notif_from) with C(%)
+        written as C(%%) because Synapse formats it with V(%(app\)s)). Synapse always verifies certificates, so
+        O(validate_certs=false) is refused, and it needs O(from_email) when the file has no C(notif_from). Restart
+        Synapse to apply.
       - V(generic) any file in O(format), with the key of each setting given by O(keys).
-      - V(postfix) the host's own Postfix as a relay client. In C(main.cf) (O(path), default
-        C(/etc/postfix/main.cf)) C(relayhost = [host]:port), C(smtp_tls_security_level) (V(none), C(encrypt)
-        when O(validate_certs=false), else C(verify)), C(smtp_tls_wrappermode = yes) for implicit TLS,
-        C(smtp_tls_CAfile) from O(ca_path), C(smtp_sasl_auth_enable), C(smtp_sasl_security_options = noanonymous),
-        C(smtp_sasl_password_maps); the credentials go to that map's source file (by default C(sasl_passwd) next
-        to C(main.cf), created 0600, with the type C(postconf -h default_database_type) names) and C(postmap)
-        compiles it. O(from_email) becomes C(sender_canonical_maps = static:ADDRESS), which rewrites every
-        sender address (envelope and headers) to it. No sender name; one server only.
-        Values are read back with C(postconf) and C(postmap -q). Reload Postfix to apply (the role's handler does).
-      - V(msmtp) the account O(account) of C(/etc/msmtprc) (the default O(path)) or C(~/.msmtprc) (C(host),
-        C(port), C(tls), C(tls_starttls), C(tls_certcheck), C(tls_trust_file), C(auth), C(user), C(password),
-        C(from)); other accounts, C(defaults) and comments are kept, inherited values are not repeated.
-        No sender name; O(from_email) cannot hold msmtp's C(%U)/C(%H)/C(%C)/C(%M) patterns or C(*), C(?), C([).
       - A setting the application cannot store is an error naming the application and the setting.
     type: str
     required: true
     choices: [alertmanager, corebos, discourse, dotenv, generic, gitea, gitlab, grafana, mattermost, msmtp, nextcloud,
               postfix, redmine, synapse]
+    # END generated: fragment_app
   path:
     description:
       - The configuration file (the coreBOS root directory for O(app=corebos)).
@@ -75,7 +78,9 @@ options:
     description:
       - The file format for O(app=generic) (V(env) is implied for O(app=dotenv)).
     type: str
+    # BEGIN generated: fragment_format (scripts/gen_app_lists.py from the app registry; do not edit)
     choices: [ini, json, yaml, env, php]
+    # END generated: fragment_format
   keys:
     description:
       - For O(app=generic) (required) and O(app=dotenv) (replaces the Django names), a map from setting to key

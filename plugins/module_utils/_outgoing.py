@@ -20,11 +20,10 @@ __metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import KEEP_STORED
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, get_profile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APP_OPTIONS, APPS, open_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._printable import escape_controls
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import DIALECTS
 from ansible_collections.mailops.smtp.plugins.module_utils._providers import audit_settings, audit_stored
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
     TestOptions,
@@ -36,21 +35,12 @@ from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
     settings_from_params,
 )
 
-STORE_ARGS = dict(
+# Where the settings live: the app, its file, and the options each app declares for itself (the profiles'
+# ``options``, see _profiles/_registry.py).
+STORE_ARGS = merged_spec(
+    APP_OPTIONS,
     app=dict(type='str', required=True, choices=list(APPS)),
     path=dict(type='path'),
-    format=dict(type='str', choices=['ini', 'json', 'yaml', 'env', 'php']),
-    keys=dict(type='dict', no_log=False),
-    values=dict(type='dict'),
-    environment=dict(type='str', default='default'),
-    account=dict(type='str', default='default'),
-    dialect=dict(type='str', choices=list(DIALECTS)),
-    login_host=dict(type='str'),
-    login_port=dict(type='int'),
-    login_user=dict(type='str'),
-    login_password=dict(type='str', no_log=True),
-    login_db=dict(type='str'),
-    login_unix_socket=dict(type='path'),
 )
 
 SENDER_ARGS = dict(
@@ -93,19 +83,20 @@ def _test_senders(profile, snapshot, settings, params):
     """``test_senders`` as given, else the profile's default (coreBOS: its users' addresses), else None."""
     if params.get('test_senders') is not None or params.get('test') not in ('envelope', 'send'):
         return params.get('test_senders'), False
-    default = getattr(profile, 'default_test_senders', None)
-    senders = default(snapshot, settings) if default is not None else None
+    senders = profile.default_test_senders(snapshot, settings)
     return senders, bool(senders)
 
 
 def _explain_sender_refusal(profile, test, settings, defaults_used):
     """Add the app's advice when the server refused one of the app's default test senders."""
     diagnosis = test.get('diagnosis') or {}
-    advice = getattr(profile, 'sender_refusal_advice', None)
-    if not (defaults_used and advice and diagnosis.get('sender')
+    if not (defaults_used and diagnosis.get('sender')
             and diagnosis['sender'] in ((test.get('probe') or {}).get('test_senders') or ())):
         return
-    generic, specific = diagnosis['hint'], advice(diagnosis['sender'], settings.username)
+    specific = profile.sender_refusal_advice(diagnosis['sender'], settings.username)
+    if not specific:
+        return
+    generic = diagnosis['hint']
     diagnosis['hint'] = specific
     msg = test.get('msg') or ''
     test['msg'] = msg.replace(generic, specific) if generic in msg else '%s. %s' % (msg.rstrip('. '), specific)
@@ -129,7 +120,7 @@ def _probe_return(result):
 def _missing_store(profile, params):
     """What outgoing_server says about a missing store without ``create`` (outgoing_server_info predicts it)."""
     return '%s does not exist (use create: true to create it)' % (
-        getattr(profile, 'path', None) or params.get('path') or 'the store')
+        profile.file_path or params.get('path') or 'the store')
 
 
 def _nothing_changed(msg):
@@ -155,7 +146,7 @@ def run_outgoing_server(module):
         check_durations(params)
         _check_test_addresses(params)
         settings = settings_from_params(params) if state == 'present' else None
-        profile = get_profile(params['app'])(module, params)
+        profile = open_profile(module, params)
         profile.check(settings, state)
     except SettingsError as exc:
         _fail(module, '%s; nothing was changed' % exc, option=exc.option)
@@ -278,7 +269,7 @@ def run_outgoing_server_info(module):
             if desired_params.get('validate_certs') is None:
                 desired_params['validate_certs'] = True
             desired = settings_from_params(desired_params)
-        profile = get_profile(params['app'])(module, params)
+        profile = open_profile(module, params)
         profile.check(desired, 'present' if desired is not None else 'info')
     except SettingsError as exc:
         _fail(module, str(exc), option=exc.option)

@@ -12,9 +12,11 @@ module: outgoing_server
 short_description: Configure a web application's outgoing SMTP server, only if the settings work
 version_added: 1.0.0
 description:
-  - Writes the outgoing-mail (SMTP) settings of a web application (coreBOS, Grafana, Gitea, Nextcloud,
-    Mattermost, Redmine, Discourse, Django and other C(.env) apps, or any INI, JSON, YAML, env or PHP file)
-    in the application's own spelling.
+  # BEGIN generated: module_description (scripts/gen_app_lists.py from the app registry; do not edit)
+  - Writes the outgoing-mail (SMTP) settings of an application (Prometheus Alertmanager, coreBOS, Discourse, Django and
+    other .env apps, Gitea (Forgejo), GitLab Omnibus, Grafana, Mattermost, msmtp, Nextcloud, Postfix (relay client),
+    Redmine, Matrix Synapse, or any INI, JSON, YAML, env or PHP file) in the application's own spelling.
+  # END generated: module_description
   - "Order of work: validate the input, read the stored settings, test the NEW settings with a real SMTP
     dialogue (see O(test)), write only when the stored values differ, return."
   - When the test fails, nothing is written and the module fails with RV(diagnosis), which says what went

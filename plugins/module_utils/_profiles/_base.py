@@ -109,13 +109,29 @@ class Plan(object):
         return self._after
 
 
-class AppProfile(object):
-    """Base class of every profile (see the module docstring for the interface)."""
+class AppProfile:
+    """Base class of every profile (see the module docstring for the interface).
 
-    name = None
+    What a profile declares about itself (class attributes, read by the registry, the modules' argument spec,
+    ``scripts/gen_app_lists.py`` for the docs and the role, and the checks below):
+    """
+
+    name: str | None = None      # the ``app`` option value
+    label: str = ''              # the app as the docs name it ("Grafana")
+    settings_location: str = ''  # where its settings live (Markdown, the README's app table)
+    doc: str = ''                # the ``app`` option's description of this app (Ansible semantic markup)
+    # The module options only this app reads: an argument-spec fragment merged into every module's spec
+    # (documented in doc_fragments/app_store.py). Given to another app, such an option is refused.
+    options: dict = {}
+    # Role facts: the service that reads the settings at start-up and what the role's handler does to it, or the
+    # command (argv) that applies the configuration. None/() for apps that read their settings on each use.
+    service: str | None = None
+    service_state: str = 'restarted'
+    apply_command: tuple = ()
     multiple_servers = False
     stores_sender_name = False   # True: the app keeps from_name and puts it into the From header of its mail
     stores_oauth2 = False        # True: the app can log in with OAuth 2.0 (the profile stores the oauth2 setting)
+    keeps_a_file = False         # True: the settings live in a file (validate, locking, file attributes apply)
 
     def __init__(self, module, params):
         self.module = module
@@ -129,16 +145,31 @@ class AppProfile(object):
             raise SettingsError('oauth2', 'oauth2: %s cannot log in with OAuth 2.0 (it stores a password only). Point '
                                 'it at a relay that can (Postfix or msmtp on the host, or the provider\'s relay), or '
                                 'see docs/m365.md for its options' % self.name)
-        if self.params.get('dialect') and self.name != 'dotenv':
-            raise SettingsError('dialect', 'dialect: only app=dotenv has dialects (the reader of its KEY=value '
-                                'file); %s reads its own format' % self.name)
         if settings is not None and len(settings.servers) > 1 and not self.multiple_servers:
             raise self.unsupported('server', 'it takes one server, not several separated by ";"')
-        if self.params.get('validate') is not None and not isinstance(self, FileProfile):
+        if self.params.get('validate') is not None and not self.keeps_a_file:
             raise SettingsError('validate', 'validate: app=%s does not keep its settings in a file, and validate '
                                 'checks a candidate file' % self.name)
         if settings is not None and settings.from_name is not None and self.stores_sender_name:
             check_sender_name(settings.from_name, self.name)
+
+    # -- hooks of the order of work (_outgoing), with the defaults of an app that needs none
+    @property
+    def file_path(self) -> str | None:
+        """The file that holds the settings (locked, its attributes applied), None for other stores."""
+        return None
+
+    def password_path(self, plan) -> str | None:
+        """The file that holds the password after ``plan`` (warned about when every user may read it)."""
+        return self.file_path
+
+    def default_test_senders(self, snapshot, settings) -> list | None:
+        """The senders the SMTP test tries when ``test_senders`` is not given (None: only the test's sender)."""
+        return None
+
+    def sender_refusal_advice(self, address, username) -> str | None:
+        """The app's advice when the server refused one of its default test senders (None: the generic hint)."""
+        return None
 
     def read(self):
         raise NotImplementedError
@@ -197,6 +228,7 @@ def store_class(fmt):
 class FileProfile(AppProfile):
     """A profile whose settings live in one file, edited surgically through a store."""
 
+    keeps_a_file = True
     store_format = None
     secret_paths = ()
     store_options = {}
@@ -223,6 +255,10 @@ class FileProfile(AppProfile):
             # and its password map): refused rather than silently not run
             raise SettingsError('validate', 'validate: app=%s writes more than one file, so one validate command '
                                 'cannot check the change; run its own check after the task instead' % self.name)
+
+    @property
+    def file_path(self) -> str | None:
+        return self.path
 
     def fmt(self):
         return self.store_format

@@ -30,6 +30,9 @@ _BOOL_SETTINGS = ('validate_certs', 'skip_verify', 'auth', 'use_tls', 'use_ssl')
 _DERIVED_FLAGS = ('skip_verify', 'use_tls', 'use_ssl')
 
 
+MAPPED_FORMATS = ('ini', 'json', 'yaml', 'env', 'php')  # the formats whose keys ``keys`` can name
+
+
 class MappedProfile(FileProfile):
     """A file whose keys are named by the ``keys`` option (``generic``) or by defaults (``dotenv``).
 
@@ -40,6 +43,11 @@ class MappedProfile(FileProfile):
     """
 
     name = 'generic'
+    options = dict(
+        format=dict(type='str', choices=list(MAPPED_FORMATS)),
+        keys=dict(type='dict', no_log=False),
+        values=dict(type='dict'),
+    )
     default_keys = None
     # The value codec per format. The reader of a generic file is unknown: INI values are written and read the
     # way go-ini reads them with its default LoadOptions (inline comments, continuation lines, %(key)s), typed
@@ -74,9 +82,9 @@ class MappedProfile(FileProfile):
 
     def check(self, settings, state):
         super(MappedProfile, self).check(settings, state)
-        if self.format not in ('ini', 'json', 'yaml', 'env', 'php'):
-            raise SettingsError('format', 'format: app=%s needs format, one of ini, json, yaml, env, php'
-                                % self.name)
+        if self.format not in MAPPED_FORMATS:
+            raise SettingsError('format', 'format: app=%s needs format, one of %s'
+                                % (self.name, ', '.join(MAPPED_FORMATS)))
         if not self.keys:
             raise SettingsError('keys', 'keys: app=%s needs keys, a map from setting to key path' % self.name)
         for setting, key in self.keys.items():

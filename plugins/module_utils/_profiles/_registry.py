@@ -56,9 +56,37 @@ PROFILES = {
 APPS = tuple(sorted(PROFILES))
 
 
+def _app_options():
+    """Every app's own options (an argument-spec fragment), and which apps read each of them."""
+    specs, owners = {}, {}
+    for app in APPS:
+        for option, spec in PROFILES[app].options.items():
+            if specs.setdefault(option, spec) != spec:
+                raise AssertionError('option %s is declared differently by %s and %s'
+                                     % (option, owners[option][0], app))
+            owners.setdefault(option, []).append(app)
+    return specs, dict((option, tuple(apps)) for option, apps in owners.items())
+
+
+APP_OPTIONS, OPTION_APPS = _app_options()
+
+
 def get_profile(app):
     """The profile class for ``app``."""
     try:
         return PROFILES[app]
     except KeyError:
         raise SettingsError('app', 'app: %r is not one of %s' % (app, ', '.join(APPS))) from None
+
+
+def open_profile(module, params):
+    """The profile of ``params['app']``, after refusing the options of other apps (set to a non-default value)."""
+    app = params['app']
+    cls = get_profile(app)
+    for option, apps in sorted(OPTION_APPS.items()):
+        value = params.get(option)
+        if app in apps or value is None or value == APP_OPTIONS[option].get('default'):
+            continue
+        raise SettingsError(option, '%s: only app=%s reads this option, app=%s does not' % (
+            option, ' or app='.join(apps), app))
+    return cls(module, params)

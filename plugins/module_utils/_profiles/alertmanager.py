@@ -53,6 +53,18 @@ class AlertmanagerProfile(FileProfile):
     """Prometheus Alertmanager ``alertmanager.yml`` ``global:`` section."""
 
     name = 'alertmanager'
+    label = 'Prometheus Alertmanager'
+    settings_location = '`alertmanager.yml`, `global.smtp_*`'
+    doc = (
+        "C(global.smtp_*) of Prometheus Alertmanager's C(alertmanager.yml) (C(smtp_smarthost) C(host:port), "
+        'C(smtp_require_tls), C(smtp_auth_username), C(smtp_auth_password), C(smtp_from)). Alertmanager uses '
+        'implicit TLS exactly when the port is 465 (written with C(smtp_require_tls=false), which Alertmanager 0.25 '
+        'needs there); implicit TLS on another port, STARTTLS or no TLS on 465, O(validate_certs=false) (set per '
+        'receiver in Alertmanager), IPv6 addresses (0.25 cannot dial them) and a non-ASCII or templated (C({{)) '
+        'sender are refused. Reload Alertmanager to apply.'
+    )
+    service = 'prometheus-alertmanager'
+    service_state = 'reloaded'
     stores_sender_name = True
     store_format = 'yaml'
     secret_paths = ((GLOBAL, 'smtp_auth_password'),)

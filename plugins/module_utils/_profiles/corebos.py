@@ -944,6 +944,17 @@ class CorebosProfile(AppProfile):
     """``app: corebos``: the email row of ``vtiger_systems`` (see the module docstring)."""
 
     name = APP
+    label = 'coreBOS'
+    settings_location = "MySQL/MariaDB table `vtiger_systems` (row `server_type='email'`)"
+    doc = 'the C(vtiger_systems) database row (O(path) is the coreBOS root, or use the C(login_*) options).'
+    options = dict(
+        login_host=dict(type='str'),
+        login_port=dict(type='int'),
+        login_user=dict(type='str'),
+        login_password=dict(type='str', no_log=True),
+        login_db=dict(type='str'),
+        login_unix_socket=dict(type='path'),
+    )
     multiple_servers = True
 
     def __init__(self, module, params):

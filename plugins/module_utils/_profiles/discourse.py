@@ -29,6 +29,12 @@ class DiscourseProfile(FileProfile):
     """Discourse ``containers/app.yml`` ``env:`` (DISCOURSE_SMTP_* strings)."""
 
     name = 'discourse'
+    label = 'Discourse'
+    settings_location = '`containers/app.yml`, `env:`'
+    doc = (
+        'the C(env) map of C(containers/app.yml) (C(DISCOURSE_SMTP_*) strings, C(DISCOURSE_NOTIFICATION_EMAIL)). '
+        'Rebuild the container to apply.'
+    )
     store_format = 'yaml'
     secret_paths = (('env', DISCOURSE + 'PASSWORD'),)
 

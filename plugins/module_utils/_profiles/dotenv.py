@@ -11,6 +11,7 @@ __metaclass__ = type
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import (
     DEFAULT_DIALECT,
+    DIALECTS,
     dialect_codec,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._mapped import MappedProfile
@@ -35,6 +36,14 @@ class DotenvProfile(MappedProfile):
     """
 
     name = 'dotenv'
+    label = 'Django and other .env apps'
+    settings_location = '`.env` files (Django, Mastodon, twelve-factor apps)'
+    doc = (
+        'a C(KEY=value) file; Django key names (C(EMAIL_HOST), C(EMAIL_PORT), C(EMAIL_HOST_USER), '
+        'C(EMAIL_HOST_PASSWORD), C(EMAIL_USE_TLS), C(EMAIL_USE_SSL), C(DEFAULT_FROM_EMAIL)) and C(True)/C(False) '
+        'unless O(keys) and O(values) say otherwise.'
+    )
+    options = dict(MappedProfile.options, dialect=dict(type='str', choices=list(DIALECTS)))
     default_keys = DJANGO_KEYS
     text_true = 'True'
     text_false = 'False'

@@ -13,3 +13,6 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._mapped imp
 
 class GenericProfile(MappedProfile):
     name = 'generic'
+    label = 'any INI, JSON, YAML, env or PHP file'
+    settings_location = 'any INI, JSON, YAML, env or PHP file, with your own key mapping'
+    doc = 'any file in O(format), with the key of each setting given by O(keys).'

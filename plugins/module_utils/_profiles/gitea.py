@@ -51,6 +51,13 @@ class GiteaProfile(FileProfile):
     """Gitea / Forgejo ``[mailer]`` in app.ini (new-style keys; legacy keys removed)."""
 
     name = 'gitea'
+    label = 'Gitea (Forgejo)'
+    settings_location = '`app.ini`, section `[mailer]`'
+    doc = (
+        "C([mailer]) of Gitea's or Forgejo's C(app.ini) (C(PROTOCOL), C(SMTP_ADDR), C(SMTP_PORT); the legacy "
+        'C(HOST), C(IS_TLS_ENABLED), C(SKIP_VERIFY), C(MAILER_TYPE) keys are removed).'
+    )
+    service = 'gitea'
     stores_sender_name = True
     store_format = 'ini'
     section = 'mailer'

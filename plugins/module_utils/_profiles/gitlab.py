@@ -46,6 +46,15 @@ class GitlabProfile(FileProfile):
     """GitLab Omnibus ``/etc/gitlab/gitlab.rb`` (Ruby hash assignments, edited in place)."""
 
     name = 'gitlab'
+    label = 'GitLab Omnibus'
+    settings_location = "`/etc/gitlab/gitlab.rb`, `gitlab_rails['smtp_*']`"
+    doc = (
+        "C(gitlab_rails['smtp_*']), C(gitlab_rails['gitlab_email_from']) and "
+        "C(gitlab_rails['gitlab_email_display_name']) in GitLab Omnibus's C(/etc/gitlab/gitlab.rb), edited in place "
+        '(commented templates replaced, Ruby string quoting kept). A key set to a Ruby expression (for example '
+        "C(ENV['X'])) or inside indented code is refused. Run C(gitlab-ctl reconfigure) to apply."
+    )
+    apply_command = ('gitlab-ctl', 'reconfigure')
     stores_sender_name = True
     store_format = 'ruby'
     secret_paths = ((RAILS, 'smtp_password'),)

@@ -33,6 +33,13 @@ class GrafanaProfile(FileProfile):
     """Grafana ``[smtp]`` in grafana.ini / custom.ini (go-ini)."""
 
     name = 'grafana'
+    label = 'Grafana'
+    settings_location = '`grafana.ini` / `custom.ini`, section `[smtp]`'
+    doc = (
+        'C([smtp]) of C(grafana.ini) or C(custom.ini) (C(host) is C(host:port); implicit TLS on port 465 only; '
+        'C(startTLS_policy)).'
+    )
+    service = 'grafana-server'
     stores_sender_name = True
     store_format = 'ini'
     section = 'smtp'

@@ -26,6 +26,10 @@ class MattermostProfile(FileProfile):
     """Mattermost ``config.json`` ``EmailSettings`` (SMTPPort is a JSON string)."""
 
     name = 'mattermost'
+    label = 'Mattermost'
+    settings_location = '`config/config.json`, `EmailSettings`'
+    doc = 'C(EmailSettings) of C(config.json) (C(SMTPPort) is a JSON string).'
+    service = 'mattermost'
     stores_sender_name = True
     store_format = 'json'
     secret_paths = ((MM, 'SMTPPassword'),)

@@ -88,6 +88,15 @@ class MsmtpProfile(FileProfile):
     """msmtp account block (msmtprc)."""
 
     name = 'msmtp'
+    label = 'msmtp'
+    settings_location = '`/etc/msmtprc` or `~/.msmtprc`, one `account` block'
+    doc = (
+        'the account O(account) of C(/etc/msmtprc) (the default O(path)) or C(~/.msmtprc) (C(host), C(port), '
+        'C(tls), C(tls_starttls), C(tls_certcheck), C(tls_trust_file), C(auth), C(user), C(password), C(from)); '
+        'other accounts, C(defaults) and comments are kept, inherited values are not repeated. No sender name; '
+        "O(from_email) cannot hold msmtp's C(%U)/C(%H)/C(%C)/C(%M) patterns or C(*), C(?), C([)."
+    )
+    options = dict(account=dict(type='str', default='default'))
     store_format = 'msmtprc'
     value_codec = MsmtpArgumentCodec()
     stores_oauth2 = True

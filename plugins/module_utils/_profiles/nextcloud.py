@@ -23,6 +23,13 @@ class NextcloudProfile(FileProfile):
     """Nextcloud ``config/config.php`` ``$CONFIG`` array (PHP types)."""
 
     name = 'nextcloud'
+    label = 'Nextcloud'
+    settings_location = '`config/config.php` (`$CONFIG` array)'
+    doc = (
+        'the C($CONFIG) array of C(config/config.php) (C(mail_smtp*) keys with PHP types, C(mail_from_address) + '
+        'C(mail_domain), C(mail_smtpstreamoptions) when O(validate_certs=false)). Nextcloud cannot turn STARTTLS '
+        'off, so O(security=none) is refused; it has no sender name.'
+    )
     store_format = 'php'
     secret_paths = ((NC_VAR, 'mail_smtppassword'),)
     owned = ('mail_smtpmode', 'mail_smtphost', 'mail_smtpport', 'mail_smtpsecure', 'mail_smtpauth',

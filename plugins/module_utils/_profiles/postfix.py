@@ -178,6 +178,19 @@ class PostfixProfile(FileProfile):
     """Postfix ``main.cf`` relay settings and the SASL password map."""
 
     name = 'postfix'
+    label = 'Postfix (relay client)'
+    settings_location = '`main.cf` (`relayhost`, TLS, SASL) and its SASL password map'
+    doc = (
+        "the host's own Postfix as a relay client. In C(main.cf) (O(path), default C(/etc/postfix/main.cf)) "
+        'C(relayhost = [host]:port), C(smtp_tls_security_level) (V(none), C(encrypt) when O(validate_certs=false), '
+        'else C(verify)), C(smtp_tls_wrappermode = yes) for implicit TLS, C(smtp_tls_CAfile) from O(ca_path), '
+        'C(smtp_sasl_auth_enable), C(smtp_sasl_security_options = noanonymous), C(smtp_sasl_password_maps); the '
+        "credentials go to that map's source file (by default C(sasl_passwd) next to C(main.cf), created 0600, with "
+        'the type C(postconf -h default_database_type) names) and C(postmap) compiles it. O(from_email) becomes '
+        'C(sender_canonical_maps = static:ADDRESS), which rewrites every sender address (envelope and headers) to '
+        'it. No sender name; one server only. Values are read back with C(postconf) and C(postmap -q). Reload '
+        "Postfix to apply (the role's handler does)."
+    )
     store_format = 'postconf'
     value_codec = LITERAL
     codecs = {('smtp_sasl_password_maps',): LIST_LITERAL, ('sender_canonical_maps',): LIST_LITERAL}

@@ -25,6 +25,14 @@ class RedmineProfile(FileProfile):
     """Redmine ``config/configuration.yml``, ``<environment>.email_delivery`` (Ruby symbols kept)."""
 
     name = 'redmine'
+    label = 'Redmine'
+    settings_location = '`config/configuration.yml`, `email_delivery.smtp_settings`'
+    doc = (
+        'C(<environment>.email_delivery) of C(config/configuration.yml) (Ruby symbols such as C(:smtp) and '
+        'C(:login) kept). Redmine keeps the sender in its database, so O(from_email) is refused.'
+    )
+    service = 'redmine'
+    options = dict(environment=dict(type='str', default='default'))
     store_format = 'yaml'
 
     def __init__(self, module, params):

@@ -88,6 +88,16 @@ class SynapseProfile(FileProfile):
     """Matrix Synapse ``homeserver.yaml`` ``email:``."""
 
     name = 'synapse'
+    label = 'Matrix Synapse'
+    settings_location = '`homeserver.yaml`, section `email`'
+    doc = (
+        "the C(email) section of Matrix Synapse's C(homeserver.yaml) (C(smtp_host), C(smtp_port), C(smtp_user), "
+        'C(smtp_pass), C(force_tls), C(require_transport_security), C(enable_tls), C(notif_from) with C(%) written '
+        'as C(%%) because Synapse formats it with V(%(app\\)s)). Synapse always verifies certificates, so '
+        'O(validate_certs=false) is refused, and it needs O(from_email) when the file has no C(notif_from). Restart '
+        'Synapse to apply.'
+    )
+    service = 'matrix-synapse'
     stores_sender_name = True
     store_format = 'yaml'
     secret_paths = ((EMAIL, 'smtp_pass'),)

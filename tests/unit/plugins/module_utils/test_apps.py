@@ -290,11 +290,6 @@ def test_profile_writes_what_it_reads_back_and_is_idempotent(app, params, fixtur
         assert settings_.password not in plan.before
 
 
-def test_every_profile_is_registered():
-    assert set(PROFILES) == {'corebos', 'grafana', 'gitea', 'nextcloud', 'mattermost', 'redmine', 'discourse', 'dotenv',
-                             'generic', 'alertmanager', 'gitlab', 'synapse', 'msmtp', 'postfix'}
-
-
 def test_every_profile_file_is_registered_under_its_own_name():
     """Adding an app is one file in _profiles/ plus one registry line: a file without its line is caught here."""
     from ansible_collections.mailops.smtp.plugins.module_utils import _profiles

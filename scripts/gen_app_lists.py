@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Every list of apps outside the profiles, generated from the app registry (run by scripts/docs.sh).
+
+    scripts/gen_app_lists.py generate   rewrite the generated blocks in place
+    scripts/gen_app_lists.py check      exit 1, naming the stale files, when a block differs from the registry
+
+Each profile declares what the lists say about it (``label``, ``settings_location``, ``doc``, ``service``,
+``service_state``, ``apply_command``: see ``plugins/module_utils/_profiles/_base.py``). The blocks sit between a
+``BEGIN generated`` and an ``END generated`` marker line (a comment in the file's own syntax); the text between
+them is replaced, the rest of each file is kept byte for byte. tests/unit/test_app_lists.py runs ``stale()``.
+"""
+
+import os
+import re
+import sys
+import textwrap
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if os.path.join(ROOT, '.collections') not in sys.path:
+    sys.path.insert(0, os.path.join(ROOT, '.collections'))
+
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._mapped import MAPPED_FORMATS  # noqa: E402
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, PROFILES  # noqa: E402
+
+WIDTH = 120
+BEGIN = re.compile(r'^(?P<indent>[ \t]*)(?P<comment>#|<!--) BEGIN generated: (?P<name>[a-z_]+)\b.*$', re.M)
+
+
+def _wrap(text, first, rest, width=WIDTH):
+    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def _flow_list(key, items, indent):
+    """A YAML flow sequence ``key: [a, b, ...]`` wrapped under ``indent``."""
+    first = '%s%s: [' % (indent, key)
+    lines = _wrap(', '.join(items) + ']', first, ' ' * len(first))
+    return lines
+
+
+def _apps_in_doc_order():
+    """``generic`` last: the catch-all after the named apps."""
+    return [app for app in APPS if app != 'generic'] + ['generic']
+
+
+def fragment_app(indent):
+    lines = ['%sdescription:' % indent,
+             '%s  - The application whose outgoing-mail settings are managed; it chooses where and how they are '
+             'stored.' % indent]
+    for app in _apps_in_doc_order():
+        lines += _wrap('V(%s) %s' % (app, PROFILES[app].doc), indent + '  - ', indent + '    ')
+    lines += ['%s  - A setting the application cannot store is an error naming the application and the setting.'
+              % indent,
+              '%stype: str' % indent,
+              '%srequired: true' % indent]
+    lines += _flow_list('choices', APPS, indent)
+    return lines
+
+
+def fragment_format(indent):
+    return _flow_list('choices', MAPPED_FORMATS, indent)
+
+
+def module_description(indent):
+    labels = [PROFILES[app].label for app in _apps_in_doc_order()]
+    text = ('Writes the outgoing-mail (SMTP) settings of an application (%s, or %s) in the application\'s own '
+            'spelling.' % (', '.join(labels[:-1]), labels[-1]))
+    return _wrap(text, indent + '- ', indent + '  ')
+
+
+def readme_apps(indent):
+    lines = ['| `app` | the app | where the settings live |', '|---|---|---|']
+    for app in APPS:
+        lines.append('| `%s` | %s | %s |' % (app, PROFILES[app].label, PROFILES[app].settings_location))
+    return lines
+
+
+def role_app_choices(indent):
+    return _flow_list('choices', APPS, indent)
+
+
+def role_services(indent):
+    lines = ['%s# Apps that read their SMTP settings only at start-up, and the usual name of their service.' % indent,
+             '%s__outgoing_server_services:' % indent]
+    lines += ['%s  %s: %s' % (indent, app, PROFILES[app].service) for app in APPS if PROFILES[app].service]
+    lines += ['', '%s# Apps whose service takes a reload (the default state is restarted).' % indent,
+              '%s__outgoing_server_service_states:' % indent]
+    lines += ['%s  %s: %s' % (indent, app, PROFILES[app].service_state) for app in APPS
+              if PROFILES[app].service and PROFILES[app].service_state != 'restarted']
+    lines += ['', '%s# Apps applied by a command rather than a service (argv).' % indent,
+              '%s__outgoing_server_apply_commands:' % indent]
+    lines += ['%s  %s: [%s]' % (indent, app, ', '.join(PROFILES[app].apply_command)) for app in APPS
+              if PROFILES[app].apply_command]
+    return lines
+
+
+def role_service_doc(indent):
+    services = ['C(%s)' % PROFILES[app].service for app in APPS if PROFILES[app].service]
+    names = ', '.join(services[:-1]) + ' or ' + services[-1]
+    text = ('The app\'s service. Default %s for those apps, none for the others (they read their settings on each '
+            'use, are applied by O(outgoing_server_apply_command), or, for Postfix, the role runs C(postfix '
+            'reload) itself).' % names)
+    return _wrap(text, indent + '- ', indent + '  ')
+
+
+BLOCKS = {
+    'fragment_app': fragment_app,
+    'fragment_format': fragment_format,
+    'module_description': module_description,
+    'readme_apps': readme_apps,
+    'role_app_choices': role_app_choices,
+    'role_services': role_services,
+    'role_service_doc': role_service_doc,
+}
+
+FILES = (
+    'plugins/doc_fragments/app_store.py',
+    'plugins/modules/outgoing_server.py',
+    'README.md',
+    'roles/outgoing_server/meta/argument_specs.yml',
+    'roles/outgoing_server/vars/main.yml',
+)
+
+
+def render(text, where):
+    """``text`` with every generated block made from the registry."""
+    out, pos = [], 0
+    for begin in BEGIN.finditer(text):
+        if begin.start() < pos:
+            continue
+        name, indent = begin.group('name'), begin.group('indent')
+        end_marker = re.compile(r'^[ \t]*(#|<!--) END generated: %s\b.*$' % name, re.M)
+        end = end_marker.search(text, begin.end())
+        if end is None or name not in BLOCKS:
+            raise SystemExit('%s: block %r has no END marker or is not one of %s' % (where, name, ', '.join(BLOCKS)))
+        out.append(text[pos:begin.end()] + '\n')
+        out.append(''.join(line.rstrip() + '\n' for line in BLOCKS[name](indent)))
+        pos = end.start()
+    out.append(text[pos:])
+    return ''.join(out)
+
+
+def stale(root=ROOT):
+    """The files whose generated blocks differ from the registry (each file must hold at least one block)."""
+    result = []
+    for name in FILES:
+        with open(os.path.join(root, name), encoding='utf-8') as handle:
+            text = handle.read()
+        if not BEGIN.search(text) or render(text, name) != text:
+            result.append(name)
+    return result
+
+
+def main(argv):
+    if argv[1:] == ['generate']:
+        for name in FILES:
+            path = os.path.join(ROOT, name)
+            with open(path, encoding='utf-8') as handle:
+                text = handle.read()
+            new = render(text, name)
+            if new != text:
+                with open(path, 'w', encoding='utf-8') as handle:
+                    handle.write(new)
+                print('gen_app_lists: updated %s' % name)
+        return 0
+    if argv[1:] == ['check']:
+        names = stale()
+        if names:
+            print('gen_app_lists: the app lists in these files differ from the app registry:', file=sys.stderr)
+            for name in names:
+                print('  %s' % name, file=sys.stderr)
+            print("Run 'make docs' (scripts/docs.sh generate) and commit them.", file=sys.stderr)
+            return 1
+        print('gen_app_lists: every app list matches the app registry')
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

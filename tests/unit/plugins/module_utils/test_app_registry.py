@@ -1,0 +1,96 @@
+"""The app registry is the one list of apps: every other list is generated from it, and a drift fails here."""
+
+import importlib.util
+import os
+
+import pytest
+
+from ansible_collections.mailops.smtp.plugins.module_utils import _profiles
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._outgoing import STORE_ARGS
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import AppProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import (
+    APP_OPTIONS,
+    APPS,
+    OPTION_APPS,
+    PROFILES,
+    open_profile,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location('gen_app_lists', os.path.join(ROOT, 'scripts', 'gen_app_lists.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_generated_app_list_matches_the_registry():
+    """Doc fragment, module description, README table, the role's choices and service map: none drifts."""
+    assert _generator().stale(ROOT) == []
+
+
+def test_a_hand_edited_list_is_caught(tmp_path):
+    generator = _generator()
+    for name in generator.FILES:
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(os.path.join(ROOT, name), encoding='utf-8') as handle:
+            target.write_text(handle.read(), encoding='utf-8')
+    vars_file = tmp_path / 'roles/outgoing_server/vars/main.yml'
+    vars_file.write_text(vars_file.read_text(encoding='utf-8').replace('  grafana: grafana-server\n', ''),
+                         encoding='utf-8')
+    readme = tmp_path / 'README.md'
+    readme.write_text(readme.read_text(encoding='utf-8').replace('| `msmtp` |', '| `msmtp2` |'), encoding='utf-8')
+    assert generator.stale(str(tmp_path)) == ['README.md', 'roles/outgoing_server/vars/main.yml']
+
+
+def test_every_profile_file_is_an_app_of_the_modules():
+    folder = os.path.dirname(_profiles.__file__)
+    files = sorted(name[:-3] for name in os.listdir(folder) if name.endswith('.py') and not name.startswith('_'))
+    assert list(APPS) == files
+    assert STORE_ARGS['app']['choices'] == files
+
+
+@pytest.mark.parametrize('app', APPS)
+def test_every_profile_declares_itself(app):
+    cls = PROFILES[app]
+    assert issubclass(cls, AppProfile) and cls.name == app
+    assert cls.label and cls.settings_location and cls.doc
+    assert cls.service_state in ('restarted', 'reloaded')
+    assert not (cls.service and cls.apply_command)
+    for option in cls.options:
+        assert STORE_ARGS[option] == APP_OPTIONS[option]
+
+
+def test_the_app_options_are_the_profiles():
+    assert OPTION_APPS['dialect'] == ('dotenv',)
+    assert OPTION_APPS['environment'] == ('redmine',)
+    assert OPTION_APPS['account'] == ('msmtp',)
+    assert OPTION_APPS['login_db'] == ('corebos',)
+    assert OPTION_APPS['keys'] == ('dotenv', 'generic')
+    assert STORE_ARGS['login_password']['no_log'] is True
+
+
+@pytest.mark.parametrize('option, value, app', [
+    ('dialect', 'shell', 'grafana'),
+    ('login_host', 'db.example.com', 'nextcloud'),
+    ('account', 'work', 'postfix'),
+    ('environment', 'production', 'gitlab'),
+    ('keys', {'host': 'SMTP_HOST'}, 'mattermost'),
+])
+def test_another_apps_option_is_refused_naming_it(option, value, app):
+    params = dict((name, spec.get('default')) for name, spec in STORE_ARGS.items())
+    params.update(app=app, path='/nonexistent/config', **{option: value})
+    with pytest.raises(SettingsError) as raised:
+        open_profile(None, params)
+    assert raised.value.option == option
+    assert str(raised.value).startswith('%s: only app=' % option) and ('app=%s' % app) in str(raised.value)
+
+
+def test_an_option_left_at_its_default_is_not_refused():
+    params = dict((name, spec.get('default')) for name, spec in STORE_ARGS.items())
+    params.update(app='grafana', path='/nonexistent/grafana.ini')
+    assert open_profile(None, params).name == 'grafana'
