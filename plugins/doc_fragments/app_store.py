@@ -42,6 +42,11 @@ options:
         C(tls), C(tls_starttls), C(tls_certcheck), C(tls_trust_file), C(auth), C(user), C(password), C(from)); other
         accounts, C(defaults) and comments are kept, inherited values are not repeated. No sender name; O(from_email)
         cannot hold msmtp's C(%U)/C(%H)/C(%C)/C(%M) patterns or C(*), C(?), C([).
+      - V(netbox) the C(EMAIL) dict of NetBox's C(configuration.py) (C(SERVER), C(PORT), C(USERNAME), C(PASSWORD),
+        C(USE_SSL), C(USE_TLS), C(FROM_EMAIL)), edited in place as Python literals; every other assignment and comment
+        stays. A C(EMAIL) that is not a plain dict literal (built from C(os.environ), changed later in the file) is
+        refused. Django checks certificates with the system trust store, so O(validate_certs=false) is refused; no
+        sender name. Restart NetBox to apply.
       - V(nextcloud) the C($CONFIG) array of C(config/config.php) (C(mail_smtp*) keys with PHP types,
         C(mail_from_address) + C(mail_domain), C(mail_smtpstreamoptions) when O(validate_certs=false)). Nextcloud cannot
         turn STARTTLS off, so O(security=none) is refused; it has no sender name.
@@ -65,8 +70,8 @@ options:
       - A setting the application cannot store is an error naming the application and the setting.
     type: str
     required: true
-    choices: [alertmanager, corebos, discourse, dotenv, generic, gitea, gitlab, grafana, mattermost, msmtp, nextcloud,
-              postfix, redmine, synapse]
+    choices: [alertmanager, corebos, discourse, dotenv, generic, gitea, gitlab, grafana, mattermost, msmtp, netbox,
+              nextcloud, postfix, redmine, synapse]
     # END generated: fragment_app
   path:
     description:

@@ -1,9 +1,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Issue 10 through the real modules (ansible-playbook): what the app reads is what was tested.
 
-For dotenv dialects, Redmine, Discourse, Grafana, GitLab and Synapse: a value the app's reader cannot be given is
-refused and the file keeps its bytes, inode and mtime; an accepted value is read back exactly by the app's REAL reader
-(tests/readers); and over a hand-edited line, ``outgoing_server_info`` reports what the app reads (drift for
+For dotenv dialects, Redmine, Discourse, Grafana, GitLab, Synapse and NetBox: a value the app's reader cannot be
+given is refused and the file keeps its bytes, inode and mtime; an accepted value is read back exactly by the app's
+REAL reader (tests/readers); and over a hand-edited line, ``outgoing_server_info`` reports what the app reads (drift for
 ``p#ss``, in sync for what the app really sees).
 """
 
@@ -35,6 +35,8 @@ WRITES = {
                                  lambda text: readers.discourse(text)['DISCOURSE_SMTP_PASSWORD']),
     'gitlab-writes-exactly': ('gitlab', 'gitlab.rb', {}, 'p\'a"s #{`id`} #@x \\q \u00e9', None,
                               lambda text: readers.gitlab(text)['gitlab_rails']['smtp_password']),
+    'netbox-writes-exactly': ('netbox', 'configuration.py', {}, 'p\'a"s \\q \u00e9 #x', None,
+                              lambda text: readers.netbox(text)['EMAIL_HOST_PASSWORD']),
     'synapse-writes-exactly': ('synapse', 'homeserver-configured.yaml', {}, "100% 'q' \"x\" %(app)s: #y", None,
                                lambda text: readers.synapse(text)['smtp_pass']),
 }

@@ -777,6 +777,19 @@ def alertmanager(text):
     return _one(alertmanager_many, text)
 
 
+def netbox_many(texts):
+    """NetBox's Django mail settings per configuration.py text (CPython imports it; see python/netbox_settings.py)."""
+    python = _need("python3", "Debian python3")
+    with _Files(texts, "configuration", ".py") as files:
+        raw = _checked([python, "-I", os.path.join(HERE, "python", "netbox_settings.py")],
+                       json.dumps(files.paths).encode("utf-8"), cwd=files.dir)
+    return _answers(raw, len(texts))
+
+
+def netbox(text):
+    return _one(netbox_many, text)
+
+
 def synapse_many(texts):
     """What Synapse sends mail with, per homeserver.yaml text (see synapse_email.read_email)."""
     import yaml

@@ -219,6 +219,9 @@ def store_class(fmt):
     if fmt == 'postconf':
         from ansible_collections.mailops.smtp.plugins.module_utils.stores.postconf import PostconfStore
         return PostconfStore
+    if fmt == 'python':
+        from ansible_collections.mailops.smtp.plugins.module_utils.stores.python import PythonStore
+        return PythonStore
     if fmt == 'ruby':
         from ansible_collections.mailops.smtp.plugins.module_utils.stores.ruby import RubyStore
         return RubyStore

@@ -31,6 +31,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles.gitlab impo
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.grafana import GrafanaProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.mattermost import MattermostProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.msmtp import MsmtpProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.netbox import NetboxProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.nextcloud import NextcloudProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.postfix import PostfixProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.redmine import RedmineProfile
@@ -47,6 +48,7 @@ PROFILES = {
     'grafana': GrafanaProfile,
     'mattermost': MattermostProfile,
     'msmtp': MsmtpProfile,
+    'netbox': NetboxProfile,
     'nextcloud': NextcloudProfile,
     'postfix': PostfixProfile,
     'redmine': RedmineProfile,

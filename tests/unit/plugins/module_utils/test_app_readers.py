@@ -114,6 +114,8 @@ def _msmtp_company(texts):
 
 TARGETS['postfix'] = ('postfix', {}, ('postfix', 'main.cf'), readers.postfix_relay_many,
                       {'username': _postfix_login(0), 'password': _postfix_login(1)})
+TARGETS['netbox'] = ('netbox', {}, ('netbox', 'configuration.py'), readers.netbox_many,
+                     {'username': lambda s: s['EMAIL_HOST_USER'], 'password': lambda s: s['EMAIL_HOST_PASSWORD']})
 TARGETS['msmtp'] = ('msmtp', {'account': 'company'}, ('msmtp', 'msmtprc'), _msmtp_company,
                     {'username': lambda s: s['user'], 'password': lambda s: s['password']})
 for _dialect in DIALECTS:
@@ -229,6 +231,11 @@ def _ruby_raw(value, style):
     return '"' + value.replace('\\', '\\\\').replace('"', '\\"') + '"'  # #{...} left for Ruby to interpolate
 
 
+def _python_raw(value, style):
+    quote = "'" if style == 'single' else '"'
+    return quote + value.replace('\\', '\\\\').replace(quote, '\\' + quote) + quote  # \n etc. left to CPython
+
+
 def _env_raw(value, style):
     return {'plain': value, 'single': "'%s'" % value, 'double': '"%s"' % value,
             'comment': value + ' # note'}[style]
@@ -279,11 +286,14 @@ for _dialect in DIALECTS:
     HAND['dotenv-' + _dialect] = (['plain', 'single', 'double', 'comment'],
                                   lambda base, raw: _replace_line(base, 'EMAIL_HOST_PASSWORD=',
                                                                   'EMAIL_HOST_PASSWORD=%s' % raw))
+HAND['netbox'] = (['single', 'double'],
+                  lambda base, raw: _replace_line(base, '"PASSWORD":', '"PASSWORD": %s,' % raw))
 HAND['msmtp'] = (['plain', 'double'],
                  lambda base, raw: _replace_line(base, 'user alee-work', 'user alee-work\npassword %s' % raw))
 RAW = {'grafana': _ini_raw, 'gitea': _ini_raw, 'nextcloud': _php_raw, 'mattermost': _json_raw, 'redmine': _yaml_raw,
        'discourse': _yaml_raw, 'gitlab': _ruby_raw, 'synapse': _yaml_raw,
-       'msmtp': lambda value, style: value if style == 'plain' else '"%s"' % value}
+       'msmtp': lambda value, style: value if style == 'plain' else '"%s"' % value,
+       'netbox': lambda value, style: _python_raw(value, style)}
 HAND_VALUE = st.lists(st.one_of(st.sampled_from(SPECIAL), ANY_CHAR), min_size=0, max_size=8).map(''.join)
 # go-ini apps read the WHOLE file: the hand-edited line also goes into another section, and a file go-ini refuses
 # (the real reader's "failed to parse"/"failed to load config") must be refused by the module too, and only then.
