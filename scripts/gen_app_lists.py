@@ -4,6 +4,7 @@
     scripts/gen_app_lists.py generate   rewrite the generated blocks in place
     scripts/gen_app_lists.py check      exit 1, naming the stale files, when a block differs from the registry
 
+The formats ``keys`` can address come from the store registry (``plugins/module_utils/stores/_registry.py``).
 Each profile declares what the lists say about it (``label``, ``settings_location``, ``doc``, ``service``,
 ``service_state``, ``apply_command``: see ``plugins/module_utils/_profiles/_base.py``). The blocks sit between a
 ``BEGIN generated`` and an ``END generated`` marker line (a comment in the file's own syntax); the text between
@@ -19,8 +20,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if os.path.join(ROOT, '.collections') not in sys.path:
     sys.path.insert(0, os.path.join(ROOT, '.collections'))
 
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._mapped import MAPPED_FORMATS  # noqa: E402
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, PROFILES  # noqa: E402
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._registry import MAPPED_FORMATS  # noqa: E402
 
 WIDTH = 120
 BEGIN = re.compile(r'^(?P<indent>[ \t]*)(?P<comment>#|<!--) BEGIN generated: (?P<name>[a-z_]+)\b.*$', re.M)
@@ -109,6 +110,7 @@ BLOCKS = {
     'module_description': module_description,
     'readme_apps': readme_apps,
     'role_app_choices': role_app_choices,
+    'role_format_choices': fragment_format,
     'role_services': role_services,
     'role_service_doc': role_service_doc,
 }

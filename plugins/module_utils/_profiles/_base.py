@@ -63,6 +63,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed i
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import check_sender_name
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import PASSWORD_CHANGED
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._registry import store_class
 
 __all__ = ('AppProfile', 'FileProfile', 'KEEP_STORED', 'Plan', 'Snapshot', 'keep_password', 'store_class',
            'store_get')
@@ -191,41 +192,6 @@ class AppProfile:
     def after_commit(self, snapshot, plan, changed):
         """After a successful commit (or none, when nothing changed): (changed, warnings)."""
         return changed, []
-
-
-# --------------------------------------------------------------------------- stores
-
-
-def store_class(fmt):
-    """The store class for a format (imported here, statically, so Ansible ships it with the module)."""
-    if fmt == 'ini':
-        from ansible_collections.mailops.smtp.plugins.module_utils.stores.ini import IniStore
-        return IniStore
-    if fmt == 'json':
-        from ansible_collections.mailops.smtp.plugins.module_utils.stores.json import JsonStore
-        return JsonStore
-    if fmt == 'yaml':
-        from ansible_collections.mailops.smtp.plugins.module_utils.stores.yaml import YamlStore
-        return YamlStore
-    if fmt == 'env':
-        from ansible_collections.mailops.smtp.plugins.module_utils.stores.env import EnvStore
-        return EnvStore
-    if fmt == 'php':
-        from ansible_collections.mailops.smtp.plugins.module_utils.stores.php import PhpStore
-        return PhpStore
-    if fmt == 'msmtprc':
-        from ansible_collections.mailops.smtp.plugins.module_utils.stores.msmtprc import MsmtprcStore
-        return MsmtprcStore
-    if fmt == 'postconf':
-        from ansible_collections.mailops.smtp.plugins.module_utils.stores.postconf import PostconfStore
-        return PostconfStore
-    if fmt == 'python':
-        from ansible_collections.mailops.smtp.plugins.module_utils.stores.python import PythonStore
-        return PythonStore
-    if fmt == 'ruby':
-        from ansible_collections.mailops.smtp.plugins.module_utils.stores.ruby import RubyStore
-        return RubyStore
-    raise SettingsError('format', 'format: %r is not one of ini, json, yaml, env, php' % (fmt,))
 
 
 class FileProfile(AppProfile):

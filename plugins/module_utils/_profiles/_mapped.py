@@ -20,6 +20,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values imp
     to_port,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._registry import MAPPED_FORMATS
 
 
 # Settings a ``keys`` map may name: the model's settings plus a few derived ones many apps use.
@@ -28,9 +29,6 @@ MAPPABLE = ('server', 'host', 'port', 'security', 'validate_certs', 'skip_verify
 
 _BOOL_SETTINGS = ('validate_certs', 'skip_verify', 'auth', 'use_tls', 'use_ssl')
 _DERIVED_FLAGS = ('skip_verify', 'use_tls', 'use_ssl')
-
-
-MAPPED_FORMATS = ('ini', 'json', 'yaml', 'env', 'php')  # the formats whose keys ``keys`` can name
 
 
 class MappedProfile(FileProfile):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._base import Store
 from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import split_bom, split_document, split_eol
 
 _ASSIGN = re.compile(r"^([ \t]*(?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)=([ \t]*)(.*)$")
@@ -101,7 +102,7 @@ class _Line(object):
         self.eol = eol
 
 
-class EnvStore(object):
+class EnvStore(Store):
     """A parsed dotenv document."""
 
     def __init__(self, lines, newline, bom=""):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._base import Store
 from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import split_bom, split_document, split_eol
 
 _HEADER = re.compile(r"^[ \t]*\[([^\]\r\n]*)\][ \t]*(?:[;#].*)?$")
@@ -84,7 +85,7 @@ class _Line(object):
         self.role = _UNSCANNED
 
 
-class IniStore(object):
+class IniStore(Store):
     """A parsed INI document that renders back byte-identical except for the keys changed."""
 
     def __init__(self, lines, newline, bom="", layout=None):

@@ -15,6 +15,7 @@ import re
 from collections import OrderedDict
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._base import Store
 
 _ESCAPED_NON_ASCII = re.compile(r"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})")
 _SCALARS = (str, bool, int, float, type(None))
@@ -68,7 +69,7 @@ def same_value(left, right):
     return type(left) is type(right) and left == right
 
 
-class JsonStore(object):
+class JsonStore(Store):
     """A parsed JSON object document."""
 
     def __init__(self, text, data, indent, ensure_ascii, trailer, separators):

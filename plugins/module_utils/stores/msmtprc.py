@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._base import Store
 from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import Line, parse_lines
 
 MAX_LINE = 499  # msmtp reads lines into a 501-byte buffer: 499 characters, the newline and the NUL
@@ -81,7 +82,7 @@ def split_account_argument(argument):
     return argument, []
 
 
-class MsmtprcStore(object):
+class MsmtprcStore(Store):
     """A parsed msmtp configuration file."""
 
     def __init__(self, lines, newline):

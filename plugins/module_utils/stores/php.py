@@ -23,6 +23,7 @@ import re
 from collections import OrderedDict
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._base import Store
 from ansible_collections.mailops.smtp.plugins.module_utils.stores.json import same_value
 from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import check_text
 
@@ -362,7 +363,7 @@ def php_string(value):
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-class PhpStore(object):
+class PhpStore(Store):
     """A PHP file whose settings live in ``$VARIABLE = array(...)``."""
 
     def __init__(self, text):

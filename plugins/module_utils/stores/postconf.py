@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._base import Store
 from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import Line, parse_lines, postfix_line_kind
 
 _ENTRY = re.compile(r"^([^\s=#][^\s=]*)([ \t]*)=([ \t]*)(.*)$")
@@ -56,7 +57,7 @@ def decode_literal(raw):
     return raw.replace("$$", "$")
 
 
-class PostconfStore(object):
+class PostconfStore(Store):
     """A parsed ``main.cf``."""
 
     def __init__(self, lines, newline):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._base import Store
 from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import Line, parse_lines, postfix_line_kind
 
 _BLANKS = " \t\r\f\v"
@@ -39,7 +40,7 @@ def check_value(value):
     return value
 
 
-class PostmapStore(object):
+class PostmapStore(Store):
     """A parsed lookup-table source file."""
 
     def __init__(self, lines, newline):

@@ -24,6 +24,7 @@ import ast
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._base import Store
 
 _NEWLINE = re.compile(r'\r\n|\r|\n')
 _SCALARS = (str, bool, int, float, type(None))
@@ -61,7 +62,7 @@ def encode_literal(value, quote="'") -> str:
     return text
 
 
-class PythonStore:
+class PythonStore(Store):
     """A parsed Python module whose top-level dict literals hold the settings."""
 
     def __init__(self, text: str):

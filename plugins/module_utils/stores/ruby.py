@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._base import Store
 from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import split_document, split_eol
 
 _IDENT = r"[a-z_][A-Za-z0-9_]*"
@@ -337,7 +338,7 @@ def _block_changes(code, line_no):
     return events
 
 
-class RubyStore(object):
+class RubyStore(Store):
     """A parsed gitlab.rb-style document."""
 
     def __init__(self, lines, newline):

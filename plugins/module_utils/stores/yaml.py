@@ -33,6 +33,7 @@ import re
 from collections import OrderedDict
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils.stores._base import Store
 from ansible_collections.mailops.smtp.plugins.module_utils.stores._lines import split_bom, split_document, split_eol
 
 _BOOL_TRUE = ("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")
@@ -575,7 +576,7 @@ class _DocumentCheck(object):
             position = 0
 
 
-class YamlStore(object):
+class YamlStore(Store):
     """A parsed single-document YAML file with a block mapping at the top."""
 
     def __init__(self, lines, newline, bom=""):

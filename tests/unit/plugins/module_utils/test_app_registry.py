@@ -94,3 +94,24 @@ def test_an_option_left_at_its_default_is_not_refused():
     params = dict((name, spec.get('default')) for name, spec in STORE_ARGS.items())
     params.update(app='grafana', path='/nonexistent/grafana.ini')
     assert open_profile(None, params).name == 'grafana'
+
+
+def test_every_store_module_is_registered_and_declares_the_store_interface():
+    from ansible_collections.mailops.smtp.plugins.module_utils import stores
+    from ansible_collections.mailops.smtp.plugins.module_utils.stores._base import Store
+    from ansible_collections.mailops.smtp.plugins.module_utils.stores._registry import (
+        MAPPED_FORMATS,
+        STORES,
+        store_class,
+    )
+    folder = os.path.dirname(stores.__file__)
+    files = sorted(name[:-3] for name in os.listdir(folder) if name.endswith('.py') and not name.startswith('_'))
+    assert sorted(STORES) == files
+    for fmt in STORES:
+        cls = store_class(fmt)
+        assert issubclass(cls, Store) and cls.__module__.endswith('.stores.%s' % fmt)
+        assert cls.parse('').render() == ''
+    assert STORE_ARGS['format']['choices'] == list(MAPPED_FORMATS)
+    with pytest.raises(SettingsError) as raised:
+        store_class('toml')
+    assert raised.value.option == 'format' and ', '.join(STORES) in str(raised.value)
