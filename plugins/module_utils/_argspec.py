@@ -11,8 +11,6 @@ so a module may change ``required`` or defaults without affecting the others.
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import copy
 
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import TEST_LEVELS, TRANSCRIPT_MODES

@@ -34,8 +34,6 @@ Row keys:
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import errno
 import re
 import socket
@@ -50,9 +48,6 @@ CATEGORIES = (
     'sender_domain_policy', 'relay_denied', 'recipient_rejected', 'message_rejected', 'temporary_failure',
     'protocol_error', 'timeout',
 )
-
-SEND_ONLY_NOTE = ('Some servers (Exchange, Microsoft 365, Amazon SES, SendGrid) check the sender only after the '
-                  'message: only test=send is conclusive for them.')
 
 _WRONG_TLS_MODE = ('WRONG_VERSION_NUMBER', 'UNEXPECTED_EOF_WHILE_READING', 'HTTP_REQUEST', 'HTTPS_PROXY_REQUEST',
                    'RECORD_LAYER_FAILURE', 'UNKNOWN_PROTOCOL', 'PACKET_LENGTH_TOO_LONG', 'EOF')
@@ -592,7 +587,7 @@ def find_row(failure):
     return CATALOG[-1]
 
 
-class Failure(object):
+class Failure:
     """What went wrong, in structural terms. Built by the probe; read by ``diagnose()``.
 
     ``exc`` the exception (or None), ``code``/``enhanced``/``text`` the server reply (or None),

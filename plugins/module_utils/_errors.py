@@ -10,14 +10,12 @@ traceback. Messages never contain a secret; callers that build them must not int
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 
 class SettingsError(Exception):
     """Bad input. ``option`` names the offending option; ``str(exc)`` is the message for the user."""
 
     def __init__(self, option, message):
-        super(SettingsError, self).__init__(message)
+        super().__init__(message)
         self.option = option
         self.message = message
 

@@ -38,8 +38,6 @@ The guarantees (docs/security.md, "Files"):
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import errno
 import os
 import re
@@ -186,15 +184,6 @@ def read_text(path):
         return data.decode('utf-8')
     except UnicodeDecodeError:
         raise StoreError('%s is not UTF-8 text' % path) from None
-
-
-def file_stat(path):
-    """(inode, mtime_ns, size) or None: used by tests and by callers that want to prove nothing changed."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 # --------------------------------------------------------------------------- locking

@@ -16,8 +16,6 @@ diffs and in the ``settings``/``drift`` return values.
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import KEEP_STORED
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APP_OPTIONS, APPS, open_profile

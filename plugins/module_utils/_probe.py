@@ -2,7 +2,7 @@
 # Copyright (c) mailops.smtp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The SMTP test (DESIGN.md "The SMTP test"), shared by every module: ``probe_smtp()``.
+"""The SMTP test (option ``test``, see docs/modules/smtp_probe.md), shared by every module: ``probe_smtp()``.
 
 A small line-level SMTP client, written for this job rather than built on smtplib, because the test
 needs things smtplib does not give: a deadline for the whole dialogue that a server dripping one byte a
@@ -12,8 +12,6 @@ connection after the 354 reply to DATA, and a transcript redacted by protocol st
 """
 
 from __future__ import annotations
-
-__metaclass__ = type
 
 import base64
 import hashlib
@@ -69,7 +67,7 @@ _FORBIDDEN_RE = re.compile(r'[\r\n\x00]')
 _EHLO_NAME_RE = re.compile(r'^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_]([A-Za-z0-9_.\-]*[A-Za-z0-9_])?)$')
 
 
-class Clock(object):
+class Clock:
     """The deadline of the whole test."""
 
     def __init__(self, deadline):
@@ -92,7 +90,7 @@ class Clock(object):
 
 class StageFailed(Exception):
     def __init__(self, failure):
-        super(StageFailed, self).__init__(failure.stage)
+        super().__init__(failure.stage)
         self.failure = failure
 
 
@@ -209,7 +207,7 @@ def make_ssl_context(validate_certs, ca_path):
     return context
 
 
-class Session(object):
+class Session:
     """One SMTP dialogue with one server, stage by stage. Every failure raises ``StageFailed``."""
 
     def __init__(self, spec, clock, timeout, context, ehlo_name, transcript, facts=None):

@@ -18,8 +18,6 @@ Patterns are shell-style (``*`` matches any run of characters), matched case-ins
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import fnmatch
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError

@@ -2,7 +2,7 @@
 # Copyright (c) mailops.smtp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Server syntax: ``server``, ``port`` and ``security`` (DESIGN.md "The settings").
+"""Server syntax: ``server``, ``port`` and ``security`` (the ``server`` option: docs/modules/outgoing_server.md).
 
 ``parse_servers()`` turns the user's ``server`` value (``host``, ``host:port``, ``[v6]:port``, a bare
 IPv6 literal, or ``scheme://host:port``; several separated by ``;``) into a list of ``ServerSpec``.
@@ -12,8 +12,6 @@ the same spec.
 """
 
 from __future__ import annotations
-
-__metaclass__ = type
 
 import ipaddress
 import re

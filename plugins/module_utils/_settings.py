@@ -2,7 +2,7 @@
 # Copyright (c) mailops.smtp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The one settings model shared by every app profile (DESIGN.md "The settings").
+"""The one settings model shared by every app profile (the options in docs/modules/outgoing_server.md).
 
 ``settings_from_params()`` validates the ``outgoing_server`` options into a ``Settings`` object:
 server syntax (through ``_server.parse_servers``), CR/LF/NUL in any value, address syntax, the
@@ -14,8 +14,6 @@ from_email, from_name``. A profile reading a store produces the same dict throug
 """
 
 from __future__ import annotations
-
-__metaclass__ = type
 
 import math
 import re
@@ -191,7 +189,7 @@ class TestOptions:
         return TestOptions(**values)
 
 
-class Settings(object):
+class Settings:
     """Validated outgoing-server settings in the model's terms.
 
     ``servers`` is a list of ``_server.ServerSpec``; the first is the main server. ``password`` may be

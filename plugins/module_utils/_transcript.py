@@ -15,12 +15,10 @@ line keeps only its mechanism name) and the server's ``334`` challenges are mask
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
 
 
-class Transcript(object):
+class Transcript:
     """Collects transcript lines; ``tls`` switches the direction markers to the inside-TLS form."""
 
     def __init__(self, secrets=None):

@@ -67,9 +67,6 @@ def allowlisted_diagnosis(result):
     return diagnosis
 
 
-_diagnosis = allowlisted_diagnosis
-
-
 def server_reply(result):
     """The server's reply that decided a test: the refusal when it failed, else the last reply of the dialogue."""
     result = result if isinstance(result, dict) else {}

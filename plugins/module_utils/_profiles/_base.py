@@ -5,10 +5,11 @@
 """The base of every app profile: ``AppProfile`` (the interface), ``FileProfile`` (one file through a store).
 
 One profile class per ``app`` value, one file per app in this package, registered in ``_registry.py``
-(``get_profile(app)`` returns the class). How to add an app: ``/docs/apps.md`` and the registry's docstring.
+(``get_profile(app)`` returns the class). How to add an app: the registry's docstring.
 
 The profile interface (shared by the file profiles here and the database-backed coreBOS profile in
-``_profiles/corebos.py``; ``_outgoing.run()`` drives it in this order and never touches a store itself)::
+``corebos.py``; ``_outgoing.run_outgoing_server()`` and ``run_outgoing_server_info()`` drive it in this order and
+never touch a store themselves)::
 
     class SomeProfile(AppProfile):
         name = 'someapp'                 # the ``app`` option value
@@ -53,8 +54,6 @@ File profiles subclass ``FileProfile`` and only describe their mapping: ``store_
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import contextlib
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
@@ -69,7 +68,7 @@ __all__ = ('AppProfile', 'FileProfile', 'KEEP_STORED', 'Plan', 'Snapshot', 'keep
            'store_get')
 
 
-class Snapshot(object):
+class Snapshot:
     """What ``AppProfile.read()`` found."""
 
     def __init__(self, exists, stored, secrets=(), handle=None):
@@ -79,7 +78,7 @@ class Snapshot(object):
         self.handle = handle
 
 
-class Plan(object):
+class Plan:
     """What ``AppProfile.commit()`` would do (computed without I/O).
 
     ``before``/``after`` may be given as callables (no arguments): the masked diff texts are then made only when
@@ -205,13 +204,13 @@ class FileProfile(AppProfile):
     codecs = {}  # key path (tuple) -> Codec, for keys the app reads differently from the others
 
     def __init__(self, module, params):
-        super(FileProfile, self).__init__(module, params)
+        super().__init__(module, params)
         self.path = params.get('path')
         self._parsed = {}
         self.attributes = None   # the owner/group/mode/SELinux options, resolved by check()
 
     def check(self, settings, state):
-        super(FileProfile, self).check(settings, state)
+        super().check(settings, state)
         if not self.path:
             raise SettingsError('path', 'path: app=%s needs the path of its configuration file' % self.name)
         from ansible_collections.mailops.smtp.plugins.module_utils._files import (

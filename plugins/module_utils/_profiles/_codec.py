@@ -8,7 +8,7 @@ A store (one per format) finds a key and keeps every other byte of the file; a c
 the key and what the application will read from it. Profiles never look at a stored value except through
 ``decode``, so idempotence, drift and ``outgoing_server_info`` see what the app sees::
 
-    class Codec(object):
+    class Codec:
         raw = False          # True: decode/encode work on the raw text of a line-based store
                              #       (``store.get_raw(path)`` / ``store.set_raw(path, text)``);
                              # False: on the store's typed value (``store.get`` / ``store.set``).
@@ -31,8 +31,6 @@ the key and what the application will read from it. Profiles never look at a sto
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 
 
@@ -44,7 +42,7 @@ def store_get(store, path):
         return None
 
 
-class Codec(object):
+class Codec:
     """The store's own spelling: the typed value the store parses is what the app reads (JSON, PHP, YAML)."""
 
     raw = False

@@ -14,8 +14,6 @@ with a literal the app reads exactly.
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 
 class Computed(str):
     """Text the app evaluates at start-up (see the module docstring); equal to nothing."""

@@ -36,8 +36,6 @@ the reader computes the value at start-up (variable references, commands, a quot
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import codecs
 import re
 

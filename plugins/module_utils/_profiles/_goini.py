@@ -23,8 +23,6 @@ with a line break or a ``%(name)s`` reference are refused.
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
@@ -42,7 +40,7 @@ class Multiline(Exception):
     """The value goes on past this line (an unclosed quote or a continuation): the line alone cannot tell."""
 
     def __init__(self, first, quote=None):
-        super(Multiline, self).__init__(first)
+        super().__init__(first)
         self.first = first  # the value's part on the first line
         self.quote = quote  # the closing quote to look for, or None for a continuation
 
@@ -103,7 +101,7 @@ _PLAIN_SKIP = re.compile('[ \t]*(?:[#;]|\r?\n?\\Z)')
 _PLAIN_KEY = re.compile('[ \t]*([A-Za-z0-9_.-]+)[ \t]*([=:])[ \t]*(?![`"\\s])[^\n\\\\]*\n?\\Z')
 
 
-class GoIniLayout(object):
+class GoIniLayout:
     """How go-ini's ``File.parse`` (parser.go) splits a WHOLE file into headers, keys and multi-line values.
 
     The app reads the whole file, so one line it cannot parse anywhere (in any section) stops it: ``scan`` finds
@@ -310,15 +308,15 @@ class GrafanaCodec(GoIniCodec):
     reader = 'go-ini, then Grafana\'s expansion'
 
     def __init__(self, default=''):
-        super(GrafanaCodec, self).__init__(continuation=True)
+        super().__init__(continuation=True)
         self.default = default
 
     def decode(self, stored, following=()):
-        value = super(GrafanaCodec, self).decode(stored, following)
+        value = super().decode(stored, following)
         return value if value != '' else self.default
 
     def load(self, store, path):
-        value = super(GrafanaCodec, self).load(store, path)
+        value = super().load(store, path)
         if isinstance(value, str):
             reference = _REFERENCE.search(value)
             if _GRAFANA_EXPANDERS.search(value) or (
@@ -337,4 +335,4 @@ class GrafanaCodec(GoIniCodec):
                 self.refuse(option, app, 'Grafana replaces $__env{...}, $__file{...}, $__vault{...} and ${...} '
                             'in every value with an environment variable, a file or a secret, and has no escape '
                             'for them')
-        return super(GrafanaCodec, self).encode(value, option, app)
+        return super().encode(value, option, app)

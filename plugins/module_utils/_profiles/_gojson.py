@@ -16,8 +16,6 @@ Writing goes to the key Go reads (an existing case variant keeps its spelling), 
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
 
 
@@ -34,14 +32,14 @@ class GoJsonFieldCodec(TypedCodec):
     """A Go struct field of type ``kind`` (str or bool) decoded by ``encoding/json``."""
 
     def __init__(self, kind):
-        super(GoJsonFieldCodec, self).__init__('JSON')
+        super().__init__('JSON')
         self.kind = kind
 
     def decode(self, stored):
         return stored if isinstance(stored, self.kind) else None
 
     def load(self, store, path):
-        return super(GoJsonFieldCodec, self).load(store, go_key_path(store, path))
+        return super().load(store, go_key_path(store, path))
 
     def save(self, store, path, stored):
         store.set(go_key_path(store, path), stored)

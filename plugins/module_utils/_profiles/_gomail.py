@@ -14,8 +14,6 @@ Go fails (Gitea then refuses to start).
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import base64
 import binascii
 import re
@@ -56,7 +54,7 @@ def _atext(char, dot, permissive):
     return _vchar(char)
 
 
-class _Parser(object):
+class _Parser:
     def __init__(self, text):
         self.s = text
 

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
@@ -60,7 +58,7 @@ class MappedProfile(FileProfile):
     text_false = 'false'
 
     def __init__(self, module, params):
-        super(MappedProfile, self).__init__(module, params)
+        super().__init__(module, params)
         self.format = params.get('format')
         keys = params.get('keys')
         if not keys and self.default_keys is not None:
@@ -79,7 +77,7 @@ class MappedProfile(FileProfile):
         return self.format_codecs.get(self.format, self.value_codec)
 
     def check(self, settings, state):
-        super(MappedProfile, self).check(settings, state)
+        super().check(settings, state)
         if self.format not in MAPPED_FORMATS:
             raise SettingsError('format', 'format: app=%s needs format, one of %s'
                                 % (self.name, ', '.join(MAPPED_FORMATS)))

@@ -8,17 +8,19 @@ Adding an app is one file and one line here:
 
 1. ``_profiles/<app>.py``: a ``FileProfile`` subclass (see ``_base.py``) with ``name``, ``store_format``, its
    key map (``extract``/``apply``/``remove``), ``secret_paths``, and the value codec of its keys
-   (``value_codec``/``codecs``, see ``_codec.py``): what the app itself reads, not our idea of the format.
+   (``value_codec``/``codecs``, see ``_codec.py``): what the app itself reads, not our idea of the format. It
+   declares itself too: ``label``, ``settings_location``, ``doc`` (the ``app`` option's text), its own
+   ``options`` (an argument-spec fragment), and the role facts ``service``/``service_state``/``apply_command``.
 2. One import and one ``PROFILES`` line below. The import is static on purpose: Ansible ships only the
    module_utils a module imports, and finds them by reading the imports.
 
-coreBOS (database-backed, ``_profiles/corebos.py``) is registered the same way; PyMySQL is imported only when
-a coreBOS profile connects.
+Then ``make docs`` (scripts/docs.sh generate) writes the app into every list outside the profiles: the doc
+fragment, the module description, the README, the role's choices and service map; ``docs-check`` and
+tests/unit/plugins/module_utils/test_app_registry.py fail while one of them lags. A new file format is one store
+module in ``stores/`` and one line in ``stores/_registry.py``.
 """
 
 from __future__ import annotations
-
-__metaclass__ = type
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.alertmanager import AlertmanagerProfile

@@ -20,8 +20,6 @@ these has an escape that survives both Psych and the launcher, so such values ar
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec

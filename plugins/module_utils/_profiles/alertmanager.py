@@ -30,8 +30,6 @@ Receivers' ``email_configs`` may override every global; this profile edits the g
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
     check_sender_name,
@@ -73,7 +71,7 @@ class AlertmanagerProfile(FileProfile):
         return self.get(store, (GLOBAL, key))
 
     def check(self, settings, state):
-        super(AlertmanagerProfile, self).check(settings, state)
+        super().check(settings, state)
         if settings is None:
             return
         self.require_one_of_auth_user(settings)

@@ -39,8 +39,6 @@ table has no email row (a fresh install), so the first run inserts the row witho
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import contextlib
 import os
 import re
@@ -71,7 +69,6 @@ COLUMN_OPTIONS = (
     ('from_email_field', 'from_email'),
 )
 SMTP_AUTH_VALUES = ('false', 'true', 'tls', 'ssl', 'tlsnc', 'sslnc')
-ENV_OVERRIDES = ('COREBOS_DBSERVER', 'COREBOS_DBPORT', 'COREBOS_DBUSER', 'COREBOS_DBPASS', 'COREBOS_DBNAME')
 
 
 # PHPMailer 5.2 (bundled with coreBOS) accepts one host entry when it matches this; others are skipped.
@@ -89,7 +86,7 @@ _DOUBLE_ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', 'v': '\v', 'e': '\x1b', 'f':
                    '"': '"'}
 
 
-class _Token(object):
+class _Token:
     __slots__ = ('kind', 'value', 'line')
 
     def __init__(self, kind, value, line):
@@ -746,7 +743,7 @@ _SELECT = ('SELECT id, server, server_port, server_username, server_password, se
            'server_path, from_email_field FROM vtiger_systems WHERE server_type = %s ORDER BY id')
 
 
-class CoreBOSStore(object):
+class CoreBOSStore:
     """The email row of ``vtiger_systems`` behind one PyMySQL connection."""
 
     def __init__(self, connection, pymysql=None):
@@ -958,13 +955,13 @@ class CorebosProfile(AppProfile):
     multiple_servers = True
 
     def __init__(self, module, params):
-        super(CorebosProfile, self).__init__(module, params)
+        super().__init__(module, params)
         self.store = None
         self.conn_params = None
 
     # -- before any I/O
     def check(self, settings, state):
-        super(CorebosProfile, self).check(settings, state)
+        super().check(settings, state)
         params = self.params
         if not params.get('path'):
             if not params.get('login_db'):

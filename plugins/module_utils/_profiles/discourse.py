@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import os
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
@@ -42,13 +40,13 @@ class DiscourseProfile(FileProfile):
         return ('env', suffix if suffix.startswith('DISCOURSE_') else DISCOURSE + suffix)
 
     def __init__(self, module, params):
-        super(DiscourseProfile, self).__init__(module, params)
+        super().__init__(module, params)
         # Every env value goes through Psych, Ruby's to_s and the launcher's shell read (see _ruby_codecs.py);
         # the launcher's config name is the file name (containers/<config>.yml).
         self.value_codec = DiscourseEnvCodec(config_name(self.path))
 
     def check(self, settings, state):
-        super(DiscourseProfile, self).check(settings, state)
+        super().check(settings, state)
         if settings is None:
             return
         if settings.from_name is not None:

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import (
     DEFAULT_DIALECT,
@@ -53,6 +51,6 @@ class DotenvProfile(MappedProfile):
         if params.get('format') not in (None, 'env'):
             raise SettingsError('format', 'format: app=dotenv is always format env')
         params['format'] = 'env'
-        super(DotenvProfile, self).__init__(module, params)
+        super().__init__(module, params)
         self.dialect = params.get('dialect') or DEFAULT_DIALECT
         self.value_codec = dialect_codec(self.dialect)

@@ -19,8 +19,6 @@ without TLS. ``sendmail``, ``dummy`` and ``smtp+unix`` do not send to SMTP_ADDR:
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniCodec, GoIniLayout
@@ -68,7 +66,7 @@ class GiteaProfile(FileProfile):
     store_options = {'layout': GoIniLayout(continuation=False, app='Gitea')}
 
     def check(self, settings, state):
-        super(GiteaProfile, self).check(settings, state)
+        super().check(settings, state)
         if settings is not None:
             self.require_one_of_auth_user(settings)
 

@@ -24,8 +24,6 @@ The file is applied by ``gitlab-ctl reconfigure``.
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model

@@ -14,8 +14,6 @@ refuses the file (``_goini.GoIniLayout``).
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniLayout, GrafanaCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
@@ -53,7 +51,7 @@ class GrafanaProfile(FileProfile):
     }
 
     def check(self, settings, state):
-        super(GrafanaProfile, self).check(settings, state)
+        super().check(settings, state)
         if settings is None:
             return
         self.require_one_of_auth_user(settings)

@@ -10,8 +10,6 @@ see ``_gojson.GoJsonFieldCodec``.
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._gojson import GoJsonFieldCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import text_bool, to_port

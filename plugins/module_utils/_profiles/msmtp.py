@@ -24,8 +24,6 @@ msmtprc holds no secret then. Those files are written before the msmtprc, and pu
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import json
 import os
 import re
@@ -66,7 +64,7 @@ class MsmtpFromCodec(MsmtpArgumentCodec):
     def encode(self, value, option='from_email', app='msmtp'):
         if _FROM_PATTERNS.search(value):
             self.refuse(option, app, 'msmtp would expand %U/%H/%C/%M or read * ? [ as a wildcard pattern in from')
-        return super(MsmtpFromCodec, self).encode(value, option, app)
+        return super().encode(value, option, app)
 
 
 class MsmtpPathCodec(MsmtpArgumentCodec):
@@ -75,7 +73,7 @@ class MsmtpPathCodec(MsmtpArgumentCodec):
     def encode(self, value, option='ca_path', app='msmtp'):
         if value.startswith('~'):
             self.refuse(option, app, 'msmtp replaces a leading ~ with the home directory of whoever runs it')
-        return super(MsmtpPathCodec, self).encode(value, option, app)
+        return super().encode(value, option, app)
 
 
 def _on(value, default):
@@ -102,7 +100,7 @@ class MsmtpProfile(FileProfile):
     stores_oauth2 = True
 
     def __init__(self, module, params):
-        super(MsmtpProfile, self).__init__(module, params)
+        super().__init__(module, params)
         self.path = params.get('path') or DEFAULT_PATH
         self.account = params.get('account') or 'default'
         self.secret_paths = ((self.account, 'password'),)
@@ -114,7 +112,7 @@ class MsmtpProfile(FileProfile):
         self._oauth_files = {}   # path -> text read by read() (None: missing)
 
     def check(self, settings, state):
-        super(MsmtpProfile, self).check(settings, state)
+        super().check(settings, state)
         account = self.account
         if any(char in account for char in ':,#"') or account != account.strip() or not account:
             raise SettingsError('account', 'account: an msmtp account name cannot be empty or hold : , # " '
@@ -131,7 +129,7 @@ class MsmtpProfile(FileProfile):
         values = store.effective(self.account)
         if values is not None and values.get(path[1]) == value:
             return
-        super(MsmtpProfile, self).put(store, path, value, option=option)
+        super().put(store, path, value, option=option)
 
     def extract(self, store):
         values = store.effective(self.account)
@@ -199,7 +197,7 @@ class MsmtpProfile(FileProfile):
         if files:
             self._write_oauth_files(files)
         try:
-            return super(MsmtpProfile, self).commit(plan) if plan.msmtprc_changed else {}
+            return super().commit(plan) if plan.msmtprc_changed else {}
         except (StoreError, OSError):
             if files:
                 self._write_oauth_files(dict((path, self._oauth_files.get(path)) for path in files))
@@ -250,7 +248,7 @@ class MsmtpProfile(FileProfile):
                 self.oauth_config: json.dumps(config, indent=1, sort_keys=True) + '\n'}
 
     def read(self):
-        snapshot = super(MsmtpProfile, self).read()
+        snapshot = super().read()
         from ansible_collections.mailops.smtp.plugins.module_utils._files import read_text
         for path in (self.helper, self.oauth_config, self.oauth_config + '.token'):
             try:
@@ -279,7 +277,7 @@ class MsmtpProfile(FileProfile):
         return json.dumps(data, indent=1, sort_keys=True)
 
     def plan(self, snapshot, settings, state, update_password):
-        plan = super(MsmtpProfile, self).plan(snapshot, settings, state, update_password)
+        plan = super().plan(snapshot, settings, state, update_password)
         plan.msmtprc_changed = plan.changed
         wanted = self.oauth_files(settings if state != 'absent' else None)
         have = self._oauth_files

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
@@ -37,7 +35,7 @@ class NextcloudProfile(FileProfile):
     value_codec = TypedCodec('PHP')
 
     def check(self, settings, state):
-        super(NextcloudProfile, self).check(settings, state)
+        super().check(settings, state)
         if settings is None:
             return
         if settings.security == 'none':

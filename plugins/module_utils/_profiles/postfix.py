@@ -36,8 +36,6 @@ disagrees with its source is drift: postmap runs again).
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import os
 import re
 
@@ -196,7 +194,7 @@ class PostfixProfile(FileProfile):
     codecs = {('smtp_sasl_password_maps',): LIST_LITERAL, ('sender_canonical_maps',): LIST_LITERAL}
 
     def __init__(self, module, params):
-        super(PostfixProfile, self).__init__(module, params)
+        super().__init__(module, params)
         self.path = params.get('path') or DEFAULT_PATH
         self.config_dir = os.path.dirname(os.path.abspath(self.path))
 
@@ -211,7 +209,7 @@ class PostfixProfile(FileProfile):
             raise SettingsError('oauth2', 'oauth2: this host has the SASL XOAUTH2 plugin %s, but the module does not '
                                 'write its token configuration yet; configure the plugin by hand (and test it with '
                                 'smtp_probe and oauth2), or relay through msmtp with oauth2' % plugin)
-        super(PostfixProfile, self).check(settings, state)
+        super().check(settings, state)
         if os.path.basename(self.path) != 'main.cf':
             raise SettingsError('path', 'path: Postfix reads its parameters from a file named main.cf in its '
                                 'configuration directory (postfix -c DIR), not from %s' % os.path.basename(self.path))

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._ruby_codecs import (
     RedmineTextCodec,
@@ -36,14 +34,14 @@ class RedmineProfile(FileProfile):
     store_format = 'yaml'
 
     def __init__(self, module, params):
-        super(RedmineProfile, self).__init__(module, params)
+        super().__init__(module, params)
         self.environment = params.get('environment') or 'default'
         # Text settings go through ERB, then Psych (see _ruby_codecs.py); the others keep the store's spelling.
         self.codecs = dict((self._p(key), RedmineTextCodec()) for key in TEXT_KEYS)
 
     def parse(self, text):
         refuse_erb_code(text)
-        return super(RedmineProfile, self).parse(text)
+        return super().parse(text)
 
     def _p(self, key=None):
         base = (self.environment, 'email_delivery')
@@ -55,7 +53,7 @@ class RedmineProfile(FileProfile):
         return [self._p('password')]
 
     def check(self, settings, state):
-        super(RedmineProfile, self).check(settings, state)
+        super().check(settings, state)
         if settings is None:
             return
         if settings.from_email is not None:

@@ -31,8 +31,6 @@ Restart Synapse to apply.
 
 from __future__ import annotations
 
-__metaclass__ = type
-
 import email.utils
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
@@ -111,7 +109,7 @@ class SynapseProfile(FileProfile):
         self.codecs = {(EMAIL, 'notif_from'): NotifFromCodec(DEFAULT_APP_NAME if app_name is None else app_name)}
 
     def check(self, settings, state):
-        super(SynapseProfile, self).check(settings, state)
+        super().check(settings, state)
         if settings is None:
             return
         if not settings.validate_certs:

@@ -52,7 +52,7 @@ def split_eol(line):
     return line, ""
 
 
-class Line(object):
+class Line:
     """One physical line of a line store: its text and its own line end (kept byte-for-byte)."""
 
     __slots__ = ("text", "eol")

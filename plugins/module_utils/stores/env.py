@@ -94,7 +94,7 @@ def _value_tail(after, raw):
     return after, rest
 
 
-class _Line(object):
+class _Line:
     __slots__ = ("text", "eol")
 
     def __init__(self, text, eol):

@@ -77,7 +77,7 @@ def encode_value(value):
     return value
 
 
-class _Line(object):
+class _Line:
     __slots__ = ("text", "eol", "kind", "name", "key", "section", "region", "region_commented", "match", "role")
 
     def __init__(self, raw):

@@ -63,7 +63,7 @@ def _kind(text):
     return "command"
 
 
-class _Block(object):
+class _Block:
     """``defaults`` or one account: its header line (None for the implicit account) and its command lines."""
 
     def __init__(self, kind, name, parents, header):

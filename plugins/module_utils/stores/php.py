@@ -41,7 +41,7 @@ _EXPRESSION = object()
 MAX_NESTING = 100
 
 
-class _Token(object):
+class _Token:
     __slots__ = ("kind", "text", "start", "end", "value")
 
     def __init__(self, kind, text, start, end, value=None):
@@ -226,7 +226,7 @@ def tokenize(text):
     return tokens
 
 
-class _Node(object):
+class _Node:
     """A value in the array literal: kind 'array', 'scalar' or 'expr', with its character span."""
 
     __slots__ = ("kind", "start", "end", "value", "items", "open_text", "close")
@@ -241,7 +241,7 @@ class _Node(object):
         self.close = None
 
 
-class _Item(object):
+class _Item:
     __slots__ = ("key", "start", "value", "comma")
 
     def __init__(self, key, start, value, comma):
@@ -251,7 +251,7 @@ class _Item(object):
         self.comma = comma
 
 
-class _Parser(object):
+class _Parser:
     def __init__(self, text, tokens):
         self.text = text
         self.tokens = [tok for tok in tokens if tok.kind not in ("ws", "comment", "inline")]

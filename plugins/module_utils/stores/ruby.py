@@ -56,7 +56,7 @@ _SIMPLE_DQ = {"n": "\n", "t": "\t", "s": " ", "r": "\r", "e": "\x1b", "a": "\x07
               "v": "\x0b", "0": "\x00"}
 
 
-class RubyExpression(object):
+class RubyExpression:
     """A value the store cannot evaluate (kept so that ``get`` can name the key)."""
 
     def __init__(self, text):
@@ -242,7 +242,7 @@ def encode_literal(value, style="'"):
     raise StoreError("gitlab.rb values must be strings, integers, booleans or nil")
 
 
-class _Line(object):
+class _Line:
     __slots__ = ("text", "eol", "kind", "match", "reason", "hazards")
 
     def __init__(self, text, eol):

@@ -234,7 +234,7 @@ def encode_scalar(value, style=None):
     return _double_quote(value)
 
 
-class _Entry(object):
+class _Entry:
     """One ``key: value`` line of a block mapping."""
 
     __slots__ = ("index", "indent", "key", "kind", "value", "style", "colon", "ws", "tail", "problem")
@@ -356,7 +356,7 @@ def _split_key(text):
     return "other", None, None
 
 
-class _DocumentCheck(object):
+class _DocumentCheck:
     """A structural check of the WHOLE document, so that a file broken anywhere is refused before any write.
 
     It follows block mappings and sequences by indentation and skips over block scalars, flow collections and

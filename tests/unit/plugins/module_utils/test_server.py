@@ -1,4 +1,4 @@
-"""parse_servers(): the server/port/security rows of DESIGN.md "The settings"."""
+"""parse_servers(): the server/port/security syntax of the module option ``server``."""
 
 import ipaddress
 import sys
