@@ -50,6 +50,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed i
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._files import read_bytes
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
+from ansible_collections.mailops.smtp.plugins.module_utils.stores.php import EXPRESSION, tokenize
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import MODEL_KEYS, PASSWORD_CHANGED
 
 APP = 'corebos'
@@ -81,137 +82,50 @@ _SECURITY_PREFIX = {'starttls': 'tls://', 'tls': 'ssl://', 'none': ''}
 # config.inc.php (read as PHP tokens, never executed)
 # --------------------------------------------------------------------------------------------------
 
-_SINGLE_ESCAPES = {'\\': '\\', "'": "'"}
-_DOUBLE_ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', 'v': '\v', 'e': '\x1b', 'f': '\f', '\\': '\\', '$': '$',
-                   '"': '"'}
-
-
 class _Token:
-    __slots__ = ('kind', 'value', 'line')
+    __slots__ = ('kind', 'value', 'start')
 
-    def __init__(self, kind, value, line):
+    def __init__(self, kind, value, start):
         self.kind = kind  # 'str', 'num', 'var', 'name', 'op', 'dyn' (string with interpolation)
         self.value = value
-        self.line = line
+        self.start = start
 
     def __repr__(self):
         return '_Token(%r, %r)' % (self.kind, self.value)
 
 
-def _read_single(text, pos):
-    out = []
-    i = pos + 1
-    while i < len(text):
-        char = text[i]
-        if char == '\\' and i + 1 < len(text) and text[i + 1] in _SINGLE_ESCAPES:
-            out.append(text[i + 1])
-            i += 2
-            continue
-        if char == "'":
-            return ''.join(out), i + 1, False
-        out.append(char)
-        i += 1
-    raise ValueError('unterminated string')
-
-
-def _read_double(text, pos):
-    out = []
-    dynamic = False
-    i = pos + 1
-    while i < len(text):
-        char = text[i]
-        if char == '\\' and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt in _DOUBLE_ESCAPES:
-                out.append(_DOUBLE_ESCAPES[nxt])
-                i += 2
-                continue
-            octal = re.match(r'[0-7]{1,3}', text[i + 1:i + 4])
-            if octal:
-                out.append(chr(int(octal.group(0), 8) & 0xFF))
-                i += 1 + len(octal.group(0))
-                continue
-            hexa = re.match(r'x([0-9A-Fa-f]{1,2})', text[i + 1:i + 4])
-            if hexa:
-                out.append(chr(int(hexa.group(1), 16)))
-                i += 1 + len(hexa.group(0))
-                continue
-            uni = re.match(r'u\{([0-9A-Fa-f]+)\}', text[i + 1:i + 16])
-            if uni:
-                out.append(chr(int(uni.group(1), 16)))
-                i += 1 + len(uni.group(0))
-                continue
-            out.append(char)
-            i += 1
-            continue
-        if char == '$' and i + 1 < len(text) and (text[i + 1].isalpha() or text[i + 1] in '_{'):
-            dynamic = True
-        if char == '{' and i + 1 < len(text) and text[i + 1] == '$':
-            dynamic = True
-        if char == '"':
-            return ''.join(out), i + 1, dynamic
-        out.append(char)
-        i += 1
-    raise ValueError('unterminated string')
+_TWO_CHAR_OPS = ('?:', '??', '==', '!=', '.=')
 
 
 def php_tokens(text):
-    """Tokenize PHP source just enough to find ``$dbconfig[...] = ...;`` (comments and strings honoured)."""
+    """The PHP tokens of ``text`` (the PHP store's lexer, ``stores/php.py``) that matter to ``$dbconfig[...]``.
+
+    Whitespace and comments are dropped; ``?:``, ``??``, ``==``, ``!=`` and ``.=`` are joined into one operator.
+    Raises ValueError (the file cannot be read as PHP) with the lexer's message.
+    """
+    try:
+        raw = tokenize(text)
+    except StoreError as exc:
+        raise ValueError(str(exc)) from None
     tokens = []
-    i = 0
-    line = 1
-    length = len(text)
-    start = text.find('<?php')
-    if start >= 0:
-        line += text.count('\n', 0, start)
-        i = start + 5
-    while i < length:
-        char = text[i]
-        if char == '\n':
-            line += 1
-            i += 1
-        elif char.isspace():
-            i += 1
-        elif char == '#' or text.startswith('//', i):
-            end = text.find('\n', i)
-            i = length if end < 0 else end
-        elif text.startswith('/*', i):
-            end = text.find('*/', i + 2)
-            end = length if end < 0 else end + 2
-            line += text.count('\n', i, end)
-            i = end
-        elif text.startswith('?>', i):
-            nxt = text.find('<?php', i)
-            if nxt < 0:
-                break
-            line += text.count('\n', i, nxt)
-            i = nxt + 5
-        elif char in '\'"':
-            reader = _read_single if char == "'" else _read_double
-            value, end, dynamic = reader(text, i)
-            tokens.append(_Token('dyn' if dynamic else 'str', value, line))
-            line += text.count('\n', i, end)
-            i = end
-        elif char == '$' and i + 1 < length and (text[i + 1].isalpha() or text[i + 1] == '_'):
-            match = re.match(r'\$[A-Za-z_][A-Za-z0-9_]*', text[i:])
-            tokens.append(_Token('var', match.group(0)[1:], line))
-            i += len(match.group(0))
-        elif char.isdigit():
-            match = re.match(r'[0-9]+', text[i:])
-            tokens.append(_Token('num', match.group(0), line))
-            i += len(match.group(0))
-        elif char.isalpha() or char == '_' or char == '\\':
-            match = re.match(r'[A-Za-z_\\][A-Za-z0-9_\\]*', text[i:])
-            tokens.append(_Token('name', match.group(0), line))
-            i += len(match.group(0))
+    for tok in raw:
+        if tok.kind in ('ws', 'comment'):
+            continue
+        if tok.kind == 'str':
+            tokens.append(_Token('dyn' if tok.value is EXPRESSION else 'str', tok.value, tok.start))
+        elif tok.kind == 'num':
+            tokens.append(_Token('num', tok.text, tok.start))
+        elif tok.kind == 'var':
+            tokens.append(_Token('var', tok.text[1:], tok.start))
+        elif tok.kind == 'ident':
+            tokens.append(_Token('name', tok.text, tok.start))
         else:
-            two = text[i:i + 2]
-            if two in ('?:', '??', '==', '!=', '=>', '.='):
-                tokens.append(_Token('op', two, line))
-                i += 2
-            else:
-                tokens.append(_Token('op', char, line))
-                i += 1
+            last = tokens[-1] if tokens else None
+            if (last is not None and last.kind == 'op' and len(last.value) == 1 and last.start + 1 == tok.start
+                    and last.value + tok.text in _TWO_CHAR_OPS):
+                last.value += tok.text
+                continue
+            tokens.append(_Token('op', tok.text, tok.start))
     return tokens
 
 

@@ -35,7 +35,7 @@ _IDENT = re.compile(r"\\?" + _NAME + r"(?:\\" + _NAME + r")*")
 _VARIABLE = re.compile(r"\$[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*")
 _DQ_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "v": "\x0b", "e": "\x1b", "f": "\x0c", "\\": "\\", "$": "$",
               '"': '"'}
-_EXPRESSION = object()
+EXPRESSION = _EXPRESSION = object()  # the value of a double-quoted string that interpolates variables
 # Deepest bracket nesting read (a Nextcloud config.php uses 3 or 4): deeper files are refused with a message,
 # never a RecursionError from the recursive parts below.
 MAX_NESTING = 100
