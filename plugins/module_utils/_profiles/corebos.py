@@ -39,17 +39,21 @@ table has no email row (a fresh install), so the first run inserts the row witho
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import traceback
 
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import (
-    KEEP_STORED, AppProfile, Plan, Snapshot)
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import KEEP_STORED, Plan, Snapshot
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._database import (
+    DEFAULT_MYSQL_PORT,
+    DatabaseProfile,
+    MysqlStore,
+    connect_mysql,
+    import_pymysql,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._files import read_bytes
-from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
+from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK
 from ansible_collections.mailops.smtp.plugins.module_utils.stores.php import EXPRESSION, tokenize
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import MODEL_KEYS, PASSWORD_CHANGED
 
@@ -58,7 +62,7 @@ TABLE = 'vtiger_systems'
 SEQ_TABLE = 'vtiger_systems_seq'
 EMAIL_TYPE = 'email'
 CONFIG_FILE = 'config.inc.php'
-DEFAULT_DB_PORT = 3306
+DEFAULT_DB_PORT = DEFAULT_MYSQL_PORT
 PHPMAILER_DEFAULT_PORT = 25
 COLUMNS = ('id', 'server', 'server_port', 'server_username', 'server_password', 'server_type', 'smtp_auth',
            'server_path', 'from_email_field')
@@ -296,46 +300,13 @@ def connection_params(params):
     return base, warnings
 
 
-def import_pymysql():
-    """Return ``(pymysql, None)`` or ``(None, traceback)``: the module then calls missing_required_lib."""
-    try:
-        import pymysql
-    except ImportError:
-        return None, traceback.format_exc()
-    return pymysql, None
-
-
 def connect(conn_params, pymysql=None):
     """Open a PyMySQL connection (autocommit off). Raises StoreError without quoting the password.
 
     The connection uses utf8 (utf8mb3), as coreBOS's PearDatabase does (``SET NAMES utf8``): the server then
     hands us exactly the text it hands coreBOS (``?`` for characters beyond U+FFFF in a utf8mb4 column).
     """
-    if pymysql is None:
-        pymysql, _tb = import_pymysql()
-        if pymysql is None:
-            raise StoreError('coreBOS: the PyMySQL library is not installed on the target')
-    kwargs = dict(user=conn_params['user'], password=conn_params.get('password') or '',
-                  database=conn_params['database'], charset='utf8', autocommit=False,
-                  connect_timeout=max(1, int(round(conn_params.get('connect_timeout') or 10))))
-    if conn_params.get('unix_socket'):
-        kwargs['unix_socket'] = conn_params['unix_socket']
-        where = conn_params['unix_socket']
-    else:
-        kwargs['host'] = conn_params['host']
-        kwargs['port'] = int(conn_params.get('port') or DEFAULT_DB_PORT)
-        where = '%s:%s' % (kwargs['host'], kwargs['port'])
-    try:
-        return pymysql.connect(**kwargs)
-    except pymysql.MySQLError as exc:
-        raise StoreError('coreBOS: cannot connect to the database %s on %s as %s: %s'
-                         % (conn_params['database'], where, conn_params['user'],
-                            _db_message(exc, conn_params.get('password')))) from None
-
-
-def _db_message(exc, secret=None):
-    text = str(exc.args[1]) if len(getattr(exc, 'args', ())) > 1 else str(exc)
-    return scrub(text, [secret])
+    return connect_mysql(conn_params, pymysql, 'coreBOS', 'utf8')
 
 
 # --------------------------------------------------------------------------------------------------
@@ -657,32 +628,10 @@ _SELECT = ('SELECT id, server, server_port, server_username, server_password, se
            'server_path, from_email_field FROM vtiger_systems WHERE server_type = %s ORDER BY id')
 
 
-class CoreBOSStore:
+class CoreBOSStore(MysqlStore):
     """The email row of ``vtiger_systems`` behind one PyMySQL connection."""
 
-    def __init__(self, connection, pymysql=None):
-        self.connection = connection
-        self.pymysql = pymysql
-        self.warnings = []
-
-    def _error(self, action, exc):
-        return StoreError('coreBOS: %s failed: %s' % (action, _db_message(exc)))
-
-    def _errors(self):
-        if self.pymysql is not None:
-            return self.pymysql.MySQLError
-        import pymysql
-        return pymysql.MySQLError
-
-    def close(self):
-        # Closing a broken connection must not hide the real error.
-        with contextlib.suppress(Exception):
-            self.connection.close()
-
-    def _table_exists(self, cursor, name):
-        cursor.execute('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() '
-                       'AND TABLE_NAME = %s', (name,))
-        return cursor.fetchone()[0] > 0
+    app = 'coreBOS'
 
     def read_rows(self, lock=False):
         """All email rows (coreBOS uses the first), as dicts."""
@@ -821,11 +770,6 @@ class CoreBOSStore:
             self._rollback()
             raise
 
-    def _rollback(self):
-        # The original error is the one to report.
-        with contextlib.suppress(Exception):
-            self.connection.rollback()
-
 
 # --------------------------------------------------------------------------------------------------
 # The app profile (interface: _profiles/_base.py)
@@ -851,10 +795,12 @@ def masked_row(row):
     return shown
 
 
-class CorebosProfile(AppProfile):
+class CorebosProfile(DatabaseProfile):
     """``app: corebos``: the email row of ``vtiger_systems`` (see the module docstring)."""
 
     name = APP
+    driver = 'PyMySQL'
+    driver_why = ' (app corebos keeps its settings in MySQL/MariaDB)'
     label = 'coreBOS'
     settings_location = "MySQL/MariaDB table `vtiger_systems` (row `server_type='email'`)"
     doc = 'the C(vtiger_systems) database row (O(path) is the coreBOS root, or use the C(login_*) options).'
@@ -867,11 +813,6 @@ class CorebosProfile(AppProfile):
         login_unix_socket=dict(type='path'),
     )
     multiple_servers = True
-
-    def __init__(self, module, params):
-        super().__init__(module, params)
-        self.store = None
-        self.conn_params = None
 
     # -- before any I/O
     def check(self, settings, state):
@@ -886,26 +827,20 @@ class CorebosProfile(AppProfile):
         if settings is not None:
             encode_from_settings(settings)  # raises SettingsError for what coreBOS cannot store
 
-    # -- reading
-    def _open(self):
-        if self.store is not None:
-            return self.store
-        pymysql, import_tb = import_pymysql()
-        if pymysql is None:
-            from ansible.module_utils.basic import missing_required_lib
-            self.module.fail_json(msg=missing_required_lib('PyMySQL') + ' (app corebos keeps its settings in '
-                                  'MySQL/MariaDB)', exception=import_tb)
-        try:
-            self.conn_params, warnings = connection_params(self.params)
-        except SettingsError as exc:
-            self.module.fail_json(msg='%s; nothing was changed' % exc, option=exc.option, changed=False)
-        if self.conn_params.get('password'):
-            self.module.no_log_values.add(self.conn_params['password'])
-        for warning in warnings:
-            self.module.warn(warning)
-        self.store = CoreBOSStore(connect(self.conn_params, pymysql), pymysql)
-        return self.store
+    # -- the database (DatabaseProfile)
+    def import_driver(self):
+        return import_pymysql()
 
+    def connection_params(self):
+        return connection_params(self.params)
+
+    def connect(self, conn_params, driver):
+        return connect(conn_params, driver)
+
+    def open_store(self, connection, driver):
+        return CoreBOSStore(connection, driver)
+
+    # -- reading
     def read(self):
         store = self._open()
         row = store.read()
@@ -991,16 +926,3 @@ class CorebosProfile(AppProfile):
         return Plan(changed, before=masked_row(current), after=after,
                     stored_after=_model_only(desired) if changed else snapshot.stored, payload=row,
                     before_header=header, after_header=header)
-
-    # -- writing
-    def commit(self, plan):
-        store = self._open()
-        try:
-            if plan.payload is None:
-                store.delete()
-            else:
-                store.write(plan.payload)
-        finally:
-            store.close()
-            self.store = None
-        return {}
