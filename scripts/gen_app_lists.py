@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Every list of apps outside the profiles, generated from the app registry (run by scripts/docs.sh).
 
     scripts/gen_app_lists.py generate   rewrite the generated blocks in place

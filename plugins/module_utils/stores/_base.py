@@ -8,7 +8,8 @@ A store is text in, text out, and no I/O: ``parse`` reads a whole file's text, `
 on a key path (a tuple whose meaning the format defines: ``(section, key)`` for INI, nested keys for JSON/YAML,
 ``(NAME, KEY)`` for Python literals...), and ``render`` returns the text with only the edited values changed;
 untouched, it returns the original text. A store never decides what the app reads: the profile's value codecs
-(``_profiles/_codec.py``) do, through ``get``/``set`` or, for line-based formats, ``get_raw``/``set_raw``.
+(``_profiles/_codec.py``) do, through ``get``/``set`` or, for line-based formats (INI, env), through
+``get_raw(path)``/``set_raw(path, raw)``: the value's text exactly as it stands after the key, for raw codecs.
 Malformed text raises ``StoreError`` naming the line; a missing key is None from ``get``.
 
 The formats, and the store of each, are registered in ``stores/_registry.py``.
@@ -36,10 +37,3 @@ class Store:
 
     def delete(self, path: tuple) -> None:
         raise NotImplementedError
-
-    # Line-based formats (INI, env): the value's text exactly as it stands after the key, for raw codecs.
-    def get_raw(self, path: tuple) -> str | None:
-        raise NotImplementedError('%s keeps no raw value text' % type(self).__name__)
-
-    def set_raw(self, path: tuple, text: str) -> None:
-        raise NotImplementedError('%s keeps no raw value text' % type(self).__name__)

@@ -116,9 +116,9 @@ class PostconfStore(Store):
         entries = self._entries(self._name(path))
         return entries[-1][3] if entries else None
 
-    def set(self, path, raw):
+    def set(self, path, value):
         try:
-            self._set(path, raw)
+            self._set(path, value)
         finally:
             self._all = None  # the lines changed: entries are computed again on the next read
 

@@ -199,7 +199,7 @@ class PythonStore(Store):
             if not items:
                 return
             key, value = items[0]
-            index = [k for k in node.keys].index(key)
+            index = list(node.keys).index(key)
             self._remove_item(node, index)
 
     # -- splicing helpers

@@ -293,7 +293,7 @@ HAND['msmtp'] = (['plain', 'double'],
 RAW = {'grafana': _ini_raw, 'gitea': _ini_raw, 'nextcloud': _php_raw, 'mattermost': _json_raw, 'redmine': _yaml_raw,
        'discourse': _yaml_raw, 'gitlab': _ruby_raw, 'synapse': _yaml_raw,
        'msmtp': lambda value, style: value if style == 'plain' else '"%s"' % value,
-       'netbox': lambda value, style: _python_raw(value, style)}
+       'netbox': _python_raw}
 HAND_VALUE = st.lists(st.one_of(st.sampled_from(SPECIAL), ANY_CHAR), min_size=0, max_size=8).map(''.join)
 # go-ini apps read the WHOLE file: the hand-edited line also goes into another section, and a file go-ini refuses
 # (the real reader's "failed to parse"/"failed to load config") must be refused by the module too, and only then.
