@@ -469,5 +469,3 @@ def helper_main(argv):
         return 1
     sys.stdout.write(token + '\n')
     return 0
-
-
