@@ -511,6 +511,30 @@ def test_a_server_echoing_the_credentials_cannot_leak_them(scripted):
     assert_no_leak(result)
 
 
+@pytest.mark.parametrize("mechanism", ["XOAUTH2", "OAUTHBEARER"])
+def test_a_server_echoing_an_oauth_token_cannot_leak_it(scripted, mechanism):
+    """The secret scan for OAuth 2.0: a server that echoes the initial response, the decoded token and its
+    base64 in its replies (plaintext here, so the wire form is ours to read) - none of it reaches the result."""
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhcHAifQ.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
+
+    def handler(line):
+        initial = line.split(" ", 2)[2] if line.startswith("AUTH ") else line
+        return ("535 5.7.8 refused %s %s %s %s\r\n" % (line, initial.rstrip("="), token,
+                                                       base64.b64encode(token.encode()).decode())).encode()
+
+    server = scripted(dialogue(ehlo_then(["AUTH " + mechanism], handler)))
+    result = probe_call("smtp://127.0.0.1:%d" % server.port, level="auth", transcript="always", username=USER,
+                        oauth2=dict(access_token=token), **FAST)
+    assert result["diagnosis"]["category"] == "auth_failed" and result["probe"]["auth_mechanism"] == mechanism
+    sent = server.received[[line.startswith("AUTH ") for line in server.received].index(True)].split(" ", 2)[2]
+    assert token in base64.b64decode(sent).decode()          # the wire carried the token ...
+    text = json.dumps(result)
+    for form in (token, sent, sent.rstrip("="), base64.b64encode(token.encode()).decode()):
+        assert form not in text                                # ... and no output carries any form of it
+    for part in token.split("."):
+        assert part not in text
+
+
 def test_unexpected_334_after_credentials_is_cancelled(scripted):
     def handler(line):
         if line == "*":
