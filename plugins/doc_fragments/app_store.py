@@ -128,7 +128,11 @@ options:
       - For O(app=dotenv), which reader the application uses for its C(KEY=value) file. Each reads quotes,
         backslashes, V(#) and V($) differently, so the module writes, reads back and compares values the way
         that reader does, and refuses a value that reader cannot be given exactly (naming the option).
-      - V(python-dotenv) (the default; Django with python-dotenv), V(django-environ) (C(environ.Env.read_env)),
+      - Without O(dialect), a value is written only in a spelling that python-dotenv, django-environ, Docker Compose
+        and systemd all read as the same value (a C(.env) often has several readers); a value they read
+        differently is refused, naming the option and pointing at O(dialect). The file is read as python-dotenv
+        reads it.
+      - V(python-dotenv) (Django with python-dotenv), V(django-environ) (C(environ.Env.read_env)),
         V(ruby-dotenv) (Mastodon, Rails), V(docker-compose) (Compose C(env_file)), V(systemd)
         (C(EnvironmentFile=)), V(shell) (a shell sourcing the file).
       - See C(docs/apps.md) for what each cannot store.

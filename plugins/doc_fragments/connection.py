@@ -55,7 +55,14 @@ options:
     default: true
   ca_path:
     description:
-      - A PEM file with the certificate authorities to trust in addition to the system ones, for a private CA.
+      - A PEM file with the certificate authorities to trust, for a private CA.
+      - M(mailops.smtp.smtp_probe) trusts it in addition to the system trust store.
+      - M(mailops.smtp.outgoing_server) stores it where the app reads a CA file, and its test trusts it the way
+        the app does. V(msmtp) C(tls_trust_file) and V(postfix) C(smtp_tls_CAfile) use it instead of the system
+        trust store (so does the test); V(redmine) C(ca_file) and V(gitlab) C(smtp_ca_file) use it in addition to
+        it. The other apps have no CA setting and verify with the host's trust store only, so there O(ca_path)
+        serves the test alone and the app would still fail on a private CA; install the CA in the host's trust
+        store instead (Debian C(update-ca-certificates)). See C(docs/apps.md) "How the app connects".
     type: path
   auth:
     description:

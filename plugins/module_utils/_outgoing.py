@@ -100,10 +100,18 @@ def _explain_sender_refusal(profile, test, settings, defaults_used):
     test['msg'] = msg.replace(generic, specific) if generic in msg else '%s. %s' % (msg.rstrip('. '), specific)
 
 
-def _run_test(module, settings, params, test_senders=None):
-    """Run the SMTP test of ``settings``; return the probe result dict (ok, probe, diagnosis, warnings, msg)."""
+def _run_test(module, settings, params, test_senders=None, profile=None):
+    """Run the SMTP test of ``settings``; return the probe result dict (ok, probe, diagnosis, warnings, msg).
+
+    The test connects as the app will (``profile.connection``): the app's AUTH mechanisms in its order, and
+    ``ca_path`` alone when the app's stored CA file replaces the host's trust store.
+    """
     from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
-    return probe_smtp(settings, TestOptions.from_params(params, module.check_mode, test_senders=test_senders))
+    connection = {}
+    if profile is not None:
+        connection = dict(mechanisms=profile.test_mechanisms(settings), ca_alone=profile.trusts_ca_alone())
+    return probe_smtp(settings, TestOptions.from_params(params, module.check_mode, test_senders=test_senders,
+                                                        **connection))
 
 
 def _probe_return(result):
@@ -193,14 +201,15 @@ def _apply(module, profile, settings, snapshot):
         profile.preflight(snapshot, plan)   # what the write would refuse (file owner, group, mode), before the test
     except (SettingsError, StoreError) as exc:
         _fail(module, _nothing_changed(str(exc)), option=getattr(exc, 'option', None))
+    warnings.extend(profile.connection_warnings(settings))
 
     # what the app will log in with once this run is done (the desired settings; nothing for state=absent)
     login_audit = audit_settings(settings, params.get('oauth2'))
     result = dict(changed=False, **login_audit)
     if state == 'present' and params.get('test') != 'none':
-        test_senders, defaults_used = _test_senders(profile, snapshot, settings, params)
         try:
-            test = _run_test(module, settings, params, test_senders)
+            test_senders, defaults_used = _test_senders(profile, snapshot, settings, params)
+            test = _run_test(module, settings, params, test_senders, profile)
         except SettingsError as exc:
             _fail(module, '%s; nothing was changed' % exc, option=exc.option)
         warnings.extend(test.get('warnings') or [])
@@ -294,9 +303,9 @@ def run_outgoing_server_info(module):
             current = _stored_settings(stored, params)
         except SettingsError as exc:
             _fail(module, 'cannot test the stored settings: %s' % exc, **result)
-        test_senders, defaults_used = _test_senders(profile, snapshot, current, params)
         try:
-            test = _run_test(module, current, params, test_senders)
+            test_senders, defaults_used = _test_senders(profile, snapshot, current, params)
+            test = _run_test(module, current, params, test_senders, profile)
             if not test.get('ok'):
                 _explain_sender_refusal(profile, test, current, defaults_used)
         except SettingsError as exc:

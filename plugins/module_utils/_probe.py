@@ -188,14 +188,20 @@ def certificate_evidence(tls_sock):
     return info
 
 
-def make_ssl_context(validate_certs, ca_path):
-    """TLS 1.2+; with ``validate_certs`` the system trust store (plus ``ca_path``) and a host name check."""
+def make_ssl_context(validate_certs, ca_path, ca_alone=False):
+    """TLS 1.2+; with ``validate_certs`` the system trust store (plus ``ca_path``) and a host name check.
+
+    ``ca_alone``: trust ``ca_path`` only, as an app whose CA file replaces the system store does (msmtp, Postfix).
+    """
     if validate_certs:
         try:
-            # The system trust store, plus the private CA (create_default_context(cafile=...) would drop the former).
-            context = ssl.create_default_context()
-            if ca_path:
-                context.load_verify_locations(cafile=ca_path)
+            if ca_path and ca_alone:
+                context = ssl.create_default_context(cafile=ca_path)
+            else:
+                # The system trust store, plus the private CA (create_default_context(cafile=...) drops the former).
+                context = ssl.create_default_context()
+                if ca_path:
+                    context.load_verify_locations(cafile=ca_path)
         except (OSError, ssl.SSLError, ValueError) as exc:
             raise SettingsError('ca_path', 'ca_path: cannot load CA certificates from %s: %s' % (ca_path, exc)) \
                 from None
@@ -231,6 +237,7 @@ class Session:
         )
         self.facts = dict(security=spec.security, port=spec.port, authenticated=False, starttls_offered=None)
         self.oauth_mechanism = None
+        self.mechanisms = None  # the app's AUTH mechanisms in its order (run_session sets them), else ours
         if facts:
             self.facts.update(facts)
 
@@ -465,7 +472,8 @@ class Session:
         if oauth is not None:
             preference = (self.oauth_mechanism.upper(),) if self.oauth_mechanism else MECHANISMS_OAUTH
         else:
-            preference = MECHANISMS_TLS if self.transcript.tls else MECHANISMS_PLAINTEXT
+            # the app's own mechanisms in its order (options.mechanisms), else ours
+            preference = self.mechanisms or (MECHANISMS_TLS if self.transcript.tls else MECHANISMS_PLAINTEXT)
         for mechanism in preference:
             if mechanism in offered:
                 return mechanism
@@ -737,12 +745,13 @@ def default_ehlo_name(clock):
 
 def run_session(spec, level, clock, timeout, context, ehlo_name, transcript, auth=False, username=None,
                 password=None, sender=None, recipient=None, message=None, other_senders=(), oauth=None,
-                oauth_mechanism=None):
+                oauth_mechanism=None, mechanisms=None):
     """Run one dialogue up to ``level``; ``oauth`` is a ``_oauth2.Token`` to log in with instead of the password.
     Returns (evidence, failure or None)."""
     session = Session(spec, clock, timeout, context, ehlo_name, transcript,
                       facts=dict(auth_method='oauth2') if oauth is not None else None)
     session.oauth_mechanism = oauth_mechanism
+    session.mechanisms = tuple(mechanisms) if mechanisms else None
     transcript.info('Testing %s up to %s' % (spec.url(), level))
     try:
         try:
@@ -1014,7 +1023,7 @@ def probe_smtp(settings, test_options=None):
         level = 'envelope'
         warnings.append('Check mode: the send test stopped at envelope (MAIL, RCPT, DATA); no message was sent.')
     validate_certs = settings.validate_certs is not False
-    context = make_ssl_context(validate_certs, settings.ca_path)
+    context = make_ssl_context(validate_certs, settings.ca_path, options.ca_alone)
     if not validate_certs:
         warnings.append('validate_certs is false: the server certificate was not verified.')
     if level == 'auth' and not auth:
@@ -1046,7 +1055,8 @@ def probe_smtp(settings, test_options=None):
         evidence, failure = run_session(spec, level, clock, float(timeout), context, ehlo_name, recorder,
                                         auth=auth, username=username, password=password, sender=test_sender,
                                         recipient=test_recipient, message=message, other_senders=other_senders,
-                                        oauth=token, oauth_mechanism=(oauth2 or {}).get('mechanism'))
+                                        oauth=token, oauth_mechanism=(oauth2 or {}).get('mechanism'),
+                                        mechanisms=options.mechanisms)
         evidence['level'] = level
         if token is not None:
             evidence['oauth2'] = dict(oauth_evidence)

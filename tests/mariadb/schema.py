@@ -92,5 +92,15 @@ def axmls_to_mysql(xml_text):
     return mysql_ddl(table.get('name'), columns, options)
 
 
+# The Global Variables module (modules/GlobalVariable): the columns GlobalVariable::getVariable() reads, written
+# here by hand (the module creates its tables at install, outside DatabaseSchema.xml). Its records are CRM
+# entities: ``vtiger_crmentity`` holds ``deleted``, the owner (``smownerid``) and ``description``.
+CRMENTITY_DDL = ("CREATE TABLE vtiger_crmentity (crmid INT NOT NULL PRIMARY KEY, smownerid INT NOT NULL DEFAULT 0, "
+                 "setype VARCHAR(30), description TEXT, deleted INT NOT NULL DEFAULT 0) ENGINE=InnoDB")
+GLOBALVARIABLE_DDL = ("CREATE TABLE vtiger_globalvariable (globalvariableid INT NOT NULL PRIMARY KEY, "
+                      "globalno VARCHAR(100), gvname VARCHAR(200), default_check VARCHAR(3), value VARCHAR(1024), "
+                      "mandatory VARCHAR(3), blocked VARCHAR(3), module_list TEXT, in_module_list VARCHAR(3), "
+                      "category VARCHAR(200), rolegv VARCHAR(255)) ENGINE=InnoDB")
+
 VTIGER_SYSTEMS_DDL = mysql_ddl('vtiger_systems', VTIGER_SYSTEMS_COLUMNS)
 VTIGER_USERS_DDL = mysql_ddl('vtiger_users', VTIGER_USERS_COLUMNS)

@@ -21,7 +21,7 @@ import time
 
 import pymysql
 
-from mariadb.schema import SEQ_DDL, VTIGER_SYSTEMS_DDL, VTIGER_USERS_DDL
+from mariadb.schema import CRMENTITY_DDL, GLOBALVARIABLE_DDL, SEQ_DDL, VTIGER_SYSTEMS_DDL, VTIGER_USERS_DDL
 
 # A database password with characters that PHP single-quoted strings must escape.
 APP_USER = 'corebos'
@@ -224,6 +224,25 @@ class CoreBOSDatabase:
                 cur.execute('INSERT INTO vtiger_users (%s) VALUES (%s)' % (
                     ', '.join('`%s`' % name for name in names), ', '.join(['%s'] * len(names))),
                     [user[name] for name in names])
+            conn.commit()
+
+    def add_global_variable(self, name, value, default=True, mandatory=False, owner=1, module_list='',
+                            in_module_list=True, deleted=False, description=None):
+        """A Global Variables record as coreBOS's GlobalVariable module saves one (tables created on first use)."""
+        with self.connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                        "AND TABLE_NAME = 'vtiger_globalvariable'")
+            if not cur.fetchone()[0]:
+                cur.execute(CRMENTITY_DDL)
+                cur.execute(GLOBALVARIABLE_DDL)
+            cur.execute('SELECT COALESCE(MAX(crmid), 0) + 1 FROM vtiger_crmentity')
+            crmid = cur.fetchone()[0]
+            cur.execute('INSERT INTO vtiger_crmentity (crmid, smownerid, setype, description, deleted) '
+                        'VALUES (%s, %s, %s, %s, %s)', (crmid, owner, 'GlobalVariable', description, int(deleted)))
+            cur.execute('INSERT INTO vtiger_globalvariable (globalvariableid, globalno, gvname, default_check, value, '
+                        'mandatory, blocked, module_list, in_module_list) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)',
+                        (crmid, 'glb-%07d' % crmid, name, '1' if default else '0', value, '1' if mandatory else '0',
+                         '0', module_list, '1' if in_module_list else '0'))
             conn.commit()
 
     def insert(self, **columns):

@@ -59,6 +59,11 @@ import contextlib
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import STORE_SPELLING, store_get
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import (
+    check_connection,
+    connection_warnings,
+    test_mechanisms,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import check_sender_name
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import PASSWORD_CHANGED
@@ -132,6 +137,7 @@ class AppProfile:
     stores_sender_name = False   # True: the app keeps from_name and puts it into the From header of its mail
     stores_oauth2 = False        # True: the app can log in with OAuth 2.0 (the profile stores the oauth2 setting)
     keeps_a_file = False         # True: the settings live in a file (validate, locking, file attributes apply)
+    connection = None            # how the app connects: a _connection.Connection (every profile declares one)
 
     def __init__(self, module, params):
         self.module = module
@@ -152,6 +158,19 @@ class AppProfile:
                                 'checks a candidate file' % self.name)
         if settings is not None and settings.from_name is not None and self.stores_sender_name:
             check_sender_name(settings.from_name, self.name)
+        check_connection(self.name, self.connection, settings)
+
+    def test_mechanisms(self, settings):
+        """The AUTH mechanisms the SMTP test may use: the ones the app will use, in its order."""
+        return test_mechanisms(self.connection, settings)
+
+    def connection_warnings(self, settings):
+        """Warnings about how the app will connect with ``settings`` (opportunistic STARTTLS with a login)."""
+        return connection_warnings(self.name, self.connection, settings)
+
+    def trusts_ca_alone(self):
+        """True when the CA file stored for the app replaces the host's trust store (the test does the same)."""
+        return bool(self.connection is not None and self.connection.ca_alone)
 
     # -- hooks of the order of work (_outgoing), with the defaults of an app that needs none
     @property

@@ -39,6 +39,7 @@ from __future__ import annotations
 import codecs
 import re
 
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 
@@ -515,6 +516,42 @@ CODECS = {
 }
 
 
+class PortableCodec(DotenvCodec):
+    """No ``dialect`` given: only text that python-dotenv, django-environ, Docker Compose and systemd read alike.
+
+    A ``.env`` has many possible readers (a Django project may read it with python-dotenv in one place and
+    django-environ in another, Docker Compose and systemd hand it to the process), so without a dialect the
+    value is written in the first spelling of those four readers that all four read back as the value itself;
+    when there is none, the value is refused naming the option and pointing at ``dialect``. Reading follows
+    python-dotenv (the default reader before this codec; a file the four read alike reads the same anyway).
+    """
+
+    name = 'portable'
+    readers = ('python-dotenv', 'django-environ', 'docker-compose', 'systemd')
+    keep_export = False  # systemd ignores a line that starts with ``export``
+
+    def read_line(self, line):
+        return CODECS[DEFAULT_DIALECT].read_line(line)
+
+    def encode(self, value, option='value', app='this app'):
+        value = str(value)
+        for name in self.readers:
+            try:
+                text = CODECS[name].encode(value, option, app)
+            except SettingsError:
+                continue
+            line = 'KEY=%s' % text
+            if all(CODECS[reader].decode(line) == value for reader in self.readers):
+                return text
+        raise SettingsError(option, '%s: python-dotenv, django-environ, Docker Compose and systemd read this value '
+                            'differently in a .env (quotes, backslashes, $ or # in it); set dialect to the reader '
+                            '%s uses (one of %s), which writes it for that reader' % (option, app,
+                                                                                     ', '.join(DIALECTS)))
+
+
+PORTABLE = PortableCodec()
+
+
 def dialect_codec(dialect):
-    """The codec of a dialect name (``DIALECTS``)."""
-    return CODECS[dialect or DEFAULT_DIALECT]
+    """The codec of a dialect name (``DIALECTS``); without one, text every common reader reads alike."""
+    return CODECS[dialect] if dialect else PORTABLE

@@ -31,6 +31,7 @@ Receivers' ``email_configs`` may override every global; this profile edits the g
 from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection, GO_STORE, REQUIRED
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
     check_sender_name,
     format_from,
@@ -63,6 +64,10 @@ class AlertmanagerProfile(FileProfile):
     )
     service = 'prometheus-alertmanager'
     service_state = 'reloaded'
+    # notify/email/email.go: implicit TLS on port 465 only, smtp_require_tls demands STARTTLS; the mechanism
+    # follows the server's AUTH list (CRAM-MD5 needs smtp_auth_secret); 0.25's global section has no CA file.
+    connection = Connection(starttls=REQUIRED, trust=GO_STORE, mechanisms=('PLAIN', 'LOGIN'),
+                            senders=('From: smtp_from', 'envelope: the address of smtp_from'))
     stores_sender_name = True
     store_format = 'yaml'
     secret_paths = ((GLOBAL, 'smtp_auth_password'),)

@@ -51,11 +51,12 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._database i
     import_pymysql,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._files import read_bytes
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK
 from ansible_collections.mailops.smtp.plugins.module_utils.stores.php import EXPRESSION, tokenize
-from ansible_collections.mailops.smtp.plugins.module_utils._settings import MODEL_KEYS, PASSWORD_CHANGED
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import MODEL_KEYS, PASSWORD_CHANGED, is_address
 
 APP = 'corebos'
 TABLE = 'vtiger_systems'
@@ -622,10 +623,55 @@ def check_lengths(row, limits):
 
 USERS_TABLE = 'vtiger_users'
 DEFAULT_TEST_SENDERS = 3  # users' addresses tried when "Email From" is empty
+GV_TABLE = 'vtiger_globalvariable'
+SUPPORT_VARIABLE = 'HelpDesk_Support_EMail'
+SUPPORT_DEFAULT = 'support@your_support_domain.tld'  # mail.php's default of GlobalVariable::getVariable()
 _USER_ADDRESS_RE = re.compile(r'^[^@\s<>]+@[^@\s<>\[\]]+$')
 
 _SELECT = ('SELECT id, server, server_port, server_username, server_password, server_type, smtp_auth, '
            'server_path, from_email_field FROM vtiger_systems WHERE server_type = %s ORDER BY id')
+
+
+def _gv_flag(value):
+    return str(value if value is not None else '').strip().lower() in ('1', 'on', 'true')
+
+
+def _gv_value(value, description):
+    value = '' if value is None else str(value)
+    return ('' if description is None else str(description)) if value == '[[Use Description]]' else value
+
+
+def _gv_tier(rows):
+    """The HelpDesk value of one tier of records (GlobalVariable::return_global_var_value), '' when none."""
+    default, module = '', ''
+    for value, description, _mandatory, _default, module_list, in_module_list in rows:
+        value = _gv_value(value, description)
+        modules = [name.strip() for name in str(module_list or '').split('|##|') if name.strip()]
+        if not modules:
+            default = value
+        elif (str(in_module_list) == '1') == ('HelpDesk' in modules):
+            module = value
+    return module if module != '' else default
+
+
+def system_senders_from(rows):
+    """``system_senders()`` from the table's rows: (value, description, mandatory, default_check, module_list,
+    in_module_list) of the non-deleted HelpDesk_Support_EMail records."""
+    mandatory = _gv_tier([row for row in rows if _gv_flag(row[2])])
+    if mandatory != '':
+        return [mandatory.strip()]
+    found = []
+    # per user or per group: any of them may be the sender's; then the default tier, or mail.php's default
+    for row in rows:
+        if not _gv_flag(row[2]) and not _gv_flag(row[3]):
+            value = _gv_tier([row]).strip()
+            if value and value.lower() not in [a.lower() for a in found]:
+                found.append(value)
+    default = _gv_tier([row for row in rows if _gv_flag(row[3]) and not _gv_flag(row[2])]).strip()
+    default = default or SUPPORT_DEFAULT
+    if default.lower() not in [a.lower() for a in found]:
+        found.append(default)
+    return found
 
 
 class CoreBOSStore(MysqlStore):
@@ -674,6 +720,33 @@ class CoreBOSStore(MysqlStore):
             return found
         finally:
             cursor.close()
+
+    def system_senders(self):
+        """The addresses coreBOS may send its system mail as: the Global Variable ``HelpDesk_Support_EMail``.
+
+        ``modules/Emails/mail.php`` ``send_mail()`` falls back to
+        ``GlobalVariable::getVariable('HelpDesk_Support_EMail', 'support@your_support_domain.tld', 'HelpDesk')``
+        when neither Email From nor a user's address applies (workflow Send Mail tasks, HelpDesk notifications,
+        scheduled reports). ``getVariable`` (modules/GlobalVariable/GlobalVariable.php) takes the first tier
+        with a non-empty value: mandatory records, then the sending user's, then the user's groups', then the
+        default records, then the default above; inside a tier a record for the HelpDesk module (``module_list``
+        with ``in_module_list``) wins over one without a module list, and ``[[Use Description]]`` means the
+        record's description. The sending user varies (workflows run as the record's owner), so every
+        per-user and per-group value is one coreBOS may use. A missing table reads as the default, as
+        coreBOS's failed query does.
+        """
+        cursor = self.connection.cursor()
+        try:
+            if not self._table_exists(cursor, GV_TABLE):
+                return [SUPPORT_DEFAULT]
+            cursor.execute('SELECT g.value, c.description, g.mandatory, g.default_check, g.module_list, '
+                           'g.in_module_list FROM vtiger_globalvariable g INNER JOIN vtiger_crmentity c ON '
+                           'c.crmid = g.globalvariableid WHERE c.deleted = 0 AND g.gvname = %s ORDER BY '
+                           'g.globalvariableid', (SUPPORT_VARIABLE,))
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return system_senders_from(rows)
 
     def column_limits(self):
         cursor = self.connection.cursor()
@@ -813,6 +886,16 @@ class CorebosProfile(DatabaseProfile):
         login_unix_socket=dict(type='path'),
     )
     multiple_servers = True
+    # modules/Emails/mail.php setMailServerProperties -> PHPMailer: tls:// = SMTPSecure tls (STARTTLS command,
+    # an error when refused), ssl:// = implicit TLS, no CA setting (SMTPOptions only for tlsnc/sslnc); PHPMailer's
+    # SMTP::authenticate tries CRAM-MD5, LOGIN, PLAIN in that order; send_mail() picks the sender.
+    connection = Connection(mechanisms=('CRAM-MD5', 'LOGIN', 'PLAIN'),
+                            senders=('From and envelope: Email From (from_email_field) when set',
+                                     "else a user's own address for mail that user sends",
+                                     'else the Global Variable HelpDesk_Support_EMail (workflows, HelpDesk, '
+                                     'reports)'))
+
+    _system_senders = ()  # HelpDesk_Support_EMail values read by default_test_senders()
 
     # -- before any I/O
     def check(self, settings, state):
@@ -847,6 +930,7 @@ class CorebosProfile(DatabaseProfile):
         try:
             limits = store.column_limits()
             users = store.user_addresses(limit=DEFAULT_TEST_SENDERS + 1)
+            system = store.system_senders()
             store.connection.rollback()
         except store._errors() as exc:
             raise store._error('reading the %s columns and the users\' addresses' % TABLE, exc) from None
@@ -863,7 +947,8 @@ class CorebosProfile(DatabaseProfile):
         # A row without a usable server is "not configured" for coreBOS (mail.php sends nothing).
         stored = _model_only(decoded) if decoded is not None and decoded['host'] else None
         return Snapshot(True, stored, secrets=secrets,
-                        handle={'row': row, 'decoded': decoded, 'limits': limits, 'user_addresses': users})
+                        handle={'row': row, 'decoded': decoded, 'limits': limits, 'user_addresses': users,
+                                'system_senders': system})
 
     # -- the SMTP test
     def default_test_senders(self, snapshot, settings):
@@ -873,16 +958,36 @@ class CorebosProfile(DatabaseProfile):
             from_email = snapshot.handle['row'].get('from_email_field') or None
         if from_email:
             return None
-        # The account's own address is the test's sender already: take three others.
+        # The account's own address is the test's sender already: take three others, then the system sender.
         username = settings.username if settings is not None else (snapshot.stored or {}).get('username')
         own = (username or '').lower()
         others = [address for address in (snapshot.handle or {}).get('user_addresses') or ()
-                  if address.lower() != own]
-        return others[:DEFAULT_TEST_SENDERS]
+                  if address.lower() != own][:DEFAULT_TEST_SENDERS]
+        self._system_senders = list((snapshot.handle or {}).get('system_senders') or ())
+        for address in self._system_senders:
+            if address.lower() == SUPPORT_DEFAULT or not is_address(address):
+                raise SettingsError('from_email', 'from_email: with Email From empty, coreBOS sends its system mail '
+                                    '(workflow Send Mail tasks, HelpDesk notifications, scheduled reports) as the '
+                                    'Global Variable %s, which is %s%s; set from_email to the address coreBOS '
+                                    'should send as, or give %s an address the account may send as (coreBOS: '
+                                    'Settings > Global Variables)'
+                                    % (SUPPORT_VARIABLE, address,
+                                       ' (its install default: PHPMailer refuses to send from it)'
+                                       if address.lower() == SUPPORT_DEFAULT else
+                                       ', not an address PHPMailer sends from', SUPPORT_VARIABLE))
+            if address.lower() != own and address.lower() not in [a.lower() for a in others]:
+                others.append(address)
+        return others
 
     def sender_refusal_advice(self, address, username):
         """What to do when the server refuses one of the default test senders (a coreBOS user's address)."""
         account = (' %s' % username) if username else ''
+        if address.lower() in [a.lower() for a in self._system_senders]:
+            return ('This server will not let the account%s send as %s, the Global Variable %s: with from_email '
+                    '("Email From") empty, coreBOS sends its system mail (workflows, HelpDesk notifications, '
+                    'scheduled reports) as that address. Set from_email to an address the account may send as, or '
+                    'set %s (Settings > Global Variables) to one.' % (account, address, SUPPORT_VARIABLE,
+                                                                       SUPPORT_VARIABLE))
         return ('This server will not let the account%s send as %s, a coreBOS user\'s address: with from_email '
                 '("Email From") empty, coreBOS sends each user\'s mail from the user\'s own address. Set from_email '
                 'to an address the account may send as, or grant the account Send As rights for the users\' '

@@ -7,12 +7,9 @@
 from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import (
-    DEFAULT_DIALECT,
-    DIALECTS,
-    dialect_codec,
-)
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import DIALECTS, dialect_codec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._mapped import MappedProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
 
 
 DJANGO_KEYS = {
@@ -42,6 +39,11 @@ class DotenvProfile(MappedProfile):
         'unless O(keys) and O(values) say otherwise.'
     )
     options = dict(MappedProfile.options, dialect=dict(type='str', choices=list(DIALECTS)))
+    # Django django/core/mail/backends/smtp.py: EMAIL_USE_TLS calls starttls() (SMTPNotSupportedError when
+    # not offered), EMAIL_USE_SSL is SMTP_SSL; ssl.create_default_context()-like host store, no CA setting;
+    # smtplib.login() tries CRAM-MD5, PLAIN, LOGIN with or without TLS.
+    connection = Connection(mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
+                            senders=('From: DEFAULT_FROM_EMAIL', 'envelope: the address of DEFAULT_FROM_EMAIL'))
     default_keys = DJANGO_KEYS
     text_true = 'True'
     text_false = 'False'
@@ -52,5 +54,5 @@ class DotenvProfile(MappedProfile):
             raise SettingsError('format', 'format: app=dotenv is always format env')
         params['format'] = 'env'
         super().__init__(module, params)
-        self.dialect = params.get('dialect') or DEFAULT_DIALECT
+        self.dialect = params.get('dialect')  # None: text python-dotenv, django-environ, Compose, systemd read alike
         self.value_codec = dialect_codec(self.dialect)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._mapped import MappedProfile
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
 
 
 class GenericProfile(MappedProfile):
@@ -14,3 +15,5 @@ class GenericProfile(MappedProfile):
     label = 'any INI, JSON, YAML, env or PHP file'
     settings_location = 'any INI, JSON, YAML, env or PHP file, with your own key mapping'
     doc = 'any file in O(format), with the key of each setting given by O(keys).'
+    # The app behind a generic file is unknown: no CA file key is known, so ca_path is refused.
+    connection = Connection(senders=('whatever the app does with the keys mapped',))

@@ -20,6 +20,11 @@ without TLS. ``sendmail``, ``dummy`` and ``smtp+unix`` do not send to SMTP_ADDR:
 from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import (
+    GO_STORE,
+    OPPORTUNISTIC,
+    Connection,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniCodec, GoIniLayout
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._gomail import (
@@ -56,6 +61,11 @@ class GiteaProfile(FileProfile):
         'C(HOST), C(IS_TLS_ENABLED), C(SKIP_VERIFY), C(MAILER_TYPE) keys are removed).'
     )
     service = 'gitea'
+    # services/mailer/sender/smtp.go: smtp+starttls is go-mail's TLSOpportunistic ("falling back to regular
+    # SMTP"), smtps implicit TLS, smtp no TLS; buildTLSConfig sets no RootCAs (host store); CRAM-MD5, then PLAIN,
+    # then LOGIN, whichever the server offers first in that order.
+    connection = Connection(starttls=OPPORTUNISTIC, trust=GO_STORE, mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
+                            senders=('From: FROM', 'envelope: ENVELOPE_FROM, else the address of FROM'))
     stores_sender_name = True
     store_format = 'ini'
     section = 'mailer'

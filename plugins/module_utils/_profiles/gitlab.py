@@ -25,6 +25,7 @@ The file is applied by ``gitlab-ctl reconfigure``.
 from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
@@ -32,7 +33,7 @@ RAILS = 'gitlab_rails'
 GITLAB_AUTH = ('login', 'plain', 'cram_md5', ':login', ':plain', ':cram_md5')
 GITLAB_OWNED = ('smtp_enable', 'smtp_address', 'smtp_port', 'smtp_user_name', 'smtp_password',
                 'smtp_authentication', 'smtp_enable_starttls_auto', 'smtp_enable_starttls', 'smtp_tls', 'smtp_ssl',
-                'smtp_openssl_verify_mode')
+                'smtp_openssl_verify_mode', 'smtp_ca_file')
 
 
 def ruby_truthy(value):
@@ -53,6 +54,10 @@ class GitlabProfile(FileProfile):
         "C(ENV['X'])) or inside indented code is refused. Run C(gitlab-ctl reconfigure) to apply."
     )
     apply_command = ('gitlab-ctl', 'reconfigure')
+    # mail gem lib/mail/network/delivery_methods/smtp.rb: enable_starttls = required, tls = implicit,
+    # ca_file added to OpenSSL's default store; the one mechanism smtp_authentication names.
+    connection = Connection(ca_key='smtp_ca_file', mechanisms=('LOGIN',),
+                            senders=('From: gitlab_email_from', 'envelope: the same address'))
     stores_sender_name = True
     store_format = 'ruby'
     secret_paths = ((RAILS, 'smtp_password'),)
@@ -100,24 +105,38 @@ class GitlabProfile(FileProfile):
             put('smtp_password', keep_password(settings, stored, update_password) or '', 'password')
             if self._get(store, 'smtp_authentication') not in GITLAB_AUTH:
                 put('smtp_authentication', 'login', 'auth')
+            self._authentication = str(self._get(store, 'smtp_authentication')).lstrip(':')
         else:
             for key in ('smtp_user_name', 'smtp_password', 'smtp_authentication'):
                 self.drop(store, (RAILS, key))
+        # STARTTLS is written as required (enable_starttls), never as the mail gem's opportunistic
+        # enable_starttls_auto: a server that hides STARTTLS gets no password, as in the test.
         put('smtp_tls', settings.security == 'tls', 'security')
-        put('smtp_enable_starttls_auto', settings.security == 'starttls', 'security')
+        put('smtp_enable_starttls_auto', False, 'security')
         self.drop(store, (RAILS, 'smtp_ssl'))
-        if settings.security != 'starttls':
+        if settings.security == 'starttls':
+            put('smtp_enable_starttls', True, 'security')
+        else:
             self.drop(store, (RAILS, 'smtp_enable_starttls'))
         verify = self._get(store, 'smtp_openssl_verify_mode')
         if settings.validate_certs:
             if verify is not None and str(verify).lstrip(':').lower() == 'none':
                 self.drop(store, (RAILS, 'smtp_openssl_verify_mode'))
+            if settings.ca_path:
+                put('smtp_ca_file', settings.ca_path, 'ca_path')
         else:
             put('smtp_openssl_verify_mode', 'none', 'validate_certs')
         if settings.from_email is not None:
             put('gitlab_email_from', settings.from_email, 'from_email')
         if settings.from_name is not None:
             put('gitlab_email_display_name', settings.from_name, 'from_name')
+
+    def test_mechanisms(self, settings):
+        """GitLab logs in with the one mechanism ``smtp_authentication`` names (the one apply() writes or keeps)."""
+        if settings is None or not settings.auth:
+            return None
+        name = getattr(self, '_authentication', None) or 'login'
+        return ({'plain': 'PLAIN', 'cram_md5': 'CRAM-MD5'}.get(name, 'LOGIN'),)
 
     def remove(self, store):
         for key in GITLAB_OWNED:

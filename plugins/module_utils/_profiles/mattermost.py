@@ -11,6 +11,7 @@ see ``_gojson.GoJsonFieldCodec``.
 from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection, GO_STORE
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._gojson import GoJsonFieldCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import text_bool, to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
@@ -28,6 +29,10 @@ class MattermostProfile(FileProfile):
     settings_location = '`config/config.json`, `EmailSettings`'
     doc = 'C(EmailSettings) of C(config.json) (C(SMTPPort) is a JSON string).'
     service = 'mattermost'
+    # server/channels/app/mail (mail.go): ConnectionSecurity STARTTLS calls StartTLS (fails when not offered),
+    # TLS dials tls.Dial; no CA setting; PLAIN when offered, else LOGIN.
+    connection = Connection(trust=GO_STORE, mechanisms=('PLAIN', 'LOGIN'),
+                            senders=('From: FeedbackEmail (FeedbackName)', 'envelope: FeedbackEmail'))
     stores_sender_name = True
     store_format = 'json'
     secret_paths = ((MM, 'SMTPPassword'),)

@@ -10,7 +10,8 @@ accounts it inherits from (``account a : b``) over the ``defaults`` that precede
 
 Written commands: ``host``, ``port``, ``tls`` (``off`` for security none), ``tls_starttls`` (``on`` STARTTLS,
 ``off`` implicit TLS), ``tls_certcheck``, ``tls_trust_file`` (``ca_path``; ``system`` when no ``ca_path`` is
-given but the account names another file), ``auth`` (``on``/``off``), ``user``, ``password``, ``from``.
+given but the account names another file), ``auth`` (``on``/``off``; ``plain`` for security none, the mechanism
+the test uses, since msmtp refuses PLAIN and LOGIN without TLS unless named), ``user``, ``password``, ``from``.
 A ``passwordeval`` of the account goes when a password is written (msmtp would use the password anyway).
 msmtp cannot store a sender name (``from_name``), a ``from`` that holds its substitution patterns (``%U``,
 ``%H``, ``%C``, ``%M``) or wildcard characters (``*``, ``?``, ``[``), or a line longer than 499 characters.
@@ -32,6 +33,7 @@ import sys
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK
@@ -95,6 +97,12 @@ class MsmtpProfile(FileProfile):
         "O(from_email) cannot hold msmtp's C(%U)/C(%H)/C(%C)/C(%M) patterns or C(*), C(?), C([)."
     )
     options = dict(account=dict(type='str', default='default'))
+    # msmtp src/smtp.c, src/msmtp.c: tls_starttls on fails without STARTTLS; tls_trust_file replaces the
+    # system store; "auth on" picks PLAIN first over TLS and refuses PLAIN/LOGIN without TLS unless named.
+    connection = Connection(ca_key='tls_trust_file', ca_alone=True, mechanisms=('PLAIN', 'CRAM-MD5', 'LOGIN'),
+                            plaintext_mechanisms=('PLAIN',),
+                            senders=('From: the message\'s own header (from fills it when missing)',
+                                     'envelope: from'))
     store_format = 'msmtprc'
     value_codec = MsmtpArgumentCodec()
     stores_oauth2 = True
@@ -179,7 +187,9 @@ class MsmtpProfile(FileProfile):
             self.drop(store, path('password'))
             put(store, path('passwordeval'), self.helper_command(), option='oauth2')
         elif settings.auth:
-            put(store, path('auth'), 'on', option='auth')
+            # Without TLS msmtp's "auth on" refuses PLAIN and LOGIN ("cannot use a secure authentication
+            # method"): name the mechanism the test uses over plain text, so msmtp logs in as tested.
+            put(store, path('auth'), 'plain' if settings.security == 'none' else 'on', option='auth')
             put(store, path('user'), settings.username, option='username')
             put(store, path('password'), keep_password(settings, stored, update_password) or '', option='password')
             self.drop(store, path('passwordeval'))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection, OPPORTUNISTIC
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import php_truthy, to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
@@ -28,6 +29,11 @@ class NextcloudProfile(FileProfile):
         'C(mail_domain), C(mail_smtpstreamoptions) when O(validate_certs=false)). Nextcloud cannot turn STARTTLS '
         'off, so O(security=none) is refused; it has no sender name.'
     )
+    # lib/private/Mail/Mailer.php -> Symfony Mailer EsmtpTransport: STARTTLS whenever offered (autoTls, no
+    # requirement), 'ssl' implicit TLS; authenticators CRAM-MD5, LOGIN, PLAIN in that order.
+    connection = Connection(security=('starttls', 'tls'), starttls=OPPORTUNISTIC,
+                            mechanisms=('CRAM-MD5', 'LOGIN', 'PLAIN'),
+                            senders=('From: mail_from_address@mail_domain', 'envelope: the same address'))
     store_format = 'php'
     secret_paths = ((NC_VAR, 'mail_smtppassword'),)
     owned = ('mail_smtpmode', 'mail_smtphost', 'mail_smtpport', 'mail_smtpsecure', 'mail_smtpauth',

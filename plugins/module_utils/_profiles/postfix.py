@@ -46,6 +46,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base impor
     Snapshot,
     keep_password,
 )
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import PASSWORD_CHANGED, stored_model
@@ -189,6 +190,10 @@ class PostfixProfile(FileProfile):
         'it. No sender name; one server only. Values are read back with C(postconf) and C(postmap -q). Reload '
         "Postfix to apply (the role's handler does)."
     )
+    # smtp_tls_security_level encrypt/verify require TLS; smtp_tls_CAfile alone is trusted
+    # (tls_append_default_CA = no); the Cyrus SASL client picks the mechanism.
+    connection = Connection(ca_key='smtp_tls_CAfile', ca_alone=True,
+                            senders=('From and envelope: whatever the local senders hand to Postfix',))
     store_format = 'postconf'
     value_codec = LITERAL
     codecs = {('smtp_sasl_password_maps',): LIST_LITERAL, ('sender_canonical_maps',): LIST_LITERAL}

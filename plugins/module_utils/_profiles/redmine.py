@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._ruby_codecs import (
     RedmineTextCodec,
     refuse_erb_code,
@@ -16,7 +17,8 @@ from ansible_collections.mailops.smtp.plugins.module_utils._settings import stor
 
 
 REDMINE_AUTH = (':login', ':plain', ':cram_md5')
-TEXT_KEYS = ('address', 'domain', 'user_name', 'password')
+MECHANISM = {':login': 'LOGIN', ':plain': 'PLAIN', ':cram_md5': 'CRAM-MD5'}
+TEXT_KEYS = ('address', 'domain', 'user_name', 'password', 'ca_file')
 
 
 class RedmineProfile(FileProfile):
@@ -27,10 +29,18 @@ class RedmineProfile(FileProfile):
     settings_location = '`config/configuration.yml`, `email_delivery.smtp_settings`'
     doc = (
         'C(<environment>.email_delivery) of C(config/configuration.yml) (Ruby symbols such as C(:smtp) and '
-        'C(:login) kept). Redmine keeps the sender in its database, so O(from_email) is refused.'
+        'C(:login) kept). Redmine keeps the sender in its database, so O(from_email) is refused. '
+        'O(security=starttls) is written as C(enable_starttls) V(true) (required, never the opportunistic '
+        "C(enable_starttls_auto)); O(security=none) is refused, because Redmine's mail library upgrades to "
+        'STARTTLS whenever the server offers it; O(ca_path) is written to C(ca_file).'
     )
     service = 'redmine'
     options = dict(environment=dict(type='str', default='default'))
+    # mail gem 2.7 lib/mail/network/delivery_methods/smtp.rb + net-smtp 0.3: enable_starttls required,
+    # enable_starttls_auto opportunistic, and Net::SMTP upgrades on its own when neither is set; ca_file is
+    # added to OpenSSL's default store; the one mechanism ``authentication`` names.
+    connection = Connection(security=('starttls', 'tls'), ca_key='ca_file', mechanisms=('LOGIN',),
+                            senders=('From: the mail_from setting (database)', 'envelope: the same address'))
     store_format = 'yaml'
 
     def __init__(self, module, params):
@@ -62,13 +72,25 @@ class RedmineProfile(FileProfile):
                                    'configuration.yml')
         if settings.from_name is not None:
             raise self.unsupported('from_name', 'Redmine has no sender-name setting in configuration.yml')
+        if settings.security == 'none':
+            raise self.unsupported('security', 'Redmine\'s mail library (mail 2.7 with net-smtp 0.3) upgrades to '
+                                   'STARTTLS whenever the server offers it, and configuration.yml has no setting '
+                                   'that stops it, so Redmine would not connect as the plaintext test did; use '
+                                   'security: starttls (written as enable_starttls: true, required) or tls')
+
+    def test_mechanisms(self, settings):
+        """Redmine logs in with the one mechanism ``authentication`` names (the one apply() writes or keeps)."""
+        if settings is None or not settings.auth:
+            return None
+        return (MECHANISM.get(getattr(self, '_authentication', None) or ':login', 'LOGIN'),)
 
     def extract(self, store):
         host = self.get(store, self._p('address'))
         if host is None:
             return None
         ssl = text_bool(self.get(store, self._p('ssl')), False) or text_bool(self.get(store, self._p('tls')), False)
-        starttls = text_bool(self.get(store, self._p('enable_starttls_auto')), True)
+        starttls = (text_bool(self.get(store, self._p('enable_starttls')), False)
+                    or text_bool(self.get(store, self._p('enable_starttls_auto')), True))
         security = 'tls' if ssl else ('starttls' if starttls else 'none')
         verify = self.get(store, self._p('openssl_verify_mode'))
         authentication = self.get(store, self._p('authentication'))
@@ -87,26 +109,33 @@ class RedmineProfile(FileProfile):
             current = self.get(store, self._p('authentication'))
             if current not in REDMINE_AUTH:
                 self.put(store, self._p('authentication'), ':login')
+                current = ':login'
+            self._authentication = current
             self.put(store, self._p('user_name'), settings.username, option='username')
             self.put(store, self._p('password'), keep_password(settings, stored, update_password) or '',
                      option='password')
         else:
             for key in ('authentication', 'user_name', 'password'):
                 self.drop(store, self._p(key))
+        # The mail gem takes tls/ssl first, then enable_starttls (required: no STARTTLS offered, no mail, as in
+        # the test), then enable_starttls_auto (opportunistic: never written true).
         if settings.security == 'tls':
             self.put(store, self._p('ssl'), True)
             self.drop(store, self._p('tls'))
-            self.put(store, self._p('enable_starttls_auto'), False)
+            self.drop(store, self._p('enable_starttls'))
         else:
             self.drop(store, self._p('ssl'))
             self.drop(store, self._p('tls'))
-            self.put(store, self._p('enable_starttls_auto'), settings.security == 'starttls')
+            self.put(store, self._p('enable_starttls'), True, option='security')
+        self.put(store, self._p('enable_starttls_auto'), False, option='security')
         if settings.validate_certs:
             self.drop(store, self._p('openssl_verify_mode'))
+            if settings.ca_path:
+                self.put(store, self._p('ca_file'), settings.ca_path, option='ca_path')
         else:
             self.put(store, self._p('openssl_verify_mode'), 'none')
 
     def remove(self, store):
-        for key in ('address', 'port', 'authentication', 'user_name', 'password', 'enable_starttls_auto', 'ssl',
-                    'tls', 'openssl_verify_mode'):
+        for key in ('address', 'port', 'authentication', 'user_name', 'password', 'enable_starttls_auto',
+                    'enable_starttls', 'ssl', 'tls', 'openssl_verify_mode', 'ca_file'):
             self.drop(store, self._p(key))

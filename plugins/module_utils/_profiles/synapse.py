@@ -34,6 +34,7 @@ from __future__ import annotations
 import email.utils
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
     check_sender_name,
@@ -96,6 +97,10 @@ class SynapseProfile(FileProfile):
         'Synapse to apply.'
     )
     service = 'matrix-synapse'
+    # synapse/handlers/send_email.py (Twisted ESMTPSenderFactory): require_transport_security makes STARTTLS
+    # required, force_tls is implicit TLS; optionsForClientTLS uses the host store; no CA setting.
+    connection = Connection(mechanisms=('CRAM-MD5', 'LOGIN', 'PLAIN'),
+                            senders=('From: notif_from (%(app)s filled in)', 'envelope: the address of notif_from'))
     stores_sender_name = True
     store_format = 'yaml'
     secret_paths = ((EMAIL, 'smtp_pass'),)

@@ -140,7 +140,9 @@ def make(app, params, path):
 
 
 def desired(option, value):
-    params = dict(server='smtp.example.com', port=587, security='starttls', validate_certs=True,
+    # implicit TLS: every app here can store it with a login (STARTTLS is refused for the apps whose STARTTLS is
+    # opportunistic, see _profiles/_connection.py)
+    params = dict(server='smtp.example.com', port=465, security='tls', validate_certs=True,
                   username='mailer@example.com', password='s3cret-Pass')
     params[option] = value
     return settings_from_params(params)

@@ -109,9 +109,11 @@ def test_gitlab_ruby_reads_exactly_what_was_asked(batch):
         assert rails['smtp_enable'] is True
         assert rails['smtp_address'] == settings_.host
         assert rails['smtp_port'] == settings_.port
-        # the mail gem: tls/ssl -> implicit TLS; else enable_starttls_auto (default true) -> STARTTLS
+        # the mail gem: tls/ssl -> implicit TLS; else enable_starttls -> required STARTTLS (never the opportunistic
+        # enable_starttls_auto, written false)
         assert rails['smtp_tls'] is (settings_.security == 'tls')
-        assert rails['smtp_enable_starttls_auto'] is (settings_.security == 'starttls')
+        assert rails['smtp_enable_starttls_auto'] is False
+        assert rails.get('smtp_enable_starttls') is (True if settings_.security == 'starttls' else None)
         assert 'smtp_ssl' not in rails
         if settings_.auth:
             assert rails['smtp_user_name'] == settings_.username
