@@ -26,7 +26,7 @@ import readers
 from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
-from ansible_collections.mailops.smtp.plugins.module_utils._settings import settings_from_params
+from ansible_collections.mailops.smtp.plugins.module_utils._settings import TestOptions, settings_from_params
 from smtp_sandbox._certs import ca_pem
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -58,11 +58,9 @@ class ModuleRun(object):
         self.profile.check(self.settings, 'present')
         plan = self.profile.plan(Snapshot(False, None, handle=''), self.settings, 'present', 'always')
         self.text = plan.payload
-        self.result = probe_smtp(
-            [self.settings.servers[0]], level='send', validate_certs=True, ca_path=ca_path, auth=True,
-            username=USER, password=PASSWORD, from_email=FROM, test_recipient=RCPT, ehlo_name='app.example.test',
-            timeout=3, deadline=8, suggest=False, mechanisms=self.profile.test_mechanisms(self.settings),
-            ca_alone=self.profile.trusts_ca_alone())
+        self.result = probe_smtp(self.settings, TestOptions(
+            level='send', test_recipient=RCPT, ehlo_name='app.example.test', timeout=3, deadline=8, suggest=False,
+            mechanisms=self.profile.test_mechanisms(self.settings), ca_alone=self.profile.trusts_ca_alone()))
         self.outcome = 'ok' if self.result['ok'] else self.result['diagnosis']['category']
 
 

@@ -9,13 +9,13 @@ file the way the app does. Real readers (Ruby Psych/ERB for Redmine, Ruby for gi
 import pytest
 
 import readers
+from probe_call import probe_call
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.corebos import (
     SUPPORT_DEFAULT,
     CorebosProfile,
     system_senders_from,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
-from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, get_profile
@@ -196,7 +196,7 @@ FAST = dict(timeout=3, deadline=8, suggest=False, ehlo_name='app01.example.test'
                                               (None, 'PLAIN')])
 def test_the_probe_logs_in_with_the_apps_mechanism(smtp_sandbox, mechanisms, used):
     sb = smtp_sandbox(security='tls', users={USER: PASSWORD})
-    result = probe_smtp(sb.server, ca_path=sb.ca_path, username=USER, password=PASSWORD, mechanisms=mechanisms,
+    result = probe_call(sb.server, ca_path=sb.ca_path, username=USER, password=PASSWORD, mechanisms=mechanisms,
                         **FAST)
     assert result['ok'], result['msg']
     assert result['probe']['auth_mechanism'] == used
@@ -206,13 +206,13 @@ def test_the_probe_logs_in_with_the_apps_mechanism(smtp_sandbox, mechanisms, use
 
 def test_a_ca_file_that_replaces_the_store_is_trusted_alone(smtp_sandbox, tmp_path):
     sb = smtp_sandbox(security='tls', users={USER: PASSWORD})
-    assert probe_smtp(sb.server, ca_path=sb.ca_path, ca_alone=True, username=USER, password=PASSWORD,
+    assert probe_call(sb.server, ca_path=sb.ca_path, ca_alone=True, username=USER, password=PASSWORD,
                       **FAST)['ok']
     # a bundle without the relay's CA, trusted alone: the app (msmtp, Postfix) would fail, so the test fails
     other = tmp_path / 'other-ca.pem'
     import trustme
     other.write_bytes(trustme.CA().cert_pem.bytes())
-    result = probe_smtp(sb.server, ca_path=str(other), ca_alone=True, username=USER, password=PASSWORD, **FAST)
+    result = probe_call(sb.server, ca_path=str(other), ca_alone=True, username=USER, password=PASSWORD, **FAST)
     assert not result['ok'] and result['diagnosis']['category'] == 'tls_certificate_invalid'
 
 
