@@ -43,7 +43,39 @@ def run(run_playbook, tmp_path, tasks):
 @pytest.fixture
 def crm(corebos_db):
     corebos_db.add_users(*USERS)
+    # the system sender (HelpDesk_Support_EMail, a default Global Variable record): the account's own address
+    corebos_db.add_global_variable('HelpDesk_Support_EMail', CRM)
     return corebos_db
+
+
+def test_the_install_default_system_sender_is_refused_before_anything(run_playbook, tmp_path, corebos_db,
+                                                                      submission_server):
+    """No HelpDesk_Support_EMail record: coreBOS sends system mail as support@your_support_domain.tld."""
+    corebos_db.add_users(*USERS)
+    server = submission_server({CRM: PASSWORD}, sender_logins=OWNERS)
+    result, status, output = run(run_playbook, tmp_path, [task(corebos_db, server)])
+    assert status == 'failed' and result['option'] == 'from_email'
+    assert 'HelpDesk_Support_EMail' in result['msg'] and 'support@your_support_domain.tld' in result['msg']
+    assert 'Global Variables' in result['msg'] and 'nothing was changed' in result['msg']
+    assert corebos_db.email_rows() == []
+    assert PASSWORD not in output
+
+
+def test_the_system_sender_is_tried_and_a_refusal_names_the_global_variable(run_playbook, tmp_path, corebos_db,
+                                                                            submission_server):
+    corebos_db.add_users(*USERS)
+    corebos_db.add_global_variable('HelpDesk_Support_EMail', 'helpdesk@example.test')
+    owners = dict(OWNERS)
+    for user in USERS[1:]:
+        owners[user['email1']] = [user['email1'], CRM]  # the users' addresses are granted, the help desk's not
+    server = submission_server({CRM: PASSWORD}, sender_logins=owners)
+    result, status, _output = run(run_playbook, tmp_path, [task(corebos_db, server)])
+    assert status == 'failed'
+    assert corebos_db.email_rows() == []
+    assert result['probe']['test_senders'] == ['ann@example.test', 'bob@example.test', 'erin@example.test',
+                                               'helpdesk@example.test']
+    assert result['diagnosis']['sender'] == 'helpdesk@example.test'
+    assert 'HelpDesk_Support_EMail' in result['msg'] and 'Global Variables' in result['msg']
 
 
 def test_no_from_email_fails_before_saving_and_names_the_refused_user(run_playbook, tmp_path, crm,

@@ -122,7 +122,8 @@ def redmine_default_check(before, after, ctx):
     assert delivery['delivery_method'] == ':smtp'
     smtp = delivery['smtp_settings']
     assert smtp == {'address': '127.0.0.1', 'port': ctx['port'], 'authentication': ':login', 'user_name': USER,
-                    'password': PASSWORD, 'enable_starttls_auto': True}
+                    'password': PASSWORD, 'enable_starttls': True, 'enable_starttls_auto': False,  # required
+                    'ca_file': ctx['ca_path']}
     assert {k: v for k, v in after['default'].items() if k != 'email_delivery'} == \
         {k: v for k, v in before['default'].items() if k != 'email_delivery'}
     assert after['production'] is None and after['development'] is None
@@ -141,7 +142,8 @@ def redmine_production_check(before, after, ctx):
     assert smtp['authentication'] == ':plain'  # the existing Ruby symbol is kept
     assert smtp['domain'] == 'example.com'
     assert smtp['user_name'] == USER and smtp['password'] == PASSWORD
-    assert smtp['enable_starttls_auto'] is True
+    assert smtp['enable_starttls'] is True and smtp['enable_starttls_auto'] is False  # required STARTTLS
+    assert smtp['ca_file'] == ctx['ca_path']
     assert after['production']['scm_subversion_command'] == 'svn'
     seen = readers.redmine(ctx['text'], env='production')['email_delivery']  # ERB, then Psych, as Redmine
     assert seen['delivery_method'] == readers.Symbol('smtp')
@@ -312,7 +314,8 @@ def gitlab_check(before, after, ctx):
     rails = after['gitlab_rails']
     assert rails == {'smtp_enable': True, 'smtp_address': '127.0.0.1', 'smtp_port': ctx['port'],
                      'smtp_user_name': USER, 'smtp_password': PASSWORD, 'smtp_authentication': 'login',
-                     'smtp_enable_starttls_auto': True, 'smtp_tls': False, 'gitlab_email_from': FROM,
+                     'smtp_enable_starttls': True, 'smtp_enable_starttls_auto': False,  # required STARTTLS
+                     'smtp_ca_file': ctx['ca_path'], 'smtp_tls': False, 'gitlab_email_from': FROM,
                      'gitlab_email_display_name': 'GitLab'}
     assert before['gitlab_rails'] == {}
 
@@ -331,7 +334,7 @@ GRAFANA_TOKENS = ('enabled', 'host', 'user', 'password', 'skip_verify', 'from_ad
 GITEA_TOKENS = ('[mailer]', 'ENABLED', 'PROTOCOL', 'SMTP_ADDR', 'SMTP_PORT', 'USER', 'PASSWD', 'FORCE_TRUST',
                 'FROM', 'HOST', 'IS_TLS_ENABLED', 'SKIP_VERIFY', 'MAILER_TYPE')
 REDMINE_TOKENS = ('delivery_method', 'smtp_settings', 'address', 'port', 'authentication', 'user_name', 'password',
-                  'enable_starttls_auto')
+                  'enable_starttls', 'ca_file')
 
 CASES = {
     'grafana': dict(app='grafana', fixture='grafana.ini', parser='ini', check=grafana_check,

@@ -22,8 +22,8 @@ profile declares, from the app's own source (cited in docs/apps.md "How the app 
 ``senders``        which addresses the app sends as (the From header and the envelope sender), for the docs.
 
 ``check_connection(app, connection, settings)`` refuses, before anything is read or written, what the app would
-do differently from the test; ``connection_warnings()`` says what cannot be refused without taking a mode away
-from the app (opportunistic STARTTLS with a login); ``test_mechanisms()`` gives the mechanisms the test may use.
+do differently from the test; ``connection_warnings()`` says what is not refused (yet): ``ca_path`` for an app that
+cannot store it, opportunistic STARTTLS with a login; ``test_mechanisms()`` gives the mechanisms the test may use.
 """
 
 from __future__ import annotations
@@ -77,12 +77,19 @@ def connection_warnings(app, connection, settings):
     """What the user must know about how ``app`` will use ``settings`` (said as warnings, nothing refused)."""
     if settings is None or connection is None:
         return []
+    warnings = []
+    if settings.ca_path and settings.validate_certs and connection.ca_key is None:
+        warnings.append('ca_path: %s has no setting for a CA file and verifies the server with %s; the test trusted '
+                        'ca_path, %s will not. For a private CA, install it in the host\'s trust store (Debian: '
+                        '/usr/local/share/ca-certificates/NAME.crt, then update-ca-certificates), which the test '
+                        'uses too.' % (app, connection.trust, app))
     if settings.security == 'starttls' and connection.starttls == OPPORTUNISTIC and settings.auth:
         alternative = ' (security: tls, implicit TLS, is always encrypted)' if 'tls' in connection.security else ''
-        return ['security: %s upgrades to STARTTLS only when the server offers it and has no setting that requires '
-                'it, so a server (or anyone in the path) that hides STARTTLS would receive the password in clear '
-                'text; the test required STARTTLS. Prefer a server that takes implicit TLS%s.' % (app, alternative)]
-    return []
+        warnings.append('security: %s upgrades to STARTTLS only when the server offers it and has no setting that '
+                        'requires it, so a server (or anyone in the path) that hides STARTTLS would receive the '
+                        'password in clear text; the test required STARTTLS. Prefer a server that takes implicit '
+                        'TLS%s.' % (app, alternative))
+    return warnings
 
 
 def test_mechanisms(connection, settings):

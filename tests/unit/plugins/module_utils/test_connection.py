@@ -69,6 +69,19 @@ def test_a_mode_the_app_cannot_express_is_refused_naming_security(app):
             assert security in connection.security
 
 
+@pytest.mark.parametrize('app', APPS)
+def test_ca_path_for_an_app_without_a_ca_setting_is_said_in_a_warning(app):
+    connection = get_profile(app).connection
+    profile = make(app) if app != 'corebos' else CorebosProfile(None, {})
+    warnings = [w for w in profile.connection_warnings(desired(security='tls', port=465, ca_path=CA_FILE))
+                if w.startswith('ca_path:')]
+    if connection.ca_key is None:
+        assert len(warnings) == 1 and app in warnings[0] and 'update-ca-certificates' in warnings[0]
+    else:
+        assert warnings == []
+    assert [w for w in profile.connection_warnings(desired(security='tls', port=465)) if 'ca_path' in w] == []
+
+
 @pytest.mark.parametrize('app, key', [('msmtp', 'tls_trust_file'), ('postfix', 'smtp_tls_CAfile'),
                                       ('redmine', 'ca_file'), ('gitlab', 'smtp_ca_file')])
 def test_ca_path_is_written_where_the_app_reads_its_ca_file(app, key, tmp_path):
