@@ -543,10 +543,9 @@ class PortableCodec(DotenvCodec):
             line = 'KEY=%s' % text
             if all(CODECS[reader].decode(line) == value for reader in self.readers):
                 return text
-        raise SettingsError(option, '%s: python-dotenv, django-environ, Docker Compose and systemd read this value '
-                            'differently in a .env (quotes, backslashes, $ or # in it); set dialect to the reader '
-                            '%s uses (one of %s), which writes it for that reader' % (option, app,
-                                                                                     ', '.join(DIALECTS)))
+        self.refuse(option, app, 'python-dotenv, django-environ, Docker Compose and systemd read it differently in '
+                    'a .env (quotes, backslashes, $ or # in it); set dialect to the reader the app uses (one of '
+                    '%s), which writes it for that reader' % ', '.join(DIALECTS))
 
 
 PORTABLE = PortableCodec()
