@@ -191,7 +191,7 @@ def host_store(tmp_path_factory):
 @pytest.mark.parametrize('reader', ['django-environ', 'python-dotenv'])
 @pytest.mark.parametrize('scenario', sorted(SCENARIOS))
 def test_django_sends_exactly_as_the_module_tested(scenario, reader, smtp_sandbox, tmp_path, host_store,
-                                                    django_python, monkeypatch):
+                                                   django_python, monkeypatch):
     config, security, expected = SCENARIOS[scenario]
     sandbox = smtp_sandbox(users={USER: PASSWORD}, **config)
     # Django has no CA setting: the private CA is in the host's store, which the test and Django both use
@@ -212,4 +212,3 @@ def test_django_sends_exactly_as_the_module_tested(scenario, reader, smtp_sandbo
     else:
         assert done.returncode != 0
         assert_app_sent_nothing(sandbox, sessions - 1, messages)
-

@@ -986,8 +986,8 @@ class CorebosProfile(DatabaseProfile):
             return ('This server will not let the account%s send as %s, the Global Variable %s: with from_email '
                     '("Email From") empty, coreBOS sends its system mail (workflows, HelpDesk notifications, '
                     'scheduled reports) as that address. Set from_email to an address the account may send as, or '
-                    'set %s (Settings > Global Variables) to one.' % (account, address, SUPPORT_VARIABLE,
-                                                                       SUPPORT_VARIABLE))
+                    'set %s (Settings > Global Variables) to one.'
+                    % (account, address, SUPPORT_VARIABLE, SUPPORT_VARIABLE))
         return ('This server will not let the account%s send as %s, a coreBOS user\'s address: with from_email '
                 '("Email From") empty, coreBOS sends each user\'s mail from the user\'s own address. Set from_email '
                 'to an address the account may send as, or grant the account Send As rights for the users\' '

@@ -23,8 +23,8 @@ from ansible_collections.mailops.smtp.plugins.module_utils._settings import sett
 
 CA_FILE = '/etc/ssl/private-ca/relay-ca.pem'
 PORTS = {'none': 25, 'starttls': 587, 'tls': 465}
-STORE_PARAMS = {'generic': dict(format='ini', keys={'host': 'smtp.host', 'port': 'smtp.port',
-                                                   'security': 'smtp.security'}),
+GENERIC_KEYS = {'host': 'smtp.host', 'port': 'smtp.port', 'security': 'smtp.security'}
+STORE_PARAMS = {'generic': dict(format='ini', keys=GENERIC_KEYS),
                 'redmine': dict(environment='production')}
 
 
