@@ -60,7 +60,10 @@ options:
         sender name; one server only. Values are read back with C(postconf) and C(postmap -q). Reload Postfix to apply
         (the role's handler does).
       - V(redmine) C(<environment>.email_delivery) of C(config/configuration.yml) (Ruby symbols such as C(:smtp) and
-        C(:login) kept). Redmine keeps the sender in its database, so O(from_email) is refused.
+        C(:login) kept). Redmine keeps the sender in its database, so O(from_email) is refused. O(security=starttls) is
+        written as C(enable_starttls) V(true) (required, never the opportunistic C(enable_starttls_auto));
+        O(security=none) is refused, because Redmine's mail library upgrades to STARTTLS whenever the server offers it;
+        O(ca_path) is written to C(ca_file).
       - V(synapse) the C(email) section of Matrix Synapse's C(homeserver.yaml) (C(smtp_host), C(smtp_port),
         C(smtp_user), C(smtp_pass), C(force_tls), C(require_transport_security), C(enable_tls), C(notif_from) with C(%)
         written as C(%%) because Synapse formats it with V(%(app\)s)). Synapse always verifies certificates, so
