@@ -268,12 +268,13 @@ def _analyse_value(entry, rest):
         return
     if not body:
         return
-    if body.startswith("#"):
-        entry.tail = body
-        return
+    # Checked before the comment: a NEL/LS/PS ends a comment too, and what follows it is read as content.
     if _YAML_BREAKS.search(body):
         entry.kind = "unsupported"
         entry.problem = "a Unicode line break (NEL, LS or PS), which YAML readers treat as a new line"
+        return
+    if body.startswith("#"):
+        entry.tail = body
         return
     first = body[0]
     problems = {"&": "an anchor", "*": "an alias", "!": "a tag", "|": "a block scalar", ">": "a block scalar",
@@ -295,7 +296,9 @@ def _analyse_value(entry, rest):
             end = match.start() if match else len(body)
             text = body[:end].rstrip(" \t")
             end = len(text)
-            if first in ",]}" or ": " in text or ":\t" in text or text.endswith(":") or text == "=":
+            # "-" and "?" followed by a blank or the end open a sequence entry or a complex key: both readers fail.
+            indicator = first in "-?" and (len(text) == 1 or text[1] in " \t")
+            if first in ",]}" or ": " in text or ":\t" in text or text.endswith(":") or text == "=" or indicator:
                 raise _Unsupported("a plain scalar that YAML reads as a flow indicator, a nested mapping or "
                                    "PyYAML's '=' value tag")
             if "\t" in text:

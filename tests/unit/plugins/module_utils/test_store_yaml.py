@@ -319,3 +319,15 @@ def test_property_set_render_parse_get_agrees_with_pyyaml(keys, value, fixture_t
     # original lines survive in order, apart from replaced samples and the key's own old line
     kept = [line for line in fixture_text.splitlines() if not any(k in line for k in keys)]
     assert [line for line in out.splitlines() if not any(k in line for k in keys)] == kept
+
+
+@pytest.mark.parametrize("value", ["-", "- x", "-\tx", "?", "? x", "#note\u2028more", "#note\x85more", "#x\u2029y"])
+def test_values_yaml_readers_refuse_are_not_read_as_a_value_or_a_comment(value):
+    # A lone "-"/"?" opens a sequence entry or a complex key; NEL/LS/PS end a comment and what follows is content.
+    text = "email:\n  smtp_pass: %s\n  smtp_port: 25\n" % value
+    with pytest.raises(yaml.YAMLError):
+        yaml.safe_load(text)
+    store = YamlStore.parse(text)
+    with pytest.raises(StoreError) as info:
+        store.get(("email", "smtp_pass"))
+    assert "line 2" in str(info.value)
