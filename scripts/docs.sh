@@ -9,6 +9,8 @@
 #                              pages into a temp dir and fail, listing the stale pages, if docs/modules differs
 #
 # The pages come from `ansible-doc --json` (doc fragments merged) through scripts/gen_module_docs.py.
+# The role's module options (meta/argument_specs.yml and the module_defaults of tasks/main.yml) come from the
+# modules' argument specs through scripts/gen_role_options.py, generated and checked here too.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,6 +49,7 @@ case "$1" in
         done
         cp "$tmp"/modules/*.md "$DOCS"/
         echo "docs.sh: docs/modules is up to date"
+        "$BIN/python" "$ROOT/scripts/gen_role_options.py" generate
         ;;
     check)
         "$BIN/python" "$ROOT/scripts/gen_app_lists.py" check
@@ -74,6 +77,7 @@ case "$1" in
             exit 1
         fi
         echo "docs.sh: docs/modules matches the module documentation"
+        "$BIN/python" "$ROOT/scripts/gen_role_options.py" check
         ;;
     *) usage ;;
 esac

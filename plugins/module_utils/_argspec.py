@@ -62,3 +62,16 @@ def merged_spec(*specs, **extra):
         result.update(copy.deepcopy(spec))
     result.update(copy.deepcopy(extra))
     return result
+
+
+def smtp_probe_spec():
+    """The argument_spec of the smtp_probe module (also read by scripts/gen_role_options.py)."""
+    spec = merged_spec(
+        CONNECTION_ARGS, TEST_ARGS,
+        from_email=dict(type='str'),
+        from_name=dict(type='str'),
+        fail_on_error=dict(type='bool', default=True),
+        suggest=dict(type='bool', default=True),
+    )
+    spec['server']['required'] = True
+    return spec

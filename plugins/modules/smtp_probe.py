@@ -375,19 +375,12 @@ diagnosis:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
+from ansible_collections.mailops.smtp.plugins.module_utils._argspec import smtp_probe_spec
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 
 
 def main():
-    argument_spec = merged_spec(
-        CONNECTION_ARGS, TEST_ARGS,
-        from_email=dict(type='str'),
-        from_name=dict(type='str'),
-        fail_on_error=dict(type='bool', default=True),
-        suggest=dict(type='bool', default=True),
-    )
-    argument_spec['server']['required'] = True
+    argument_spec = smtp_probe_spec()
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
 

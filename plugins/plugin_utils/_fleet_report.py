@@ -16,6 +16,7 @@ import json
 
 from ansible.errors import AnsibleError
 
+from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS
 from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import CATEGORIES
 from ansible_collections.mailops.smtp.plugins.module_utils._printable import escape_controls
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import scrub_data
@@ -284,6 +285,9 @@ def _credential_sets(rows):
 SUMMARY_VAR = "__outgoing_server_summary"
 APP_VAR = "outgoing_server_app"
 SECRET_VARS = ("outgoing_server_password", "outgoing_server_login_password")
+# outgoing_server_oauth2: its secret suboptions (no_log in the modules' argument spec) are scrubbed like passwords.
+OAUTH2_VAR = "outgoing_server_oauth2"
+OAUTH2_SECRETS = tuple(name for name, spec in CONNECTION_ARGS["oauth2"]["options"].items() if spec.get("no_log"))
 
 
 def host_var(host_vars, name):
@@ -309,6 +313,9 @@ def from_host_vars(hosts, host_vars):
         summaries[host] = _summary_of(host_var(variables, SUMMARY_VAR))
         apps[host] = host_var(variables, APP_VAR) or ""
         secrets.extend(host_var(variables, name) for name in SECRET_VARS)
+        oauth2 = host_var(variables, OAUTH2_VAR)
+        if isinstance(oauth2, dict):
+            secrets.extend(oauth2.get(name) for name in OAUTH2_SECRETS)
     return summaries, apps, [str(secret) for secret in secrets if secret]
 
 

@@ -222,12 +222,14 @@ def test_host_variables_give_the_summary_registered_by_the_role_or_set_directly(
         {"__outgoing_server_summary": registered, "outgoing_server_app": "grafana"},
         {"__outgoing_server_summary": summary, "outgoing_server_password": SECRET},
         {"outgoing_server_app": "gitea", "outgoing_server_login_password": "db-pw"},
-        {"__outgoing_server_summary": skipped},
+        {"__outgoing_server_summary": skipped, "outgoing_server_oauth2": {
+            "client_id": "app-id", "client_secret": "oauth-secret", "refresh_token": "oauth-refresh"}},
     ]
     summaries, apps, secrets = from_host_vars(["a", "b", "c", "d"], host_vars)
     assert summaries == {"a": summary, "b": summary, "c": None, "d": skipped}
     assert apps == {"a": "grafana", "b": "", "c": "gitea", "d": ""}
-    assert secrets == [SECRET, "db-pw"]
+    # the OAuth secrets of outgoing_server_oauth2 are scrubbed like passwords; the client id is not a secret
+    assert secrets == [SECRET, "db-pw", "oauth-secret", "oauth-refresh"]
     report = build_report(summaries, ["a", "b", "c", "d"], active_hosts=["a", "b", "c"], mode="audit", apps=apps,
                           now=NOW)
     assert [(row["host"], row["status"]) for row in report["hosts"]] == [
