@@ -17,10 +17,11 @@ from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_test import cr
 
 
 def fleet_host_summary(result, mode="apply", app="", server="", probe=None, check_mode=False, info=None,
-                       local=None, credential=None, verdict=None):
+                       local=None, credential=None, verdict=None, port=None, security=None):
     try:
         return host_summary(result, mode=mode, app=app, server=server, probe=probe, check_mode=check_mode,
-                            info=info, local=local, credential=credential, verdict=verdict)
+                            info=info, local=local, credential=credential, verdict=verdict, port=port,
+                            security=security)
     except ValueError as exc:
         raise AnsibleFilterError("fleet_host_summary: %s" % exc) from None
 

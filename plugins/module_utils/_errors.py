@@ -11,6 +11,11 @@ traceback. Messages never contain a secret; callers that build them must not int
 from __future__ import annotations
 
 
+# outgoing_server_info's words for a missing file when desired settings are given (an audit predicts apply); the
+# fleet report of an apply run, where outgoing_server itself failed there, says "nothing was changed" instead.
+APPLY_FAILS_TOO = ', so outgoing_server would fail here too'
+
+
 class SettingsError(Exception):
     """Bad input. ``option`` names the offending option; ``str(exc)`` is the message for the user."""
 

@@ -20,7 +20,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base impor
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APP_OPTIONS, APPS, open_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS, TEST_ARGS, merged_spec
-from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import APPLY_FAILS_TOO, SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._printable import escape_controls
 from ansible_collections.mailops.smtp.plugins.module_utils._providers import audit_settings, audit_stored
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import (
@@ -291,7 +291,7 @@ def run_outgoing_server_info(module):
                   settings=mask_model(stored), **audit_stored(stored))
     if desired is not None and not snapshot.exists and not params.get('create'):
         # An audit predicts what applying the desired settings would say: outgoing_server fails here.
-        _fail(module, '%s, so outgoing_server would fail here too' % _missing_store(profile, params), **result)
+        _fail(module, _missing_store(profile, params) + APPLY_FAILS_TOO, **result)
     warnings = []
     if desired is not None:
         want = desired.values()

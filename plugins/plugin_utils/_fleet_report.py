@@ -18,8 +18,10 @@ from ansible.errors import AnsibleError
 
 from ansible_collections.mailops.smtp.plugins.module_utils._argspec import CONNECTION_ARGS
 from ansible_collections.mailops.smtp.plugins.module_utils._diagnosis import CATEGORIES
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import APPLY_FAILS_TOO, SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._printable import escape_controls
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import scrub_data
+from ansible_collections.mailops.smtp.plugins.module_utils._server import parse_servers
 
 STATUSES = ("compliant", "drifted", "test_failed", "error", "unreachable", "not_run")
 STATUS_LABELS = {
@@ -136,6 +138,18 @@ def _stored_server(info):
     return str(settings.get("server") or "") if isinstance(settings, dict) else ""
 
 
+def desired_server(server, port=None, security=None):
+    """The desired server as the modules spell the stored one (``scheme://host:port``, several joined by ``; ``),
+    with the host's own port and security applied as the modules apply them; the text as given when it does not
+    parse (the module says why)."""
+    if server in (None, ""):
+        return ""
+    try:
+        return "; ".join(spec.url() for spec in parse_servers(server, port=port, security=security))
+    except (SettingsError, TypeError, ValueError):
+        return str(server)
+
+
 def _test_failure(summary, result, source):
     """Record a failed test (``source``: host or credential_set) on the summary."""
     summary["diagnosis"] = allowlisted_diagnosis(result)
@@ -156,7 +170,7 @@ def _credential_summary(credential, verdict):
 
 
 def host_summary(result, mode="apply", app="", server="", probe=None, check_mode=False, info=None,
-                 credential=None, verdict=None, local=None):
+                 credential=None, verdict=None, local=None, port=None, security=None):
     """Summarise one host's role results for the fleet report.
 
     ``mode: apply``: ``result`` is the registered ``outgoing_server`` result (skipped when the role did not
@@ -174,7 +188,8 @@ def host_summary(result, mode="apply", app="", server="", probe=None, check_mode
         info, local = result, (probe if probe is not None else local)
     info = info if isinstance(info, dict) else None
     local = local if _ran(local) else None
-    summary = {"app": str(app or ""), "server": str(server or ""), "stored_server": _stored_server(info),
+    summary = {"app": str(app or ""), "server": desired_server(server, port, security),
+               "stored_server": _stored_server(info),
                "mode": mode, "status": None, "changed": False, "drift": [], "drift_detail": [],
                "diagnosis": {}, "diagnosis_source": "", "message": "", "reply": "", "backup_file": "",
                "credential_set": _credential_summary(credential, verdict)}
@@ -190,6 +205,8 @@ def host_summary(result, mode="apply", app="", server="", probe=None, check_mode
     if _failed(info):  # the store is missing (without create), unreadable or malformed: apply fails there too
         summary["status"] = "error"
         summary["message"] = _message(info)
+        if mode == "apply":  # the prediction is the outcome here: say what happened
+            summary["message"] = summary["message"].replace(APPLY_FAILS_TOO, "") + "; nothing was changed"
         return summary
     if local is not None and _failed(local):
         _test_failure(summary, local, "host")
@@ -274,8 +291,8 @@ def _credential_sets(rows):
                                    "reply": credential.get("reply", ""), "category": "", "hosts": 0,
                                    "failed_hosts": 0}
         entry["hosts"] += 1
-        if row["status"] in FAILED_STATUSES:
-            entry["failed_hosts"] += 1
+        if row["status"] in FAILED_STATUSES and row.get("diagnosis_source") == "credential_set":
+            entry["failed_hosts"] += 1  # the set's failures are its login failures, not a host's missing file
         if row.get("diagnosis_source") == "credential_set" and not entry["category"]:
             entry["category"] = (row.get("diagnosis") or {}).get("category", "")
     rank = {"failed": 0, "inconclusive": 1, "untested": 2, "passed": 3}
@@ -486,6 +503,9 @@ def render_markdown(report):
     for status in STATUSES:
         lines.append("| %s | %d |" % (status, totals["by_status"][status]))
     lines.append("| **all** | **%d** |" % totals["hosts"])
+    lines += ["", "Changed: **%d** host(s)%s." % (totals.get("changed", 0),
+                                                " (check mode: nothing is changed, the drifted hosts would be)"
+                                                if report["check_mode"] else "")]
     lines += ["", "## Failed SMTP tests by diagnosis category", ""]
     if totals["by_category"]:
         lines += ["| category | hosts |", "|---|---:|"]
@@ -620,9 +640,11 @@ def render_html(report):
             _h(report["mode"]), str(report["check_mode"]).lower()),
         "<h1>Outgoing SMTP fleet report</h1>",
         '<p class="meta">Mode <strong id="report-mode">%s</strong>%s &middot; generated <time>%s</time> by %s'
-        ' &middot; %d credential set(s), %d full test(s)</p>' % (
+        ' &middot; %d credential set(s), %d full test(s)'
+        ' &middot; changed: <strong id="changed-total" data-count="%d">%d</strong> host(s)</p>' % (
             _h(report["mode"]), " (check mode)" if report["check_mode"] else "", _h(report["generated_at"]),
-            _h(report["generator"]), totals.get("credential_sets", 0), totals.get("full_tests", 0)),
+            _h(report["generator"]), totals.get("credential_sets", 0), totals.get("full_tests", 0),
+            totals.get("changed", 0), totals.get("changed", 0)),
         '<p class="meta">Advisories: <strong id="advisories-total" data-count="%d">%d</strong>%s</p>' % (
             totals.get("advisories", 0), totals.get("advisories", 0),
             "".join(' &middot; <code>%s</code>: <span id="advisory-%s" data-advisory="%s" data-count="%d">%d</span>'

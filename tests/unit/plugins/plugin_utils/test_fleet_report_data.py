@@ -301,3 +301,51 @@ def test_control_characters_from_a_reply_are_escaped_in_every_rendering():
     assert "\\x1bc\\x1b[2J" in render(report, "markdown").replace("\\\\", "\\").replace("\\[", "[")
     html_text = render(report, "html")
     assert "\\x9b31m" in html_text and "\\u202egnp.exe" in html_text  # (NEL is a line break: one space)
+
+
+def test_a_host_with_its_own_port_and_security_shows_its_own_server_spelled_as_the_stored_one():
+    """Issue 24: the row shows the server the modules used for this host (outgoing_server_port/_security applied),
+    in the modules' spelling, so stored and desired compare at a glance."""
+    info = {"exists": True, "settings": {"server": "ssl://smtp.example.com:465"}, "drift": []}
+    group = host_summary(info, mode="audit", app="grafana", server="smtp.example.com")
+    own = host_summary(info, mode="audit", app="grafana", server="smtp.example.com", port=465, security="tls")
+    assert group["server"] == "tls://smtp.example.com:587"  # the modules' spelling: tls:// is STARTTLS
+    assert own["server"] == own["stored_server"] == "ssl://smtp.example.com:465"
+    report = build_report({"a": group, "b": own}, ["a", "b"], mode="audit", now=NOW)
+    markdown, page = render(report, "markdown"), render(report, "html")
+    assert "tls://smtp.example.com:587" in markdown and "ssl://smtp.example.com:465" in markdown
+    assert "tls://smtp.example.com:587" in page
+    assert host_summary(info, mode="audit", server="not a server:x")["server"] == "not a server:x"
+
+
+def test_apply_wording_a_set_counts_its_login_failures_and_changed_is_in_every_header():
+    missing = {"failed": True, "exists": False,
+               "msg": "/srv/app.ini does not exist (use create: true to create it), so outgoing_server would fail "
+                      "here too"}
+    applied = host_summary({"skipped": True}, mode="apply", info=missing)
+    assert applied["status"] == "error"
+    assert "would fail here too" not in applied["message"] and applied["message"].endswith("nothing was changed")
+    audited = host_summary(missing, mode="audit")
+    assert audited["message"].endswith("would fail here too")  # the audit predicts what apply would say
+
+    credential = {"shared": True, "key": "k", "server": "tls://smtp.example.com:465", "username": "u@example.com",
+                  "level": "envelope"}
+    refused = {"verdict": "failed", "carrier": "web1", "level": "envelope", "reply": "535 5.7.8 invalid",
+               "message": "SMTP test failed at stage auth", "diagnosis": dict(AUTH_FAILED["diagnosis"])}
+    ok_info = {"exists": True, "settings": {"server": "tls://smtp.example.com:465"}, "drift": []}
+    rows = {
+        "web1": host_summary({"skipped": True}, mode="apply", info=ok_info, local={"ok": True},
+                             credential=credential, verdict=refused),
+        "web2": host_summary({"skipped": True}, mode="apply", info=missing, credential=credential,
+                             verdict=refused),
+    }
+    report = build_report(rows, ["web1", "web2"], mode="apply", now=NOW)
+    (entry,) = report["credential_sets"]
+    assert (entry["hosts"], entry["failed_hosts"]) == (2, 1)  # web2 failed for its missing file, not the login
+
+    written = host_summary({"changed": True, "advisories": []}, mode="apply", info=ok_info, local={"ok": True})
+    report = build_report({"a": written, "b": rows["web2"]}, ["a", "b"], mode="apply", now=NOW)
+    assert report["totals"]["changed"] == 1
+    assert "Changed: **1** host(s)." in render(report, "markdown")
+    assert 'id="changed-total" data-count="1"' in render(report, "html")
+    assert json.loads(render(report, "json"))["totals"]["changed"] == 1
