@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Every module option reachable from the outgoing_server role, generated from the modules' argument specs.
 
 Writes (``generate``) or checks (``check``, run by ``make docs-check``):
@@ -107,9 +106,10 @@ def _spec_part(spec: dict, doc: dict, module: str) -> dict:
             part[key] = list(spec[key]) if key == "choices" else spec[key]
     if spec.get("options"):
         sub_docs = (doc or {}).get("suboptions", {})
-        part["options"] = {name: dict(description=_doc_text(sub_docs.get(name), name, module),
+        part["options"] = {}
+        for name, sub in spec["options"].items():
+            part["options"][name] = dict(description=_doc_text(sub_docs.get(name), name, module),
                                          **_spec_part(sub, {}, module))
-                           for name, sub in spec["options"].items()}
     return part
 
 
@@ -169,7 +169,7 @@ def build_block(text: str, specs: dict, docs: dict):
 
 
 def render_meta_text(text: str, specs: dict, docs: dict):
-    head, _, tail = split_meta(text)
+    head, dummy, tail = split_meta(text)
     added, problems = build_block(text, specs, docs)
     return head + META_BEGIN + "\n".join(_emit(added, 6)) + ("\n" if added else "") + META_END + tail, problems
 
@@ -233,7 +233,7 @@ def render_tasks(current: str, specs: dict) -> str:
     if BEGIN not in current or END not in current:
         sys.exit("gen_role_options.py: %s has no generated module_defaults marks" % TASKS)
     head, rest = current.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
+    dummy, tail = rest.split(END, 1)
     return head + BEGIN + render_defaults(specs) + END + tail
 
 

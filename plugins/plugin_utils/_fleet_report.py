@@ -503,9 +503,8 @@ def render_markdown(report):
     for status in STATUSES:
         lines.append("| %s | %d |" % (status, totals["by_status"][status]))
     lines.append("| **all** | **%d** |" % totals["hosts"])
-    lines += ["", "Changed: **%d** host(s)%s." % (totals.get("changed", 0),
-                                                " (check mode: nothing is changed, the drifted hosts would be)"
-                                                if report["check_mode"] else "")]
+    check_note = " (check mode: nothing is changed, the drifted hosts would be)" if report["check_mode"] else ""
+    lines += ["", "Changed: **%d** host(s)%s." % (totals.get("changed", 0), check_note)]
     lines += ["", "## Failed SMTP tests by diagnosis category", ""]
     if totals["by_category"]:
         lines += ["| category | hosts |", "|---|---:|"]

@@ -77,5 +77,5 @@ def test_a_new_module_option_is_added_to_the_role_and_a_mismatched_entry_is_name
     assert 'brand_new: "{{ outgoing_server_brand_new | default(omit) }}"' in gen.render_tasks(tasks_text, specs)
     # a hand-written role option whose choices no longer match its module option is named, not silently kept
     specs['outgoing_server']['security'] = dict(type='str', choices=['none', 'starttls', 'tls', 'quantum'])
-    _, problems = gen.render_meta_text(meta_text, specs, docs)
+    problems = gen.render_meta_text(meta_text, specs, docs)[1]
     assert len(problems) == 1 and problems[0].startswith('outgoing_server_security: choices')
