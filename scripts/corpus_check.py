@@ -49,6 +49,7 @@ from outgoing_helpers import (  # noqa: E402
     run_hosts,
 )
 from smtp_sandbox import SmtpSandbox  # noqa: E402
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.gitlab import GITLAB_OWNED  # noqa: E402
 
 USER = 'corpus-check@example.com'
 PASSWORD = 'C0rpus #check;pw\'"'
@@ -132,7 +133,7 @@ PROFILES = {
         expect=lambda port: dict(expected_values(port, int), method=':smtp'),
         owned=('default', ('email_delivery',)),
         tokens=('email_delivery', 'delivery_method', 'smtp_settings', 'address', 'port', 'authentication',
-                'user_name', 'password', 'enable_starttls_auto')))],
+                'user_name', 'password', 'enable_starttls_auto', 'enable_starttls', 'ca_file')))],
     'discourse': [('*.yml', dict(
         app='discourse', parser='yaml', params=dict(from_email=FROM),
         values=path_values(dict(host=('env', 'DISCOURSE_SMTP_ADDRESS'), port=('env', 'DISCOURSE_SMTP_PORT'),
@@ -176,10 +177,7 @@ PROFILES = {
                                 user=('gitlab_rails', 'smtp_user_name'), password=('gitlab_rails', 'smtp_password'),
                                 from_email=('gitlab_rails', 'gitlab_email_from'))),
         expect=lambda port: dict(expected_values(port, int), from_email=FROM),
-        owned=('gitlab_rails', ('smtp_enable', 'smtp_address', 'smtp_port', 'smtp_user_name', 'smtp_password',
-                                'smtp_authentication', 'smtp_enable_starttls_auto', 'smtp_enable_starttls',
-                                'smtp_tls', 'smtp_ssl', 'smtp_openssl_verify_mode', 'gitlab_email_from',
-                                'gitlab_email_display_name')),
+        owned=('gitlab_rails', GITLAB_OWNED + ('gitlab_email_from', 'gitlab_email_display_name')),
         tokens=("gitlab_rails['smtp_", "gitlab_rails['gitlab_email_")))],
     'synapse': [('homeserver.yaml*', dict(
         app='synapse', parser='yaml', params=dict(from_email=FROM),
