@@ -503,6 +503,29 @@ class Session:
                     reply[2], ', '.join('%s=%s' % (k, challenge[k]) for k in sorted(challenge))), reply[3])
         return reply
 
+    def _authenticate_password(self, mechanism, username, password):
+        """One PLAIN, LOGIN or CRAM-MD5 exchange; returns the last reply."""
+        user = username.encode('utf-8')
+        secret = password.encode('utf-8')
+        if mechanism == 'PLAIN':
+            token = base64.b64encode(b'\0' + user + b'\0' + secret).decode('ascii')
+            reply = self.command('AUTH PLAIN ' + token)
+            if reply[0] == 334:
+                reply = self.command(token)
+        elif mechanism == 'LOGIN':
+            reply = self.command('AUTH LOGIN')
+            if reply[0] == 334:
+                reply = self.command(base64.b64encode(user).decode('ascii'))
+            if reply[0] == 334:
+                reply = self.command(base64.b64encode(secret).decode('ascii'))
+        else:
+            reply = self.command('AUTH CRAM-MD5')
+            if reply[0] == 334:
+                challenge = base64.b64decode(reply[3][0][4:].strip() or '')
+                digest = hmac.new(secret, challenge, hashlib.md5).hexdigest()
+                reply = self.command(base64.b64encode(user + b' ' + digest.encode('ascii')).decode('ascii'))
+        return reply
+
     def authenticate(self, username, password, oauth=None):
         """One AUTH attempt with one mechanism chosen from those offered."""
         self.begin('auth')
@@ -512,42 +535,11 @@ class Session:
         if mechanism is None:
             self.fail(condition='no_oauth_mechanism' if oauth is not None else 'no_usable_mechanism')
         self.evidence['auth_mechanism'] = mechanism
-        if oauth is not None:
-            try:
-                reply = self._authenticate_oauth(mechanism, username, oauth)
-                if reply[0] == 334:
-                    reply = self.command('*')
-                    self.transcript.in_auth = False
-                    self.fail(reply=reply)
-            except (OSError, DeadlineExceeded, BadReply, ValueError) as exc:
-                self.transcript.in_auth = False
-                self.fail(exc=exc)
-            self.transcript.in_auth = False
-            if reply[0] != 235:
-                self.fail(reply=reply)
-            self.facts['authenticated'] = True
-            self.done(reply)
-            return
-        user = username.encode('utf-8')
-        secret = password.encode('utf-8')
         try:
-            if mechanism == 'PLAIN':
-                token = base64.b64encode(b'\0' + user + b'\0' + secret).decode('ascii')
-                reply = self.command('AUTH PLAIN ' + token)
-                if reply[0] == 334:
-                    reply = self.command(token)
-            elif mechanism == 'LOGIN':
-                reply = self.command('AUTH LOGIN')
-                if reply[0] == 334:
-                    reply = self.command(base64.b64encode(user).decode('ascii'))
-                if reply[0] == 334:
-                    reply = self.command(base64.b64encode(secret).decode('ascii'))
+            if oauth is not None:
+                reply = self._authenticate_oauth(mechanism, username, oauth)
             else:
-                reply = self.command('AUTH CRAM-MD5')
-                if reply[0] == 334:
-                    challenge = base64.b64decode(reply[3][0][4:].strip() or '')
-                    digest = hmac.new(secret, challenge, hashlib.md5).hexdigest()
-                    reply = self.command(base64.b64encode(user + b' ' + digest.encode('ascii')).decode('ascii'))
+                reply = self._authenticate_password(mechanism, username, password)
             if reply[0] == 334:
                 # The server wants more than the mechanism defines: cancel, it is a protocol error.
                 reply = self.command('*')
