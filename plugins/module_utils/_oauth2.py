@@ -403,7 +403,17 @@ def decode_challenge(line):
         data = json.loads(base64.b64decode(line.strip(), validate=True).decode('utf-8'))
     except (ValueError, UnicodeError):
         return None
-    return data if isinstance(data, dict) else None
+    return _printable(data) if isinstance(data, dict) else None
+
+
+def _printable(value):
+    """``value`` (decoded JSON) with the control characters of every string written as visible escapes."""
+    from ansible_collections.mailops.smtp.plugins.module_utils._printable import escape_controls
+    if isinstance(value, dict):
+        return {escape_controls(str(k)): _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return escape_controls(value) if isinstance(value, str) else value
 
 
 # -- the msmtp token helper (python3 _oauth2.py CONFIG.json) ----------------------------------------------

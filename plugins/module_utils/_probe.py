@@ -294,7 +294,9 @@ class Session:
                 raise BadReply('reply line longer than %d bytes' % MAX_LINE)
             self.buf += self._recv()
         line, self.buf = self.buf.split(b'\n', 1)
-        return line.rstrip(b'\r').decode('utf-8', 'replace')
+        # every control character of a reply becomes a visible escape here, once, so no result field, message,
+        # transcript or report built from it can reset or rewrite the terminal that shows it
+        return escape_controls(line.rstrip(b'\r').decode('utf-8', 'replace'))
 
     def read_reply(self):
         """Read one (possibly multi-line) reply: (code, enhanced, text, lines)."""
