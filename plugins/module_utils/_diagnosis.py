@@ -85,18 +85,36 @@ TOPICS = dict(
                     r'not a verified domain|unverified domain|domain (is )?not associated with your account'),
     # a domain (the sender's or the recipient's) that does not exist in DNS
     domain_missing=(r'domain not found|domain (does not|doesn\'t|must) (exist|resolve)|unknown sender domain|'
-                    r'unresolvable (sender )?domain|non-?existent domain|no such domain'),
+                    r'unresolvable (sender )?domain|non-?existent domain|no such domain|'
+                    r'(valid|no) (MX or A|A or MX) record'),
     # the sender address, the From header, or the account's right to use them
     sender=(r'SendAsDenied|send as|send on behalf|not owned by|not verified|verified sender|sender identit|'
             r'sender signature|must (be (the )?same as|equal) (the )?(authori[sz]ation|authori[sz]ed|auth|login)|'
             r'envelope sender|sender (address )?(is )?not allowed|not allowed to (send|use)|From/Sender|'
             r'header From|from header|sender header|return path|unknown sender|sender address|invalid sender|'
             r'emetteur|sender verif|not authori[sz]ed to send (from|as|on)|'
-            r'relay(ing)? (is )?(disallowed|denied|not (permitted|allowed)) as\b'),
+            r'relay(ing)? (is )?(disallowed|denied|not (permitted|allowed)) as\b|sender rejected|'
+            r'\bmail ?from (must|address)'),
     # the recipient
-    recipient=r'recipient|user unknown|unknown user|no such user|mailbox (is )?(unavailable|not found)|destinataire',
-    # relaying to the recipient's domain
-    relay=r'\brelay|rcpthosts',
+    recipient=(r'recipient|user unknown|unknown user|no such user|addressee unknown|mailbox (is )?(unavailable|'
+               r'not found|disabled)|destinataire|target address|user (doesn\'t|does not) have an? [\w.-]+ account'),
+    # the recipient does not exist, is disabled, or is refused by name (a narrower topic than the recipient)
+    recipient_invalid=(r'invalid recipient|invalid-recipient|user unknown|unknown user|no such user|addressee unknown|'
+                       r'marked as invalid|not in recipient list|mailbox (is )?disabled|'
+                       r'user (doesn\'t|does not) have an? [\w.-]+ account|(user|mailbox|account|recipient) '
+                       r'(does not|doesn\'t) exist'),
+    # relaying to the recipient's domain (not Sendmail's "relay=[host]" log field)
+    relay=r'\brelay(?!=)|rcpthosts|cannot deliver mail for',
+    # the sender (address or domain) is on a blocked-senders list of the recipient or its domain
+    sender_blocked=(r'blocked senders?\b|block-?send-?er|sender (address |domain )?(is )?(blocked|blacklisted)|'
+                    r'envelope blocked'),
+    # a domain (the sender's, or one named in the message) on a domain blocklist (not this client's address)
+    domain_listed=(r'\bDBL\b|domain (is )?(present |listed )(in|on)|domain present in|'
+                   r'domain (is )?(black|block)listed|(black|block)listed domain|\b(URIBL|SURBL)\b'),
+    # the MAIL FROM / sender domain itself (as opposed to a domain in the message)
+    sender_domain=r'mail ?from domain|sender(\'s)? domain|envelope (sender )?domain|domain of the sender',
+    # the receiving provider's verdict on the sending domain's reputation (its history, not its DNS set-up)
+    domain_reputation=r'reputation of the (sending |sender\'?s? )?domain|domain(\'s)? reputation',
     # a sending quota or rate of the account (not the recipient's mailbox)
     sending_quota=(r'(sending|send|message|relay) (quota|limit|rate)|(daily|hourly|24.hour) (\w+ ){0,2}(quota|limit)|'
                    r'throttling|rate limit|too many (messages|mails|e-?mails|recipients)'),
@@ -130,6 +148,24 @@ _HINT_SENDING_DOMAIN = ('The provider has not verified (or does not know) the se
                         'the domain in the provider\'s account and publish the DNS records it asks for (DKIM key, '
                         'SPF include, return path), or set from_email to an address of a domain already verified '
                         'there; the login is not the problem.')
+_HINT_DOMAIN_LISTED = ('The sender\'s domain is on a domain blocklist (Spamhaus DBL or the provider\'s own list): '
+                       'the server refuses mail from it whatever the login, the SPF record or this host\'s address. '
+                       'Get the domain delisted (the reply names the list), or set from_email to an address of '
+                       'another domain.')
+_HINT_CONTENT_DOMAIN_LISTED = ('A domain in the message (the From, or a link in the content) is on a domain blocklist '
+                               '(Spamhaus DBL or the provider\'s own list); this host and the login are not the '
+                               'problem. Find the listed domain (a lookup on the list\'s site), get it delisted, or '
+                               'leave it out of the message and the From.')
+_HINT_DOMAIN_REPUTATION = ('The receiving provider refused the message for the sending domain\'s reputation (its own '
+                           'record of the mail it got from that domain), not for the settings or the login; SPF and '
+                           'DKIM alone will not fix it. Read server_message and the page it names (Gmail: Postmaster '
+                           'Tools), send less unwanted mail from the domain, or send as a domain with a good record.')
+_HINT_SENDER_BLOCKED = ('The receiving side blocks this sender (a blocked-senders list of the recipient or of its '
+                        'domain), not the login or this host. Set from_email (and test_sender) to another address, or '
+                        'ask the recipient\'s administrator to take the sender off the list.')
+_HINT_RECIPIENT_INVALID = ('The server refuses this recipient address (it does not exist, is invalid, or a policy '
+                           'refuses mail to it); the reply is not about this client or relaying. Set test_recipient to '
+                           'a working mailbox.')
 _HINT_SENDER = ('The server will not let this account send as this sender. Set from_email (and test_sender) to '
                 'an address the account may send as, grant the account Send As rights for this one, or verify it '
                 'with the provider.')
@@ -379,9 +415,18 @@ CATALOG = (
     dict(category='sender_domain_policy', stages=_ENVELOPE, codes=('4xx', '5xx'), about=('domain_auth',),
          hint=_HINT_DOMAIN),
 
+    # a domain blocklist (Spamhaus DBL) names a domain, not this client's address: the MAIL FROM domain, or one in
+    # the message; a provider's verdict on the sending domain's reputation is about the mail, not its DNS set-up
+    dict(category='sender_domain_policy', stages=_ENVELOPE, codes=('4xx', '5xx'),
+         about=('domain_listed', 'sender_domain'), hint=_HINT_DOMAIN_LISTED),
+    dict(category='message_rejected', stages=('data', 'message'), codes='5xx', about=('domain_listed',),
+         hint=_HINT_CONTENT_DOMAIN_LISTED),
+    dict(category='message_rejected', stages=('data', 'message'), codes='5xx', about=('domain_reputation',),
+         hint=_HINT_DOMAIN_REPUTATION),
+
     # -- this client host (blocklists, reverse DNS, dynamic ranges, "use your provider's relay") ---
     dict(category='client_blocked', stages=('ehlo',) + _ENVELOPE, codes=('4xx', '5xx'), about=('client',),
-         not_about=('sender',), hint=_HINT_BLOCKED),
+         not_about=('sender', 'domain_listed'), hint=_HINT_BLOCKED),
 
     # -- authentication demanded: before a successful AUTH it is the login ------------------------
     dict(category='auth_required', codes=(530,), enhanced=('5.7.57',), facts=dict(authenticated=False),
@@ -407,6 +452,10 @@ CATALOG = (
          hint=_HINT_QUOTA),
 
     # -- sender -----------------------------------------------------------------------------------
+    # a blocked-senders list of the receiving side, whatever the stage (Postfix-style "Recipient address rejected:
+    # BLOCK-SEND-ER" at RCPT included): the sender is refused, not the recipient
+    dict(category='sender_not_permitted', stages=_ENVELOPE, codes='5xx', about=('sender_blocked',),
+         hint=_HINT_SENDER_BLOCKED),
     # a sender domain that does not exist: a 4xx too, and retrying will not help
     dict(category='sender_not_permitted', stages=_ENVELOPE, codes=('4xx', '5xx'),
          about=('sender', 'domain_missing'), hint=_HINT_SENDER_DOMAIN_MISSING),
@@ -443,6 +492,12 @@ CATALOG = (
     dict(category='recipient_rejected', stages=('rcpt',), codes='5xx', enhanced=('x.1.1', 'x.1.2', 'x.1.3', 'x.1.6',
                                                                                  'x.1.10', 'x.2.1'),
          hint='The recipient does not exist or is invalid. Set test_recipient to a working mailbox.'),
+    # a reply at RCPT that is about the recipient and not about relaying: the recipient, whatever the enhanced code
+    # (5.7.1 "Recipient address rejected: ...", "No such user!"); a 4xx that says it is invalid will not pass later
+    dict(category='recipient_rejected', stages=('rcpt',), codes='5xx', about=('recipient',), not_about=('relay',),
+         hint=_HINT_RECIPIENT_INVALID),
+    dict(category='recipient_rejected', stages=('rcpt',), codes='4xx', about=('recipient_invalid',),
+         not_about=('relay',), hint=_HINT_RECIPIENT_INVALID),
     dict(category='relay_denied', stages=('rcpt',), codes='5xx', enhanced=('x.7.1',), facts=dict(authenticated=False),
          hint='The server will not accept this recipient from this client (relay denied). Authenticate, or '
               'add this host to the server\'s trusted networks.'),
@@ -453,6 +508,10 @@ CATALOG = (
     # -- DATA and the message ---------------------------------------------------------------------
     dict(category='message_rejected', stages=('data', 'message'), codes=(552,),
          hint='The message is too large for the server or the mailbox is full.'),
+    # a recipient refused only after the message (Yahoo: "554 delivery error: dd This user doesn't have a ... account")
+    dict(category='recipient_rejected', stages=('data', 'message'), codes='5xx', about=('recipient_invalid',),
+         hint='The server accepted the recipient at RCPT but refused it after the message: it does not exist or is '
+              'disabled. Set test_recipient to a working mailbox.'),
     dict(category='message_rejected', stages=('data', 'message'), codes='5xx',
          hint='The server refused the message. Read server_message: content or policy filters, or a sender '
               'the server checks only after the message (use the account\'s own address as From).'),
