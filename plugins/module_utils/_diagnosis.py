@@ -74,6 +74,10 @@ TOPICS = dict(
             r'smtp relay (at|of) your|(your|the) (isp|provider|service provider)\'?s? (smtp |mail )*(relay|server)|'
             r'(messages|mail|e-?mails?) from \[?[0-9]{1,3}(\.[0-9]{1,3}){3}|permanently deferred|cloudmark|'
             r'not allowed to connect|\bblock(ed)? for spam|from your IP'),
+    # this client's IP address (or its range) named as what is refused: the client, whatever else the text says
+    client_ip=(r'\bIP( address)? (is |was )?(blocked|blacklisted|banned|not allowed)|'
+               r'(not allowed|not accepted|refused|rejected) from (this|your) '
+               r'(IP|IP address|address range|range|network)'),
     # "log in first"
     login=(r'authenticat|not logged in|auth(entication)? required|must (log ?in|authenticate)|login required|'
            r'\bsend AUTH\b|\bAUTH (command )?first\b|\bsmtp auth\b'),
@@ -86,7 +90,8 @@ TOPICS = dict(
     # a domain (the sender's or the recipient's) that does not exist in DNS
     domain_missing=(r'domain not found|domain (does not|doesn\'t|must) (exist|resolve)|unknown sender domain|'
                     r'unresolvable (sender )?domain|non-?existent domain|no such domain|'
-                    r'(valid|no) (MX or A|A or MX) record'),
+                    r'(valid|no) (MX or A|A or MX) record|domain of (the )?sender( address)?\b.{0,80}?\b'
+                    r'(does not|doesn\'t) exist'),
     # the sender address, the From header, or the account's right to use them
     sender=(r'SendAsDenied|send as|send on behalf|not owned by|not verified|verified sender|sender identit|'
             r'sender signature|must (be (the )?same as|equal) (the )?(authori[sz]ation|authori[sz]ed|auth|login)|'
@@ -104,7 +109,10 @@ TOPICS = dict(
                        r'user (doesn\'t|does not) have an? [\w.-]+ account|(user|mailbox|account|recipient) '
                        r'(does not|doesn\'t) exist'),
     # relaying to the recipient's domain (not Sendmail's "relay=[host]" log field)
-    relay=r'\brelay(?!=)|rcpthosts|cannot deliver mail for',
+    relay=r'\brelay(?!=)|rcpthosts|cannot deliver mail for|domain of (the )?forward[- ]path',
+    # a generic refusal by the server's access restrictions (Postfix's "reject": "... rejected: Access denied"): a
+    # policy on this client, not a statement about the address it names
+    access_denied=r'\baccess denied\b',
     # the sender (address or domain) is on a blocked-senders list of the recipient or its domain
     sender_blocked=(r'blocked senders?\b|block-?send-?er|sender (address |domain )?(is )?(blocked|blacklisted)|'
                     r'envelope blocked'),
@@ -408,6 +416,10 @@ CATALOG = (
     dict(category='auth_failed', stages=('auth',), codes='5xx',
          hint='The server rejected the login. Check the user name and password.'),
 
+    # -- this client's IP address named as what is refused (before the readings of the rest of the text) -----
+    dict(category='client_blocked', stages=('ehlo',) + _ENVELOPE, codes=('4xx', '5xx'), about=('client_ip',),
+         hint=_HINT_BLOCKED),
+
     # -- the sender's domain (SPF, DKIM, DMARC) ---------------------------------------------------
     dict(category='sender_domain_policy', stages=_ENVELOPE, codes='5xx',
          enhanced=('x.7.20', 'x.7.21', 'x.7.22', 'x.7.23', 'x.7.24', 'x.7.26', 'x.7.27'), hint=_HINT_DOMAIN),
@@ -494,8 +506,8 @@ CATALOG = (
          hint='The recipient does not exist or is invalid. Set test_recipient to a working mailbox.'),
     # a reply at RCPT that is about the recipient and not about relaying: the recipient, whatever the enhanced code
     # (5.7.1 "Recipient address rejected: ...", "No such user!"); a 4xx that says it is invalid will not pass later
-    dict(category='recipient_rejected', stages=('rcpt',), codes='5xx', about=('recipient',), not_about=('relay',),
-         hint=_HINT_RECIPIENT_INVALID),
+    dict(category='recipient_rejected', stages=('rcpt',), codes='5xx', about=('recipient',),
+         not_about=('relay', 'access_denied'), hint=_HINT_RECIPIENT_INVALID),
     dict(category='recipient_rejected', stages=('rcpt',), codes='4xx', about=('recipient_invalid',),
          not_about=('relay',), hint=_HINT_RECIPIENT_INVALID),
     dict(category='relay_denied', stages=('rcpt',), codes='5xx', enhanced=('x.7.1',), facts=dict(authenticated=False),

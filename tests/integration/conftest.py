@@ -129,3 +129,18 @@ def run_playbook(tmp_path):
         return PlaybookRun(command, proc.returncode, proc.stdout, proc.stderr, log, records)
 
     return run
+
+
+# Lines a test wants in the run's summary (record_property("summary_line", ...)), e.g. the diagnosis corpus's
+# held-out score: reports reach the controller from pytest-xdist workers too, where output printed by a test does not.
+_SUMMARY_LINES = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        _SUMMARY_LINES.extend(value for name, value in report.user_properties if name == "summary_line")
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in _SUMMARY_LINES:
+        terminalreporter.write_line(line)

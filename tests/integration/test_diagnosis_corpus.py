@@ -5,9 +5,9 @@ when the case says so; ``smtp_probe``'s ``main()`` runs as Ansible runs it (modu
 the test checks what a user relies on: category, stage, SMTP code, enhanced status, and the hint's advice.
 One sandbox serves every case (its script is swapped between sessions).
 
-The held-out part (``heldout: true``) was collected after the rules were frozen and is never tuned on: each of
-its cases is replayed the same way, and its score is printed and held to the level it honestly reached
-(HELD_OUT_MINIMUM) instead of being required case by case.
+The held-out part (``heldout: true``) was collected after the rules were frozen, its categories written before any
+replay. Its first score is recorded here (HELD_OUT_FIRST) and printed with the score now in the test run's summary
+(also under pytest-xdist); every held-out case must be right now too (the whole corpus right).
 """
 
 import contextlib
@@ -35,10 +35,20 @@ FIELDS = {"id", "provider", "source", "stage", "stage_evidence", "authenticated"
           "category", "hint", "note", "heldout", "formerly_heldout"}
 OPTIONAL = {"note", "heldout", "formerly_heldout"}
 # The first held-out part (76 replies) scored 59/76 = 78% with the rules of 2b057bf; the rules were then fixed for
-# its 17 misreadings, so those cases are tuned now ("formerly_heldout") and each must be right.
+# its 17 misreadings, so those cases are tuned now ("formerly_heldout").
 # The fresh held-out part (34 replies, collected after that) scored 27/34 = 79% on its first replay, with the rules
-# of 2237690 and before any rule looked at it. A rule change that lowers it fails here.
-HELD_OUT_MINIMUM = 27 / 34
+# of 2237690, before any rule looked at it; these seven were misread then. General rules were written for them
+# afterwards (and one label was made consistent with the corpus, see its note), so this part is spent: the next
+# honest held-out score needs newly collected replies.
+HELD_OUT_FIRST = dict(right=27, of=34, rules="2237690", misread=(
+    "postfix-554-recipient-rejected-access-denied-relay-container",
+    "sendmail-550-relaying-denied-proper-authentication-required",
+    "company-mx-550-domain-of-forward-path-not-allowed",
+    "mxroute-550-unauthenticated-mail-not-allowed-from-range",
+    "smtp2go-550-ip-address-not-allowed-to-send",
+    "unnamed-mx-553-5.1.8-domain-of-sender-does-not-exist",
+    "mailprotect-550-5.1.0-domain-of-sender-does-not-exist",
+))
 
 
 def load_cases():
@@ -107,7 +117,7 @@ def test_real_reply_is_diagnosed(case, scripted_server):
     assert PASSWORD not in json.dumps(result)
 
 
-def test_the_held_out_part_scores_what_it_scored_when_added(scripted_server, capsys):
+def test_the_held_out_part_is_right_and_its_first_score_is_reported(scripted_server, record_property):
     right, wrong = 0, []
     for case in HELD_OUT:
         result, session = replay(case, scripted_server)
@@ -121,11 +131,18 @@ def test_the_held_out_part_scores_what_it_scored_when_added(scripted_server, cap
             right += 1
         else:
             wrong.append("%s: %s, expected %s (hint word %r)" % (case["id"], got[0], case["category"], case["hint"]))
-    score = right / len(HELD_OUT)
-    with capsys.disabled():
-        print("\nheld-out diagnosis score: %d/%d = %.0f%%; misread: %s" % (
-            right, len(HELD_OUT), 100 * score, "; ".join(wrong) or "none"))
-    assert score >= HELD_OUT_MINIMUM, wrong
+    first = HELD_OUT_FIRST
+    # tests/integration/conftest.py prints this line in the run's summary (from any xdist worker)
+    record_property("summary_line", "held-out diagnosis score: %d/%d = %.0f%% now; first replay %d/%d = %.0f%% "
+                    "(rules of %s; misread then: %s); misread now: %s" % (
+                        right, len(HELD_OUT), 100 * right / len(HELD_OUT), first["right"], first["of"],
+                        100 * first["right"] / first["of"], first["rules"], ", ".join(first["misread"]),
+                        "; ".join(wrong) or "none"))
+    held_out_ids = {c["id"] for c in HELD_OUT}
+    assert first["of"] == len(HELD_OUT) and set(first["misread"]) <= held_out_ids
+    assert first["right"] == first["of"] - len(first["misread"])
+    # the whole corpus is right, the held-out part included
+    assert not wrong, wrong
 
 
 def test_the_corpus_is_well_formed_and_wide_enough():
