@@ -37,10 +37,10 @@ OPTIONAL = {"note", "heldout", "formerly_heldout"}
 # The first held-out part (76 replies) scored 59/76 = 78% with the rules of 2b057bf; the rules were then fixed for
 # its 17 misreadings, so those cases are tuned now ("formerly_heldout").
 # The fresh held-out part (34 replies, collected after that) scored 27/34 = 79% on its first replay, with the rules
-# of 2237690, before any rule looked at it; these seven were misread then. General rules were written for them
-# afterwards (and one label was made consistent with the corpus, see its note), so this part is spent: the next
-# honest held-out score needs newly collected replies.
-HELD_OUT_FIRST = dict(right=27, of=34, rules="2237690", misread=(
+# of 037c4b4, before any rule looked at it; these seven were misread then. General rules were written for them
+# afterwards, and one label was made consistent with the corpus after the replay (see its note; with that label the
+# first replay reads 28/34), so this part is spent: the next honest held-out score needs newly collected replies.
+HELD_OUT_FIRST = dict(right=27, of=34, rules="037c4b4", misread=(
     "postfix-554-recipient-rejected-access-denied-relay-container",
     "sendmail-550-relaying-denied-proper-authentication-required",
     "company-mx-550-domain-of-forward-path-not-allowed",
