@@ -17,6 +17,13 @@ options:
     # BEGIN generated: fragment_app (scripts/gen_app_lists.py from the app registry; do not edit)
     description:
       - The application whose outgoing-mail settings are managed; it chooses where and how they are stored.
+      - V(airflow) C([smtp]) of Airflow's C(airflow.cfg) (C(smtp_host), C(smtp_port), C(smtp_starttls), C(smtp_ssl),
+        C(smtp_mail_from)) and C([email] ssl_context) (C(default), or C(none) for O(validate_certs=false)). Airflow
+        reads the login from the connection C([email] email_conn_id) names (default C(smtp_default)), so the profile
+        writes it to O(connection_file) as C(AIRFLOW_CONN_SMTP_DEFAULT=smtp://LOGIN:PASSWORD@) (percent-encoded); a
+        login without O(connection_file) is refused, because Airflow would send with no login at all.
+        C(AIRFLOW__SMTP__*) environment variables win over the file, and the module warns about those it sees. No sender
+        name; one server. Restart every Airflow component that sends mail.
       - V(alertmanager) C(global.smtp_*) of Prometheus Alertmanager's C(alertmanager.yml) (C(smtp_smarthost)
         C(host:port), C(smtp_require_tls), C(smtp_auth_username), C(smtp_auth_password), C(smtp_from)). Alertmanager
         uses implicit TLS exactly when the port is 465 (written with C(smtp_require_tls=false), which Alertmanager 0.25
@@ -73,8 +80,8 @@ options:
       - A setting the application cannot store is an error naming the application and the setting.
     type: str
     required: true
-    choices: [alertmanager, corebos, discourse, dotenv, generic, gitea, gitlab, grafana, mattermost, msmtp, netbox,
-              nextcloud, postfix, redmine, synapse]
+    choices: [airflow, alertmanager, corebos, discourse, dotenv, generic, gitea, gitlab, grafana, mattermost, msmtp,
+              netbox, nextcloud, postfix, redmine, synapse]
     # END generated: fragment_app
   path:
     description:
@@ -139,10 +146,22 @@ options:
         V(ruby-dotenv) (Mastodon, Rails), V(docker-compose) (Compose C(env_file)), V(systemd)
         (C(EnvironmentFile=)), V(shell) (a shell sourcing the file).
       - See C(docs/apps.md) for what each cannot store.
-      - Only for O(app=dotenv).
+      - For O(app=airflow), the reader of O(connection_file) (the same choices).
+      - Only for O(app=dotenv) and O(app=airflow).
     type: str
     choices: [python-dotenv, django-environ, ruby-dotenv, docker-compose, systemd, shell]
     version_added: 1.1.0
+  connection_file:
+    description:
+      - For O(app=airflow), the env file the Airflow services load (systemd C(EnvironmentFile=), Compose
+        C(env_file:)) that holds the SMTP connection C(AIRFLOW_CONN_<ID>) (C(<ID>) from C([email] email_conn_id),
+        default C(smtp_default)). Airflow reads the SMTP login and password from that connection only.
+      - The login is written as C(smtp://LOGIN:PASSWORD@) with every special character percent-encoded; an
+        existing URI or JSON connection keeps its other parts. Every other line of the file stays; a new file is
+        created 0600. It changes together with C(airflow.cfg), in one transaction.
+      - Required when the settings have a login; without a login the connection's login and password are removed.
+    type: path
+    version_added: 1.3.0
   login_host:
     description:
       - For O(app=corebos), the database host (instead of the credentials in the coreBOS C(config.inc.php)).

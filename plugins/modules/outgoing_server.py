@@ -13,9 +13,10 @@ short_description: Configure a web application's outgoing SMTP server, only if t
 version_added: 1.0.0
 description:
   # BEGIN generated: module_description (scripts/gen_app_lists.py from the app registry; do not edit)
-  - Writes the outgoing-mail (SMTP) settings of an application (Prometheus Alertmanager, coreBOS, Discourse, Django and
-    other .env apps, Gitea (Forgejo), GitLab Omnibus, Grafana, Mattermost, msmtp, NetBox, Nextcloud, Postfix (relay
-    client), Redmine, Matrix Synapse, or any INI, JSON, YAML, env or PHP file) in the application's own spelling.
+  - Writes the outgoing-mail (SMTP) settings of an application (Apache Airflow, Prometheus Alertmanager, coreBOS,
+    Discourse, Django and other .env apps, Gitea (Forgejo), GitLab Omnibus, Grafana, Mattermost, msmtp, NetBox,
+    Nextcloud, Postfix (relay client), Redmine, Matrix Synapse, or any INI, JSON, YAML, env or PHP file) in the
+    application's own spelling.
   # END generated: module_description
   - "Order of work: validate the input, read the stored settings, test the NEW settings with a real SMTP
     dialogue (see O(test)), write only when the stored values differ, return."

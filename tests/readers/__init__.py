@@ -880,3 +880,63 @@ def msmtp_login_many(texts, account="default"):
                 else:
                     results.append(Unreadable(output.strip().splitlines()[-1] if output.strip() else "failed"))
     return results
+
+
+# --------------------------------------------------------------------------- Airflow (PyPI, its own venv)
+
+# apache-airflow-core: Airflow 3's configuration parser, connections and airflow.utils.email without the
+# providers and the UI (tests/readers/appvenv.py builds the venv once, cached under tests/output/appvenvs).
+AIRFLOW_REQUIREMENTS = ("apache-airflow-core==3.3.2",)
+
+
+def airflow_python():
+    from readers.appvenv import app_venv
+    return app_venv("airflow", AIRFLOW_REQUIREMENTS)
+
+
+def _airflow(request):
+    done = _run([airflow_python(), "-I", os.path.join(HERE, "python", "airflow_reader.py")],
+                json.dumps(request).encode("utf-8"))
+    lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
+    try:
+        answers = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        raise ReaderMissing("the Airflow reader failed (exit %d): %s" % (
+            done.returncode, done.stderr.decode("utf-8", "replace")[-2000:])) from None
+    return [Unreadable(answer["error"]) if "error" in answer else answer["values"] for answer in answers]
+
+
+def airflow_many(items, env=None):
+    """What Airflow uses to send mail, per ``(airflow.cfg text, environment)``: ``[smtp]`` through
+    ``AirflowConfigParser`` and the connection ``[email] email_conn_id`` names through
+    ``Connection.get_connection_from_secrets`` (see python/airflow_reader.py). One Airflow process for all."""
+    with _Files([text for text, _env in items], "airflow", ".cfg") as files:
+        request = {"home": files.dir, "env": dict(env or {}), "mode": "read",
+                   "items": [{"config": path, "env": dict(item_env or {})}
+                             for path, (_text, item_env) in zip(files.paths, items)]}
+        return _airflow(request)
+
+
+def airflow(text, env=None):
+    result = airflow_many([(text, env)])[0]
+    if isinstance(result, Unreadable):
+        raise result
+    return result
+
+
+def airflow_send(text, env, to):
+    """Airflow reads ``text`` as its airflow.cfg at start-up, with ``env`` as its environment, and
+    ``airflow.utils.email.send_email`` sends one message to ``to``. Returns the values it used (see
+    :func:`airflow_many`); Unreadable with Airflow's error when it cannot send."""
+    with _Files([text], "airflow", ".cfg") as files:
+        result = _airflow({"home": files.dir, "env": dict(env), "mode": "send", "config": files.paths[0],
+                           "to": to})[0]
+    if isinstance(result, Unreadable):
+        raise result
+    return result
+
+
+def airflow_env(connection_text, dialect=None):
+    """The environment the Airflow services get from ``connection_file`` (its env-file reader: ``dialect``,
+    systemd's ``EnvironmentFile=`` by default)."""
+    return _one(DOTENV_READERS[dialect or "systemd"], connection_text)

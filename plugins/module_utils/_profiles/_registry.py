@@ -23,6 +23,7 @@ module in ``stores/`` and one line in ``stores/_registry.py``.
 from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.airflow import AirflowProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.alertmanager import AlertmanagerProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.corebos import CorebosProfile
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.discourse import DiscourseProfile
@@ -40,6 +41,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles.redmine imp
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles.synapse import SynapseProfile
 
 PROFILES = {
+    'airflow': AirflowProfile,
     'alertmanager': AlertmanagerProfile,
     'corebos': CorebosProfile,
     'discourse': DiscourseProfile,

@@ -116,6 +116,18 @@ TARGETS['postfix'] = ('postfix', {}, ('postfix', 'main.cf'), readers.postfix_rel
                       {'username': _postfix_login(0), 'password': _postfix_login(1)})
 TARGETS['netbox'] = ('netbox', {}, ('netbox', 'configuration.py'), readers.netbox_many,
                      {'username': lambda s: s['EMAIL_HOST_USER'], 'password': lambda s: s['EMAIL_HOST_PASSWORD']})
+
+
+def _airflow_payloads(payloads):
+    """Airflow's reading of each written airflow.cfg with the environment its connection_file gives it."""
+    envs = readers.systemd_many([payload['conn_text'] or '' for payload in payloads])  # EnvironmentFile=
+    return [env if isinstance(env, readers.Unreadable) else seen for env, seen in
+            zip(envs, readers.airflow_many([(payload['text'], env if isinstance(env, dict) else {})
+                                            for payload, env in zip(payloads, envs)]))]
+
+
+TARGETS['airflow'] = ('airflow', {'connection_file': '/srv/airflow/airflow.env'}, ('airflow', 'airflow.cfg'),
+                      _airflow_payloads, {'username': lambda s: s['login'], 'password': lambda s: s['password']})
 TARGETS['msmtp'] = ('msmtp', {'account': 'company'}, ('msmtp', 'msmtprc'), _msmtp_company,
                     {'username': lambda s: s['user'], 'password': lambda s: s['password']})
 for _dialect in DIALECTS:

@@ -66,7 +66,8 @@ def test_every_profile_declares_itself(app):
 
 
 def test_the_app_options_are_the_profiles():
-    assert OPTION_APPS['dialect'] == ('dotenv',)
+    assert OPTION_APPS['dialect'] == ('airflow', 'dotenv')
+    assert OPTION_APPS['connection_file'] == ('airflow',)
     assert OPTION_APPS['environment'] == ('redmine',)
     assert OPTION_APPS['account'] == ('msmtp',)
     assert OPTION_APPS['login_db'] == ('corebos',)
