@@ -9,7 +9,8 @@
 #   ruby + ruby-dotenv (Psych/ERB for Redmine, gitlab.rb, Ruby dotenv),
 #   systemd (its environment.d generator: systemd's own env-file parser, for the dotenv systemd dialect),
 #   postfix + postfix-lmdb + dovecot-core (a real relay client and a real submission server),
-#   msmtp (its own config reader), prometheus-alertmanager (amtool check-config).
+#   msmtp (its own config reader), prometheus-alertmanager (amtool check-config),
+#   redmine + redmine-sqlite (Debian's Redmine 5.0 sending its test mail: tests/integration/redmine_mailer.rb).
 # Services these packages would start at install time are held back (policy-rc.d): the tests start their own
 # instances, bound to loopback only.
 set -euo pipefail
@@ -36,6 +37,8 @@ requirements=(
     "dovecot-core:test -x /usr/sbin/dovecot"
     "msmtp:command -v msmtp"
     "prometheus-alertmanager:command -v amtool || test -x /usr/bin/prometheus-alertmanager"
+    "redmine:test -x /usr/share/redmine/bin/rails"
+    "redmine-sqlite:ruby -e 'require \"sqlite3\"'"
 )
 
 missing() {

@@ -14,85 +14,25 @@ Scenarios: STARTTLS, implicit TLS, none (with a login), a private CA, a server t
 of an unknown CA, a certificate for another name. One app start per scenario, all in one process per app.
 """
 
-import email
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
 import readers
-from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
-from ansible_collections.mailops.smtp.plugins.module_utils._settings import TestOptions, settings_from_params
-from smtp_sandbox._certs import ca_pem
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-USER = 'app@example.test'
-PASSWORD = 'App-sends 4s tested'
-FROM = 'app@example.test'
-RCPT = 'rcpt@example.net'
-SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
-
-# name -> (sandbox config, settings security, what the test must find: 'ok' or a diagnosis category)
-SCENARIOS = {
-    'starttls': (dict(security='starttls'), 'starttls', 'ok'),
-    'tls': (dict(security='tls'), 'tls', 'ok'),
-    'none': (dict(security='plain'), 'none', 'ok'),
-    'hidden_starttls': (dict(security='plain'), 'starttls', 'starttls_not_offered'),
-    'unknown_ca': (dict(security='tls', cert='self_signed'), 'tls', 'tls_certificate_invalid'),
-    'other_name': (dict(security='tls', cert='wrong_host'), 'tls', 'tls_certificate_invalid'),
-}
-
-
-class ModuleRun(object):
-    """What outgoing_server does for one scenario, minus Ansible: check, plan, test, and the file it writes."""
-
-    def __init__(self, app, path, sandbox, security, params=None, ca_path=None):
-        self.profile = get_profile(app)(None, dict(params or {}, path=path))
-        self.settings = settings_from_params(dict(
-            server=sandbox.server.split('://')[-1], security=security, validate_certs=True, ca_path=ca_path,
-            username=USER, password=PASSWORD, from_email=FROM))
-        self.profile.check(self.settings, 'present')
-        plan = self.profile.plan(Snapshot(False, None, handle=''), self.settings, 'present', 'always')
-        self.text = plan.payload
-        self.result = probe_smtp(self.settings, TestOptions(
-            level='send', test_recipient=RCPT, ehlo_name='app.example.test', timeout=3, deadline=8, suggest=False,
-            mechanisms=self.profile.test_mechanisms(self.settings), ca_alone=self.profile.trusts_ca_alone()))
-        self.outcome = 'ok' if self.result['ok'] else self.result['diagnosis']['category']
-
-
-def _session(sandbox, index):
-    record = sandbox.wait_sessions_closed(index + 1)[index]
-    return dict(tls=bool(record.get('tls')), login=record.get('authenticated_as'),
-                mechanism=record.get('auth_mechanism'),
-                mail_from=next((c[len('MAIL FROM:'):].split()[0].strip('<>') for c in record['commands']
-                                if c.upper().startswith('MAIL FROM:')), None))
-
-
-def _from_header(data):
-    return email.message_from_bytes(data).get('From')
-
-
-def assert_app_sent_as_tested(sandbox, run, before_sessions, before_messages):
-    """The sandbox's record of the app's session equals the test's, and the message arrived as tested."""
-    test, app = _session(sandbox, before_sessions), _session(sandbox, before_sessions + 1)
-    assert test['tls'] == app['tls'] == (run.settings.security != 'none')
-    assert test['login'] == app['login'] == USER  # the sandbox checked the password
-    assert test['mail_from'] == app['mail_from'] == FROM
-    assert test['mechanism'] == app['mechanism'], (test, app)
-    test_message, app_message = sandbox.messages[before_messages], sandbox.messages[before_messages + 1]
-    assert test_message['mail_from'] == app_message['mail_from'] == FROM
-    assert email.utils.parseaddr(_from_header(test_message['data']))[1] == \
-        email.utils.parseaddr(_from_header(app_message['data']))[1] == FROM
-
-
-def assert_app_sent_nothing(sandbox, before_sessions, before_messages):
-    sessions = sandbox.sessions[before_sessions + 1:]
-    assert all(not s.get('authenticated_as') for s in sessions), sessions
-    assert len(sandbox.messages) == before_messages
+from app_sessions import (
+    FROM,
+    PASSWORD,
+    RCPT,
+    SCENARIOS,
+    USER,
+    ModuleRun,
+    app_venv,
+    assert_app_sent_as_tested,
+    assert_app_sent_nothing,
+    host_store_with_sandbox_ca,
+)
 
 
 # --------------------------------------------------------------------------------------------------- msmtp
@@ -126,7 +66,6 @@ def test_msmtp_sends_exactly_as_the_module_tested(scenario, smtp_sandbox, tmp_pa
 # --------------------------------------------------------------------------------------------------- Django
 
 DJANGO_PINS = ('Django==5.2.20', 'python-dotenv==1.2.4', 'django-environ==0.14.0')
-DJANGO_VENV = os.path.join(ROOT, 'tests', 'output', 'appvenvs', 'django')
 
 # A settings module as a project writes it, for each .env reader; then Django's SMTP backend sends one mail.
 DJANGO_SEND = r'''
@@ -168,24 +107,13 @@ print(json.dumps({"sent": True}))
 @pytest.fixture(scope='module')
 def django_python():
     """Python of a venv holding Django 5.2 and both .env readers (made once, cached in tests/output/)."""
-    python = os.path.join(DJANGO_VENV, 'bin', 'python')
-    stamp = os.path.join(DJANGO_VENV, '.installed')
-    if not os.path.exists(stamp) or open(stamp).read() != ' '.join(DJANGO_PINS):
-        subprocess.run([sys.executable, '-m', 'venv', '--clear', DJANGO_VENV], check=True, timeout=300)
-        subprocess.run([python, '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check'] +
-                       list(DJANGO_PINS), check=True, timeout=600)
-        with open(stamp, 'w') as handle:
-            handle.write(' '.join(DJANGO_PINS))
-    return python
+    return app_venv('django', DJANGO_PINS)
 
 
 @pytest.fixture(scope='module')
 def host_store(tmp_path_factory):
     """The host's trust store with the sandbox CA installed (what a user does for a private CA)."""
-    path = tmp_path_factory.mktemp('host-store') / 'ca-certificates.crt'
-    with open(SYSTEM_BUNDLE, 'rb') as handle:
-        path.write_bytes(handle.read() + b'\n' + ca_pem())
-    return str(path)
+    return host_store_with_sandbox_ca(tmp_path_factory.mktemp('host-store'))
 
 
 @pytest.mark.parametrize('reader', ['django-environ', 'python-dotenv'])
