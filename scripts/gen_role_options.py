@@ -36,9 +36,6 @@ META_END = "      # END module options\n"
 
 MODULES = ("smtp_probe", "outgoing_server_info", "outgoing_server")
 
-# Module options whose role variable has another name: the file attributes (the role's own "mode" is audit/apply).
-RENAMES = {name: "file_" + name for name in
-           ("mode", "owner", "group", "seuser", "serole", "setype", "selevel", "attributes", "unsafe_writes")}
 
 # Module options the role sets itself, task by task, and why (no role variable for them).
 ROLE_SET = {
@@ -72,7 +69,11 @@ def module_specs() -> dict:
 
 
 def role_variable(option: str) -> str:
-    return "outgoing_server_" + RENAMES.get(option, option)
+    """The role variable of a module option (the file attributes are outgoing_server_file_<attribute>: the
+    role's own "mode" is audit/apply); the names are plugin_utils/_role_terms.py's, which the report uses too."""
+    sys.path.insert(0, os.environ.get("ANSIBLE_COLLECTIONS_PATH", os.path.join(ROOT, ".collections")).split(":")[0])
+    from ansible_collections.mailops.smtp.plugins.plugin_utils._role_terms import role_variable as variable
+    return variable(option)
 
 
 def reachable(specs: dict) -> dict:

@@ -22,6 +22,7 @@ from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import 
     build_report,
     from_host_vars,
     render,
+    totals_in_words,
 )
 
 EXTENSIONS = {"json": "json", "markdown": "md", "html": "html"}
@@ -115,12 +116,13 @@ class ActionModule(ActionBase):
         except OSError as exc:
             raise AnsibleActionFail("fleet_report: writing the report into %s failed: %s"
                                     % (directory, to_text(exc.strerror or exc))) from None
-        by_status = report["totals"]["by_status"]
+        summary = totals_in_words(report["totals"])
         result.update({
             "changed": False,
             "files": written,
             "totals": report["totals"],
-            "msg": "Fleet report: %s/%s.{json,md,html} %s" % (
-                directory, args["name"], dict((k, v) for k, v in by_status.items() if v)),
+            "summary": summary,
+            "msg": "%s. Fleet report: %s/%s.{%s}" % (
+                summary, directory, args["name"], ",".join(EXTENSIONS[fmt] for fmt in args["formats"])),
         })
         return result

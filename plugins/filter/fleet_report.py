@@ -9,6 +9,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import (
     build_report,
     from_host_vars,
+    host_line,
     host_summary,
     host_var,
     render,
@@ -24,6 +25,10 @@ def fleet_host_summary(result, mode="apply", app="", server="", probe=None, chec
                             security=security)
     except ValueError as exc:
         raise AnsibleFilterError("fleet_host_summary: %s" % exc) from None
+
+
+def fleet_host_line(summary):
+    return host_line(summary)
 
 
 def fleet_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=False, secrets=None, apps=None):
@@ -72,6 +77,7 @@ class FilterModule:
     def filters(self):
         return {
             "fleet_host_summary": fleet_host_summary,
+            "fleet_host_line": fleet_host_line,
             "fleet_report": fleet_report,
             "fleet_report_render": fleet_report_render,
             "fleet_credential_set": fleet_credential_set,

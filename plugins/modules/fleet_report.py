@@ -17,8 +17,8 @@ description:
     files (JSON, Markdown, HTML) into a directory of the controller, in one task. The role runs it once per
     play (or per C(serial) batch), with C(run_once).
   - Each host's masked summary (made by P(mailops.smtp.fleet_host_summary#filter)) is read from its variable
-    C(__outgoing_server_summary), where the role registers the task that shows it (the summary is that
-    result's C(msg)), or where a summary was set directly. The host's app (C(outgoing_server_app)) and
+    C(__outgoing_server_summary), where the role's task that shows it sets it (a registered result whose
+    C(msg) is the summary is read too). The host's app (C(outgoing_server_app)) and
     passwords (C(outgoing_server_password), C(outgoing_server_login_password)) are read with it, in one
     C(hostvars) lookup per host. The report is the one P(mailops.smtp.fleet_report#filter) builds and
     P(mailops.smtp.fleet_report_render#filter) renders; its strings are scrubbed of every password.
@@ -117,9 +117,16 @@ totals:
   type: dict
   sample: {"hosts": 2, "changed": 0, "by_status": {"compliant": 1, "drifted": 1, "test_failed": 0, "error": 0,
            "unreachable": 0, "not_run": 0}, "by_category": {}, "credential_sets": 1, "full_tests": 1,
-           "advisories": 1, "by_advisory": {"basic_auth_retiring": 1}}
-msg:
-  description: Where the report is, and the hosts per status.
+           "advisories": 1, "by_advisory": {"basic_auth_retiring": 1}, "warnings": 0}
+summary:
+  description: The hosts per status in words (statuses without a host left out), then the changed hosts and the
+    warnings when there are any.
   returned: success
   type: str
+  sample: "6 hosts: 4 drifted, 1 test failed, 1 error"
+msg:
+  description: The summary in words, and where the report is.
+  returned: success
+  type: str
+  sample: "6 hosts: 4 drifted, 1 test failed, 1 error. Fleet report: /srv/reports/outgoing-server-audit.{json,md,html}"
 '''

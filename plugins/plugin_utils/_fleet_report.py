@@ -22,6 +22,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._errors import APPLY_
 from ansible_collections.mailops.smtp.plugins.module_utils._printable import escape_controls
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import scrub_data
 from ansible_collections.mailops.smtp.plugins.module_utils._server import parse_servers
+from ansible_collections.mailops.smtp.plugins.plugin_utils._role_terms import in_role_terms
 
 STATUSES = ("compliant", "drifted", "test_failed", "error", "unreachable", "not_run")
 STATUS_LABELS = {
@@ -121,7 +122,13 @@ def login_audit(result):
 
 
 def _failed(result):
-    return bool(result) and (bool(result.get("failed")) or result.get("ok") is False)
+    """Whether a module run failed; the role's module tasks register with ``failed_when: false`` (an expected
+    outcome is reported, not shown as a fatal error), which keeps the module's ``msg`` but sets ``failed`` false."""
+    if not result:
+        return False
+    if result.get("failed") or result.get("ok") is False:
+        return True
+    return result.get("failed_when_result") is False and bool(result.get("msg"))
 
 
 def _ran(result):
@@ -130,7 +137,21 @@ def _ran(result):
 
 def _message(result):
     msg = (result or {}).get("msg")
-    return str(msg).splitlines()[0] if msg else ""
+    return in_role_terms(str(msg).splitlines()[0]) if msg else ""
+
+
+def _warnings(*results):
+    """The warnings of the host's module runs, in role terms (``outgoing_server_file_mode``, not ``mode``), once
+    each, in order."""
+    found = []
+    for result in results:
+        if not isinstance(result, dict):
+            continue
+        for warning in result.get("warnings") or []:
+            text = " ".join(in_role_terms(str(warning)).split())
+            if text and text not in found:
+                found.append(text)
+    return found
 
 
 def _stored_server(info):
@@ -192,7 +213,8 @@ def host_summary(result, mode="apply", app="", server="", probe=None, check_mode
                "stored_server": _stored_server(info),
                "mode": mode, "status": None, "changed": False, "drift": [], "drift_detail": [],
                "diagnosis": {}, "diagnosis_source": "", "message": "", "reply": "", "backup_file": "",
-               "credential_set": _credential_summary(credential, verdict)}
+               "credential_set": _credential_summary(credential, verdict),
+               "warnings": _warnings(info, local, result if mode == "apply" else None)}
     # How the app logs in and what will change at its provider: in audit mode the stored settings (what breaks
     # next), in apply mode the settings the write left (the module's result; the stored ones when it did not run).
     audited = result if mode == "apply" and "advisories" in result else info
@@ -265,7 +287,7 @@ def _empty_row(app, mode, status):
     return {"app": str(app or ""), "server": "", "stored_server": "", "mode": mode, "status": status,
             "changed": False, "drift": [], "drift_detail": [], "diagnosis": {}, "diagnosis_source": "",
             "message": "", "reply": "", "backup_file": "", "credential_set": {}, "auth_method": "",
-            "provider": "", "advisories": []}
+            "provider": "", "advisories": [], "warnings": []}
 
 
 def _category_order(found):
@@ -385,6 +407,7 @@ def build_report(summaries, hosts, active_hosts=None, mode="apply", check_mode=F
             "credential_sets": len(credential_sets),
             "full_tests": sum(1 for entry in credential_sets if entry["carrier"]),
             "advisories": sum(len(row.get("advisories") or []) for row in rows),
+            "warnings": sum(len(row.get("warnings") or []) for row in rows),
             "by_advisory": dict((key, by_advisory[key]) for key in sorted(by_advisory)),
         },
         "credential_sets": credential_sets,
@@ -483,6 +506,67 @@ def _status_detail(row):
     return " - ".join(parts)
 
 
+STATUS_WORDS = {"compliant": "compliant", "drifted": "drifted", "test_failed": "test failed", "error": "error",
+                "unreachable": "unreachable", "not_run": "not run"}
+# The order of the summary in words: the bulk first, then what needs a look.
+WORDS_ORDER = ("compliant", "drifted", "test_failed", "error", "unreachable", "not_run")
+LINE_LIMIT = 200
+
+
+def totals_in_words(totals):
+    """``6 hosts: 4 drifted, 1 test failed, 1 error`` (statuses with no host left out; changed and warnings
+    counted when there are any)."""
+    hosts = totals.get("hosts", 0)
+    counts = totals.get("by_status") or {}
+    parts = ["%d %s" % (counts[status], STATUS_WORDS[status]) for status in WORDS_ORDER if counts.get(status)]
+    text = "%d host%s" % (hosts, "" if hosts == 1 else "s")
+    if parts:
+        text += ": " + ", ".join(parts)
+    extra = []
+    if totals.get("changed"):
+        extra.append("%d changed" % totals["changed"])
+    if totals.get("warnings"):
+        extra.append("%d warning%s" % (totals["warnings"], "" if totals["warnings"] == 1 else "s"))
+    return text + ("; " + ", ".join(extra) if extra else "")
+
+
+def host_line(summary):
+    """One line saying a host's result: its status, what drifted (or changed), the diagnosis category and hint,
+    and its warnings (the full summary is shown at -v)."""
+    row = _empty_row("", "", "not_run")
+    row.update(_plain(summary or {}))
+    status = row["status"]
+    diagnosis = row.get("diagnosis") or {}
+    if status == "test_failed":
+        text = "test failed: %s at %s" % (diagnosis.get("category", "?"), diagnosis.get("stage", "?"))
+        if row.get("diagnosis_source") == "credential_set":
+            text += " (credential set, tested by %s)" % ((row.get("credential_set") or {}).get("carrier") or "?")
+        if diagnosis.get("hint"):
+            text += " - %s" % diagnosis["hint"]
+        if row.get("mode") == "apply":
+            text += " - nothing was changed"
+    elif status == "error":
+        text = "error: %s" % (row.get("message") or "failed")
+    elif status == "drifted":
+        text = "drifted: %s" % ", ".join(row.get("drift") or ["(settings differ)"])
+    elif row.get("changed"):
+        text = "compliant, changed: %s" % (", ".join(row.get("drift") or []) or "file attributes")
+    else:
+        text = STATUS_WORDS.get(status, status)
+    ids = [a.get("id") for a in row.get("advisories") or [] if a.get("id")]
+    if ids:
+        text += " - advisory: %s" % ", ".join(ids)
+    for warning in row.get("warnings") or []:
+        text += " - warning: %s" % warning
+    text = " ".join(escape_controls(text).split())
+    return text[:LINE_LIMIT - 1] + "\u2026" if len(text) > LINE_LIMIT else text
+
+
+def _warning_rows(report):
+    """``(host, warning)`` for every warning of every host, in the order of the host rows."""
+    return [(row["host"], warning) for row in report["hosts"] for warning in row.get("warnings") or []]
+
+
 def render_markdown(report):
     totals = report["totals"]
     lines = [
@@ -519,6 +603,12 @@ def render_markdown(report):
                   for host, a in _advisory_rows(report)]
     else:
         lines.append("No advisory.")
+    lines += ["", "## Warnings", ""]
+    if _warning_rows(report):
+        lines += ["| host | warning |", "|---|---|"]
+        lines += ["| %s | %s |" % (_md(host), _md(warning)) for host, warning in _warning_rows(report)]
+    else:
+        lines.append("No warning.")
     lines += ["", "## Credential sets (one full test each)", ""]
     if report.get("credential_sets"):
         lines += ["| server | user | test | carried by | result | hosts | failed hosts | server reply |",
@@ -683,6 +773,15 @@ def render_html(report):
         out.append("</tbody></table>")
     else:
         out.append('<p id="advisories">No advisory.</p>')
+    out.append('<h2>Warnings: <span id="warnings-total" data-count="%d">%d</span></h2>' % (
+        totals.get("warnings", 0), totals.get("warnings", 0)))
+    if _warning_rows(report):
+        out.append('<table id="warnings"><thead><tr><th>host</th><th>warning</th></tr></thead><tbody>')
+        out += ['<tr class="warning" data-host="%s"><td>%s</td><td>%s</td></tr>' % (_h(host), _h(host), _h(warning))
+                for host, warning in _warning_rows(report)]
+        out.append("</tbody></table>")
+    else:
+        out.append('<p id="warnings">No warning.</p>')
     out.append("<h2>Credential sets: one full test (login) each</h2>")
     if report.get("credential_sets"):
         out.append('<table id="credential-sets"><thead><tr><th>server</th><th>user</th><th>test</th>'

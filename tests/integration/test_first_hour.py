@@ -258,7 +258,7 @@ def test_role_audit_and_apply_agree_on_a_missing_file(smtp_sandbox, role_run, tm
     creds = dict(relay_server=relay.server, relay_ca=relay.ca_path, relay_password=NEW_PASSWORD)
     path = str(tmp_path / 'absent' / 'grafana.ini')
     os.makedirs(os.path.dirname(path))
-    reason = '%s does not exist (use create: true to create it)' % path
+    reason = '%s does not exist (use outgoing_server_create: true to create it)' % path  # in role terms
     rows = {}
     for mode, check in (('audit', False), ('apply', True), ('apply', False)):
         run, report = role_run(path, mode, check=check, **creds)

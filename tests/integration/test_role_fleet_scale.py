@@ -27,7 +27,7 @@ def auth_sessions(sandbox):
 
 
 def run_fleet(work, hosts, common, playbook_vars=None, serial=None, check=False, mode="audit", extra_play="",
-              limit=None):
+              limit=None, options=()):
     """Write one grafana.ini per host, the inventory and the playbook; run ansible-playbook; return the report."""
     inventory_hosts = {}
     for name, host_vars in hosts.items():
@@ -62,6 +62,7 @@ def run_fleet(work, hosts, common, playbook_vars=None, serial=None, check=False,
         command.append("--check")
     if limit:
         command += ["--limit", limit]
+    command += list(options)  # e.g. -v, --diff
     proc = subprocess.run(command, cwd=str(work), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=600, check=False)
     report_path = work / "reports" / ("outgoing-server-%s.json" % mode)
