@@ -446,13 +446,14 @@ class Attributes:
     is given, else what the file has now (a new file: 0600 and the creating user).
     """
 
-    def __init__(self, uid=None, gid=None, mode=None, owner=None, group=None, secontext=None):
+    def __init__(self, uid=None, gid=None, mode=None, owner=None, group=None, secontext=None, flags=None):
         self.uid = uid
         self.gid = gid
         self.mode = mode          # an int, a symbolic string (applied to the current mode), or None
         self.owner = owner        # as given, for messages
         self.group = group
         self.secontext = secontext  # [seuser, serole, setype, selevel] (None: keep) or None: nothing asked
+        self.flags = flags        # the ``attributes`` option (chattr flags): (operator, letters) or None
 
     def final_mode(self, current):
         if self.mode is None:
@@ -531,7 +532,124 @@ def requested_attributes(params, module=None):
     return Attributes(uid=_lookup('owner', params.get('owner'), pwd.getpwnam, 'pw_uid', 'user'),
                       gid=_lookup('group', params.get('group'), grp.getgrnam, 'gr_gid', 'group'),
                       mode=_check_mode_value(mode) if mode is not None else None,
-                      owner=params.get('owner'), group=params.get('group'), secontext=context)
+                      owner=params.get('owner'), group=params.get('group'), secontext=context,
+                      flags=check_flags(params.get('attributes')))
+
+
+# --------------------------------------------------------------------------- chattr flags (option attributes)
+#
+# The order, for a file whose content changes: the flags are checked before any I/O (check_flags); before the SMTP
+# test, preflight() sets them on a scratch file beside the target, which proves this host, this filesystem and
+# this user accept them (``C`` on ext4, ``i`` without CAP_LINUX_IMMUTABLE are refused there, naming the option);
+# prepare() gives the candidate temp file the flags the new file will have -- except ``i`` and ``a``: an immutable
+# or append-only file cannot be renamed, so the temp file gets them and loses them again (one more proof), and
+# they are set on the target right after the rename. Without the option, the temp file gets the target's own
+# flags (``lsattr``), so a replaced file keeps ``A``, ``d``, ``s``...; a target that is immutable or append-only
+# now cannot be replaced at all (rename is refused, nothing changes).
+
+FLAG_LETTERS = 'aAcCdDeFijmPsStTux'    # what chattr sets (lsattr also shows read-only ones: E, I, N, h, V...)
+_NO_RENAME = frozenset('ia')           # flags that make the temp file impossible to rename
+
+
+def check_flags(value):
+    """The ``attributes`` option as (operator, letters) -- operator ``+``, ``-`` or ``=`` (none given) -- or None;
+    SettingsError naming the option for anything chattr would not take."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    operator = '='
+    if text[0] in '+-=':
+        operator, text = text[0], text[1:]
+    wrong = sorted(set(ch for ch in text if ch not in FLAG_LETTERS))
+    if not text or wrong:
+        raise SettingsError('attributes', 'attributes: %r is not a set of chattr flags: %s; give letters of %s, '
+                            'optionally after +, - or = (for example +i or =A)' % (
+                                value, 'unknown %s' % ', '.join(repr(ch) for ch in wrong) if wrong else 'no flag',
+                                FLAG_LETTERS))
+    return operator, ''.join(sorted(set(text), key=FLAG_LETTERS.index))
+
+
+def _run(module, argv):
+    """(rc, output) of a short command (chattr, lsattr) through ``module.run_command``; rc None when it is not
+    installed (or there is no module to run it: nothing to read or set then)."""
+    finder = getattr(module, 'get_bin_path', None)   # None for the few callers without a real module
+    binary = finder(argv[0]) if finder is not None else None
+    if binary is None:
+        return None, '%s is not installed on this host' % argv[0]
+    try:
+        rc, out, err = module.run_command([binary] + list(argv[1:]))
+    except (IOError, OSError) as exc:
+        return 1, str(exc)
+    return rc, '\n'.join(part.strip() for part in (out, err) if part and part.strip())
+
+
+def current_flags(module, path):
+    """The chattr flags ``path`` has now (a set of letters chattr can set), or None when they cannot be read."""
+    rc, out = _run(module, ['lsattr', '-d', '--', path])
+    if rc != 0 or not out:
+        return None
+    return set(ch for ch in out.split()[0] if ch in FLAG_LETTERS)
+
+
+def final_flags(flags, current):
+    """The flags a file whose flags are ``current`` has after ``flags`` ((operator, letters))."""
+    operator, letters = flags
+    if operator == '+':
+        return set(current) | set(letters)
+    if operator == '-':
+        return set(current) - set(letters)
+    return set(letters) | (set(current) & {'e'})   # chattr keeps extents; it cannot clear them
+
+
+def _chattr(module, path, spec, shown, label):
+    """``chattr spec path``; AttributeRefusal naming option attributes when refused (``shown``: the option value)."""
+    rc, out = _run(module, ['chattr', spec, '--', path])
+    if rc != 0:
+        reason = out.replace(path, label).splitlines()[-1] if out else 'exit %s' % rc
+        raise AttributeRefusal('attributes', 'attributes: this host refuses the flags %s for %s: %s; nothing was '
+                               'changed' % (shown, label, reason))
+
+
+def _spec(flags):
+    return '%s%s' % flags
+
+
+def _give_flags(module, temp, wanted, label, shown):
+    """Give the temp file ``temp`` the flags ``wanted`` before the rename: all but ``i``/``a``, which it gets and
+    loses again (so they are proven; they are set on the target after the rename)."""
+    settable = ''.join(ch for ch in FLAG_LETTERS if ch in wanted and ch not in _NO_RENAME and ch != 'e')
+    if settable:
+        _chattr(module, temp, '+' + settable, shown, label)
+    blocking = ''.join(ch for ch in FLAG_LETTERS if ch in wanted and ch in _NO_RENAME)
+    if blocking:
+        _chattr(module, temp, '+' + blocking, shown, label)
+        _chattr(module, temp, '-ia', shown, label)
+
+
+def probe_flags(module, path, flags):
+    """Set ``flags`` on a scratch file beside the file ``path`` resolves to (removed again): AttributeRefusal
+    naming option attributes when this host, filesystem or user refuses them. Nothing else changes."""
+    target = resolve(path)
+    label = _label(path, target)
+    try:
+        fd, scratch = _create_temp(os.path.dirname(target), os.path.basename(target))
+    except OSError as exc:
+        raise StoreError('writing %s failed: %s; nothing was changed' % (label, _reason(exc))) from None
+    os.close(fd)
+    try:
+        _chattr(module, scratch, _spec(flags), _spec(flags), label)
+    finally:
+        if set(flags[1]) & _NO_RENAME and flags[0] != '-':
+            _run(module, ['chattr', '-ia', '--', scratch])
+        _unlink_quietly(scratch)
+
+
+def flags_differ(module, path, flags):
+    """Would ``flags`` change the flags of the file ``path`` resolves to? (True when they cannot be read.)"""
+    current = current_flags(module, resolve(path))
+    return current is None or final_flags(flags, current) != current
 
 
 def _user_name(uid):
@@ -710,6 +828,8 @@ def prepare(module, path, data, attributes=KEEP, validate=None):
             candidate.in_place = _finish(module, fd, temp, target, label, st, attributes)
         finally:
             os.close(fd)
+        if not candidate.in_place:
+            _flags_before_rename(module, temp, target, label, st, attributes)
         if validate:
             run_validate(module, validate, temp, label)
     except StoreError:
@@ -721,6 +841,17 @@ def prepare(module, path, data, attributes=KEEP, validate=None):
     if candidate.in_place:
         candidate.discard()
     return candidate
+
+
+def _flags_before_rename(module, temp, target, label, st, attributes):
+    """The chattr flags the new file will have, given to the temp file (option ``attributes``, else the target's
+    own): see the order above ``check_flags()``."""
+    current = current_flags(module, target) if st is not None else set()
+    if attributes.flags is None:
+        if current and current - {'e'}:
+            _give_flags(module, temp, current, label, 'the file has now (%s)' % ''.join(sorted(current)))
+        return
+    _give_flags(module, temp, final_flags(attributes.flags, current or set()), label, _spec(attributes.flags))
 
 
 def adopt(module, produced, path, like):
@@ -964,6 +1095,9 @@ def preflight(module, path, attributes=KEEP, rewrite=True):
     label = _label(path, target)
     st = regular_stat(target, label)
     uid, gid, mode = attributes.final(st)
+    if attributes.flags is not None and not (module is not None and module.check_mode) and (
+            rewrite or st is None or flags_differ(module, target, attributes.flags)):
+        probe_flags(module, target, attributes.flags)
     if rewrite:
         refused = _may_create_with(uid, gid)
         if refused is None:
@@ -1009,8 +1143,14 @@ def apply_attributes(module, path, attributes, changed):
                                  % (_label(path, target), _reason(exc))) from None
         changed = True
     file_args = module.load_file_common_arguments(module.params, path=target)
-    file_args.update(owner=None, group=None, mode=None)
-    return module.set_fs_attributes_if_different(file_args, changed)
+    file_args.update(owner=None, group=None, mode=None, attributes=None)
+    changed = module.set_fs_attributes_if_different(file_args, changed)
+    if attributes.flags is not None and flags_differ(module, target, attributes.flags):
+        # last: an immutable file takes no chown/chmod; compared as sets, so a second run is not changed
+        if not module.check_mode:
+            _chattr(module, target, _spec(attributes.flags), _spec(attributes.flags), _label(path, target))
+        changed = True
+    return changed
 
 
 def final_mode(path, attributes=KEEP):

@@ -217,3 +217,101 @@ def test_file_attributes_are_checked_first_and_kept_or_refused_through_ansible_p
             'cannot give %s the owner root (uid 0): only root can' % cases['own_to_root']['path'])
     refused('own_to_other_group', 'group', 'cannot give %s the group %s (gid %d): this run (as %s' % (
         cases['own_to_other_group']['path'], account['other'], account['other_id'], account['user']))
+
+
+def flags(path):
+    out = subprocess.run(['lsattr', '-d', path], stdout=subprocess.PIPE, check=True, timeout=30,
+                         universal_newlines=True).stdout
+    return set(out.split()[0].replace('-', '')) - {'e'}
+
+
+def chattr(spec, path):
+    subprocess.run(['chattr', spec, path], check=True, timeout=30)
+
+
+def test_chattr_flags_are_checked_before_any_write_and_kept_through_ansible_playbook(public, account):
+    """``attributes``: a flag chattr does not know, one this filesystem refuses (``C``: no copy-on-write on ext4)
+    and ``i`` for a user without CAP_LINUX_IMMUTABLE are refused before the SMTP test and any write, also when only
+    the flags (and the mode) would change in place; valid ones are on the new file (``i`` after the rename) and a
+    second run is not changed; a replaced file keeps the flags it had (``d``, ``A``) and ``+`` adds to them."""
+    me = (account['uid'], account['gid'])
+    cases = {}
+
+    def case(name, path, first, second=None, host=None, before_flags=''):
+        if before_flags:
+            chattr('+' + before_flags, path)
+        cases[name] = dict(path=path, args=first, second=second or first, host=host or {})
+
+    path = make(public, 'flag_unknown', (0, 0), 0o640)
+    case('flag_unknown', path, args(path, attributes='+Q', backup=True))
+    path = make(public, 'flag_refused', (0, 0), 0o640)
+    case('flag_refused', path, args(path, attributes='+C', mode='0600', backup=True))
+    path = make(public, 'flag_refused_in_place', (0, 0), 0o640)   # the content is right after the first task
+    case('flag_refused_in_place', path, args(path), second=args(path, attributes='+C', mode='0600'))
+    path = make(public, 'flag_immutable', (0, 0), 0o640)
+    case('flag_immutable', path, args(path, attributes='+i'))
+    path = make(public, 'flag_equal', (0, 0), 0o640)
+    case('flag_equal', path, args(path, attributes='=dA'), before_flags='s')
+    path = make(public, 'flag_kept', (0, 0), 0o640)
+    case('flag_kept', path, args(path), before_flags='dA')
+    path = make(public, 'flag_added', (0, 0), 0o640)
+    case('flag_added', path, args(path, attributes='+A'), before_flags='d')
+    path = make(public, 'flag_user_immutable', me, 0o640, dir_owner=me)
+    case('flag_user_immutable', path, args(path, attributes='+i'), host=as_user(account['user']))
+
+    before = {name: state(c['path']) for name, c in cases.items()}
+    before_flags = {name: flags(c['path']) for name, c in cases.items()}
+    listing = {name: beside(c['path']) for name, c in cases.items()}
+    hosts = {name: dict(c['host'], args=c['args'], second=c['second']) for name, c in cases.items()}
+    work = os.path.join(public, 'run')
+    os.mkdir(work)
+    import pathlib
+    try:
+        results, output = run_hosts(pathlib.Path(work), hosts, [
+            dict(AS_USER, **{'mailops.smtp.outgoing_server': '{{ args }}', 'diff': True}),
+            dict(AS_USER, **{'mailops.smtp.outgoing_server': '{{ second }}'}),
+        ], extra_vars={'smtp_password': PASSWORD})
+        after_flags = {name: flags(c['path']) for name, c in cases.items()}
+        after = {name: state(c['path']) for name, c in cases.items()}
+    finally:
+        for c in cases.values():
+            subprocess.run(['chattr', '-ia', c['path']], check=False, timeout=30)
+    assert 'Traceback' not in output and PASSWORD not in output
+
+    def refused(result, name, words, old=None):
+        assert result.get('failed') is True and result.get('changed') is False, (name, result)
+        assert result.get('option') == 'attributes', (name, result)
+        assert words in result['msg'] and result['msg'].endswith('nothing was changed'), (name, result['msg'])
+        assert 'smtp_code' not in result and 'probe' not in result, (name, result)   # refused before the test
+        old = old or before[name]
+        assert after[name] == old and after_flags[name] == before_flags[name], name
+        assert beside(cases[name]['path']) == listing[name], name
+
+    for name in ('flag_unknown', 'flag_refused', 'flag_user_immutable'):
+        assert results[name][1].get('failed') is True, name   # the second run is refused alike
+    refused(results['flag_unknown'][0], 'flag_unknown', "attributes: '+Q' is not a set of chattr flags: unknown 'Q'")
+    refused(results['flag_refused'][0], 'flag_refused',
+            'attributes: this host refuses the flags +C for %s: ' % cases['flag_refused']['path'])
+    assert 'not supported' in results['flag_refused'][0]['msg']
+    refused(results['flag_user_immutable'][0], 'flag_user_immutable', 'this host refuses the flags +i for')
+    assert 'not permitted' in results['flag_user_immutable'][0]['msg']
+
+    first, second = results['flag_refused_in_place']
+    assert first['changed'] is True and first.get('failed') is not True, first
+    written = state(cases['flag_refused_in_place']['path'])
+    refused(second, 'flag_refused_in_place', 'this host refuses the flags +C for', old=written)
+    assert written['mode'] == 0o640   # the mode asked with the refused flag was not applied either
+
+    first, second = results['flag_immutable']
+    assert first['changed'] is True and second['changed'] is False and second.get('failed') is not True, second
+    assert after_flags['flag_immutable'] == {'i'}
+    assert after['flag_immutable']['inode'] != before['flag_immutable']['inode']   # replaced, then made immutable
+    assert readers.grafana(after['flag_immutable']['data'].decode())['smtp']['password'] == PASSWORD
+    for name, expected in (('flag_equal', {'d', 'A'}), ('flag_kept', {'d', 'A'}), ('flag_added', {'d', 'A'})):
+        first, second = results[name]
+        assert first['changed'] is True and first.get('failed') is not True, (name, first)
+        assert second['changed'] is False, (name, second)
+        assert after[name]['inode'] != before[name]['inode'], name   # a new file, with the flags
+        assert after_flags[name] == expected, (name, after_flags[name])
+        assert readers.grafana(after[name]['data'].decode())['smtp']['password'] == PASSWORD
+        assert beside(cases[name]['path']) == listing[name], name
