@@ -16,10 +16,11 @@ Stage 1, copies: no file of the repository may copy text from the corpus (``scri
 repository's fixtures are our own, in the shapes of these files.
 
 Stage 2, profiles: for each profile file, through ``ansible-playbook`` and ``mailops.smtp.outgoing_server``
-against an SMTP sandbox started here: check mode leaves the file identical; apply changes only the profile's keys
-and the result parses under the application's rules with the new values, and the application's own reader
-(tests/readers: go-ini, Go encoding/json, Psych + ERB, the Discourse launcher model, Synapse's config code,
-php, Ruby, postconf/postmap, msmtp, python-dotenv, Ruby dotenv) reads the new host, port, user and password;
+against an SMTP sandbox started here: check mode leaves the file identical; apply changes only the keys the profile
+declares it writes (``AppProfile.owned()``) and the result parses under the application's rules with the new values,
+and the application's own reader (tests/readers: go-ini, Go encoding/json, Psych + ERB, the Discourse launcher
+model, Synapse's config code, php, Ruby, postconf/postmap, msmtp, python-dotenv, Ruby dotenv)
+reads the new host, port, user and password;
 a second run reports changed=false and leaves the file untouched; a failing SMTP test (wrong password) fails with
 diagnosis auth_failed and leaves the file untouched; no password appears in the output.
 
@@ -49,7 +50,8 @@ from outgoing_helpers import (  # noqa: E402
     run_hosts,
 )
 from smtp_sandbox import SmtpSandbox  # noqa: E402
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles.gitlab import GITLAB_OWNED  # noqa: E402
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile  # noqa: E402
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles.postfix import PostfixProfile  # noqa: E402
 
 USER = 'corpus-check@example.com'
 PASSWORD = 'C0rpus #check;pw\'"'
@@ -58,9 +60,7 @@ FROM = 'noreply@example.com'
 MASTODON_KEYS = {'host': 'SMTP_SERVER', 'port': 'SMTP_PORT', 'username': 'SMTP_LOGIN', 'password': 'SMTP_PASSWORD',
                  'from_email': 'SMTP_FROM_ADDRESS', 'use_tls': 'SMTP_ENABLE_STARTTLS_AUTO', 'use_ssl': 'SMTP_TLS'}
 RUBY_BOOLEANS = {'true': 'true', 'false': 'false'}
-POSTFIX_OWNED = ('relayhost', 'smtp_sasl_auth_enable', 'smtp_sasl_password_maps', 'smtp_sasl_security_options',
-                 'smtp_tls_security_level', 'smtp_tls_wrappermode', 'smtp_tls_CAfile', 'smtp_tls_CApath',
-                 'sender_canonical_maps')
+POSTFIX_OWNED = PostfixProfile.owned_keys
 
 
 def ini_values(section, names):
@@ -91,16 +91,12 @@ PROFILES = {
         app='grafana', parser='ini', params=dict(from_email=FROM),
         values=ini_values('smtp', dict(host='host', user='user', password='password', from_email='from_address')),
         expect=lambda port: dict(host='127.0.0.1:%d' % port, user=USER, password=PASSWORD, from_email=FROM),
-        owned=('smtp', ('enabled', 'host', 'user', 'password', 'skip_verify', 'from_address', 'from_name',
-                        'startTLS_policy')),
         tokens=('enabled', 'host', 'user', 'password', 'skip_verify', 'from_address', 'from_name', 'startTLS')))],
     'gitea': [('*.ini', dict(
         app='gitea', parser='ini', params=dict(from_email=FROM),
         values=ini_values('mailer', dict(host='SMTP_ADDR', port='SMTP_PORT', user='USER', password='PASSWD',
                                          protocol='PROTOCOL', from_email='FROM')),
         expect=lambda port: dict(expected_values(port), protocol='smtp+starttls', from_email=FROM),
-        owned=('mailer', ('ENABLED', 'PROTOCOL', 'SMTP_ADDR', 'SMTP_PORT', 'USER', 'PASSWD', 'FORCE_TRUST_SERVER_CERT',
-                          'FROM', 'HOST', 'IS_TLS_ENABLED', 'SKIP_VERIFY', 'MAILER_TYPE')),
         tokens=('[mailer]', 'ENABLED', 'PROTOCOL', 'SMTP_ADDR', 'SMTP_PORT', 'USER', 'PASSWD', 'FORCE_TRUST', 'FROM',
                 'HOST', 'IS_TLS_ENABLED', 'SKIP_VERIFY', 'MAILER_TYPE')))],
     'nextcloud': [('*.php', dict(
@@ -109,9 +105,6 @@ PROFILES = {
                                 password=('mail_smtppassword',), local=('mail_from_address',),
                                 domain=('mail_domain',))),
         expect=lambda port: dict(expected_values(port, int), local='noreply', domain='example.com'),
-        owned=(None, ('mail_smtpmode', 'mail_smtphost', 'mail_smtpport', 'mail_smtpsecure', 'mail_smtpauth',
-                      'mail_smtpname', 'mail_smtppassword', 'mail_from_address', 'mail_domain',
-                      'mail_smtpstreamoptions')),
         tokens=('mail_',)))],
     'mattermost': [('*.json', dict(
         app='mattermost', parser='json', params=dict(from_email=FROM),
@@ -119,9 +112,6 @@ PROFILES = {
                                 user=('EmailSettings', 'SMTPUsername'), password=('EmailSettings', 'SMTPPassword'),
                                 from_email=('EmailSettings', 'FeedbackEmail'))),
         expect=lambda port: dict(expected_values(port), from_email=FROM),
-        owned=('EmailSettings', ('SMTPServer', 'SMTPPort', 'ConnectionSecurity', 'EnableSMTPAuth', 'SMTPUsername',
-                                 'SMTPPassword', 'SkipServerCertificateVerification', 'FeedbackEmail',
-                                 'FeedbackName')),
         tokens=None))],
     'redmine': [('configuration.yml*', dict(
         app='redmine', parser='yaml', params={},
@@ -131,7 +121,6 @@ PROFILES = {
                                 password=('default', 'email_delivery', 'smtp_settings', 'password'),
                                 method=('default', 'email_delivery', 'delivery_method'))),
         expect=lambda port: dict(expected_values(port, int), method=':smtp'),
-        owned=('default', ('email_delivery',)),
         tokens=('email_delivery', 'delivery_method', 'smtp_settings', 'address', 'port', 'authentication',
                 'user_name', 'password', 'enable_starttls_auto', 'enable_starttls', 'ca_file')))],
     'discourse': [('*.yml', dict(
@@ -140,17 +129,12 @@ PROFILES = {
                                 user=('env', 'DISCOURSE_SMTP_USER_NAME'), password=('env', 'DISCOURSE_SMTP_PASSWORD'),
                                 from_email=('env', 'DISCOURSE_NOTIFICATION_EMAIL'))),
         expect=lambda port: dict(expected_values(port), from_email=FROM),
-        owned=('env', ('DISCOURSE_SMTP_ADDRESS', 'DISCOURSE_SMTP_PORT', 'DISCOURSE_SMTP_USER_NAME',
-                       'DISCOURSE_SMTP_PASSWORD', 'DISCOURSE_SMTP_ENABLE_START_TLS', 'DISCOURSE_SMTP_FORCE_TLS',
-                       'DISCOURSE_SMTP_OPENSSL_VERIFY_MODE', 'DISCOURSE_NOTIFICATION_EMAIL')),
         tokens=('DISCOURSE_SMTP', 'DISCOURSE_NOTIFICATION')))],
     'django': [('.env*', dict(
         app='dotenv', parser='python_dotenv', params=dict(from_email=FROM),
         values=path_values(dict(host=('EMAIL_HOST',), port=('EMAIL_PORT',), user=('EMAIL_HOST_USER',),
                                 password=('EMAIL_HOST_PASSWORD',), from_email=('DEFAULT_FROM_EMAIL',))),
         expect=lambda port: dict(expected_values(port), from_email=FROM),
-        owned=(None, ('EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_HOST_USER', 'EMAIL_HOST_PASSWORD', 'EMAIL_USE_TLS',
-                      'EMAIL_USE_SSL', 'DEFAULT_FROM_EMAIL')),
         tokens=('EMAIL_', 'DEFAULT_FROM_EMAIL')))],
     'mastodon': [('.env*', dict(
         app='dotenv', parser='ruby_dotenv',
@@ -159,7 +143,6 @@ PROFILES = {
         values=path_values(dict(host=('SMTP_SERVER',), port=('SMTP_PORT',), user=('SMTP_LOGIN',),
                                 password=('SMTP_PASSWORD',), from_email=('SMTP_FROM_ADDRESS',))),
         expect=lambda port: dict(expected_values(port), from_email=FROM),
-        owned=(None, tuple(MASTODON_KEYS.values())),
         tokens=tuple(MASTODON_KEYS.values())))],
     'alertmanager': [('*.yml', dict(
         app='alertmanager', parser='yaml', params=dict(from_email=FROM),
@@ -168,8 +151,6 @@ PROFILES = {
                                 require_tls=('global', 'smtp_require_tls'))),
         expect=lambda port: dict(host='127.0.0.1:%d' % port, user=USER, password=PASSWORD, from_email=FROM,
                                  require_tls=True),
-        owned=('global', ('smtp_smarthost', 'smtp_require_tls', 'smtp_force_implicit_tls', 'smtp_auth_username',
-                          'smtp_auth_password', 'smtp_from')),
         tokens=('smtp_',)))],
     'gitlab': [('gitlab.rb*', dict(
         app='gitlab', parser='gitlab', params=dict(from_email=FROM),
@@ -177,23 +158,19 @@ PROFILES = {
                                 user=('gitlab_rails', 'smtp_user_name'), password=('gitlab_rails', 'smtp_password'),
                                 from_email=('gitlab_rails', 'gitlab_email_from'))),
         expect=lambda port: dict(expected_values(port, int), from_email=FROM),
-        owned=('gitlab_rails', GITLAB_OWNED + ('gitlab_email_from', 'gitlab_email_display_name')),
         tokens=("gitlab_rails['smtp_", "gitlab_rails['gitlab_email_")))],
     'synapse': [('homeserver.yaml*', dict(
         app='synapse', parser='yaml', params=dict(from_email=FROM),
         values=path_values(dict(host=('email', 'smtp_host'), port=('email', 'smtp_port'), user=('email', 'smtp_user'),
                                 password=('email', 'smtp_pass'), from_email=('email', 'notif_from'))),
         expect=lambda port: dict(expected_values(port, int), from_email=FROM),
-        owned=('email', ('smtp_host', 'smtp_port', 'smtp_user', 'smtp_pass', 'force_tls',
-                         'require_transport_security', 'enable_tls', 'notif_from')),
         tokens=('smtp_', 'require_transport_security', 'notif_from')))],
     'postfix': [(pattern, dict(
         app='postfix', parser='postfix', params=dict(from_email=FROM), own_dir='main.cf',
         values=lambda parsed: dict(host=parsed['main'].get('relayhost'), user=parsed['login'][0],
                                    password=parsed['login'][1], from_email=parsed['main'].get('sender_canonical_maps')),
         expect=lambda port: dict(host='[127.0.0.1]:%d' % port, user=USER, password=PASSWORD,
-                                 from_email='static:' + FROM),
-        owned=(None, POSTFIX_OWNED), tokens=POSTFIX_OWNED))
+                                 from_email='static:' + FROM), tokens=POSTFIX_OWNED))
         for pattern in ('main.cf', 'main.cf.debian', 'main.cf.tls')],
     'msmtp': [('msmtprc*', dict(
         app='msmtp', parser='msmtp', params=dict(from_email=FROM),
@@ -201,7 +178,6 @@ PROFILES = {
                                    user=parsed['login']['user'], password=parsed['login']['password'],
                                    from_email=parsed['default']['from']),
         expect=lambda port: dict(expected_values(port), from_email=FROM),
-        owned=(None, ('default', 'login')),
         tokens=('host', 'port', 'tls', 'auth', 'user', 'password', 'from', 'account default')))],
     # NetBox's configuration.py EMAIL dict (its settings.py maps it onto Django's EMAIL_* settings). Checked once
     # the netbox profile is registered (see registered_apps); before that its files are listed, not failed.
@@ -210,8 +186,6 @@ PROFILES = {
         values=path_values(dict(host=('EMAIL', 'SERVER'), port=('EMAIL', 'PORT'), user=('EMAIL', 'USERNAME'),
                                 password=('EMAIL', 'PASSWORD'), from_email=('EMAIL', 'FROM_EMAIL'))),
         expect=lambda port: dict(expected_values(port, int), from_email=FROM),
-        owned=('EMAIL', ('SERVER', 'PORT', 'USERNAME', 'PASSWORD', 'USE_SSL', 'USE_TLS', 'TIMEOUT', 'FROM_EMAIL',
-                         'SSL_CERTFILE', 'SSL_KEYFILE')),
         tokens=None))],
 }
 
@@ -319,6 +293,13 @@ def parse_msmtp(text):
     return parsed
 
 
+def owned_of(spec, path):
+    """``(container, keys)`` the profile declares it writes (``AppProfile.owned()``: the profile is the one place
+    for them); the msmtp parse adds the ``login`` msmtp sends for that account."""
+    container, keys = get_profile(spec['app'])(None, dict(spec['params'], path=path)).owned()
+    return container, tuple(keys) + (('login',) if spec['parser'] == 'msmtp' else ())
+
+
 def without_owned(kind, parsed, owned):
     """``parsed`` minus the keys the profile owns (what must stay identical)."""
     container, keys = owned
@@ -392,7 +373,8 @@ def check_file(rel, spec, info, port):
             seen = None
     if seen is not None and seen != dict(host='127.0.0.1', port=str(port), user=USER, password=PASSWORD):
         problems.append('%s reads another host, port, user or password' % spec['app'])
-    if without_owned(spec['parser'], before, spec['owned']) != without_owned(spec['parser'], after, spec['owned']):
+    owned = owned_of(spec, info['path'])
+    if without_owned(spec['parser'], before, owned) != without_owned(spec['parser'], after, owned):
         problems.append('keys the profile does not own changed')
     if spec['tokens'] is not None:
         with open(info['path'], encoding='utf-8') as handle:

@@ -138,6 +138,11 @@ class AppProfile:
     stores_oauth2 = False        # True: the app can log in with OAuth 2.0 (the profile stores the oauth2 setting)
     keeps_a_file = False         # True: the settings live in a file (validate, locking, file attributes apply)
     connection = None            # how the app connects: a _connection.Connection (every profile declares one)
+    # What a write may change, and nothing else: the keys the profile writes or removes (``owned_keys``) in the
+    # section, hash or dict ``owned_container`` (None: the top level). scripts/corpus_check.py checks real files
+    # against it; ``owned()`` is the instance's view (profiles whose key names come from options override it).
+    owned_container: str | None = None
+    owned_keys: tuple = ()
 
     def __init__(self, module, params):
         self.module = module
@@ -171,6 +176,10 @@ class AppProfile:
     def trusts_ca_alone(self):
         """True when the CA file stored for the app replaces the host's trust store (the test does the same)."""
         return bool(self.connection is not None and self.connection.ca_alone)
+
+    def owned(self):
+        """``(container, keys)``: where the keys this profile writes or removes live, and their names."""
+        return self.owned_container, tuple(self.owned_keys)
 
     # -- hooks of the order of work (_outgoing), with the defaults of an app that needs none
     @property

@@ -120,6 +120,15 @@ class MappedProfile(FileProfile):
         if len(settings.servers) > 1 and not has('server'):
             raise self.unsupported('server', 'several servers need a key for server')
 
+    def owned(self):
+        """The keys of the ``keys`` map: their names in their one section or hash (None: the top level)."""
+        paths = [self.key_path(key) for key in self.keys.values()]
+        containers = set(path[:-1] for path in paths)
+        if len(containers) == 1 and len(next(iter(containers))) <= 1:
+            container = next(iter(containers))
+            return (container[0] if container else None), tuple(path[-1] for path in paths)
+        return None, tuple(paths)
+
     def key_path(self, key):
         fmt = self.format
         if fmt == 'ini':

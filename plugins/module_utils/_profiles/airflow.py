@@ -219,6 +219,8 @@ class AirflowProfile(FileProfile):
     connection = Connection(mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
                             senders=('From and envelope: smtp_mail_from (default airflow@example.com)',))
     store_format = 'ini'
+    owned_container = SMTP
+    owned_keys = OWNED + LEGACY   # and [email] ssl_context; the connection is in connection_file
     value_codec = CONFIGPARSER
     secret_paths = ((SMTP, 'smtp_password'),)
 

@@ -70,6 +70,8 @@ class AlertmanagerProfile(FileProfile):
                             senders=('From: smtp_from', 'envelope: the address of smtp_from'))
     stores_sender_name = True
     store_format = 'yaml'
+    owned_container = GLOBAL
+    owned_keys = AM_OWNED
     secret_paths = ((GLOBAL, 'smtp_auth_password'),)
 
     def _get(self, store, key):

@@ -40,6 +40,10 @@ class DiscourseProfile(FileProfile):
                             senders=('From: DISCOURSE_NOTIFICATION_EMAIL (site setting notification_email)',
                                      'envelope: the same address'))
     store_format = 'yaml'
+    owned_container = 'env'
+    owned_keys = tuple(DISCOURSE + suffix for suffix in (
+        'ADDRESS', 'PORT', 'USER_NAME', 'PASSWORD', 'ENABLE_START_TLS', 'FORCE_TLS', 'OPENSSL_VERIFY_MODE')) + (
+        'DISCOURSE_NOTIFICATION_EMAIL',)
     secret_paths = (('env', DISCOURSE + 'PASSWORD'),)
 
     def _p(self, suffix):
@@ -101,6 +105,5 @@ class DiscourseProfile(FileProfile):
             self.put(store, self._p('DISCOURSE_NOTIFICATION_EMAIL'), settings.from_email, option='from_email')
 
     def remove(self, store):
-        for suffix in ('ADDRESS', 'PORT', 'USER_NAME', 'PASSWORD', 'ENABLE_START_TLS', 'FORCE_TLS',
-                       'OPENSSL_VERIFY_MODE'):
-            self.drop(store, self._p(suffix))
+        for key in self.owned_keys[:-1]:   # the last, DISCOURSE_NOTIFICATION_EMAIL, is written, never removed
+            self.drop(store, self._p(key))

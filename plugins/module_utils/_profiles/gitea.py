@@ -70,7 +70,8 @@ class GiteaProfile(FileProfile):
     store_format = 'ini'
     section = 'mailer'
     secret_paths = (('mailer', 'PASSWD'),)
-    owned = ('ENABLED', 'PROTOCOL', 'SMTP_ADDR', 'SMTP_PORT', 'USER', 'PASSWD', 'FORCE_TRUST_SERVER_CERT',
+    owned_container = 'mailer'
+    owned_keys = ('ENABLED', 'PROTOCOL', 'SMTP_ADDR', 'SMTP_PORT', 'USER', 'PASSWD', 'FORCE_TRUST_SERVER_CERT',
              'FROM') + GITEA_LEGACY
     value_codec = GoIniCodec(continuation=False)
     store_options = {'layout': GoIniLayout(continuation=False, app='Gitea')}
@@ -171,5 +172,5 @@ class GiteaProfile(FileProfile):
         return text
 
     def remove(self, store):
-        for key in self.owned:
+        for key in self.owned_keys:
             self.drop(store, (self.section, key))

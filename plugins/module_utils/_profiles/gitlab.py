@@ -60,6 +60,8 @@ class GitlabProfile(FileProfile):
                             senders=('From: gitlab_email_from', 'envelope: the same address'))
     stores_sender_name = True
     store_format = 'ruby'
+    owned_container = RAILS
+    owned_keys = GITLAB_OWNED + ('gitlab_email_from', 'gitlab_email_display_name')
     secret_paths = ((RAILS, 'smtp_password'),)
 
     def _get(self, store, key):

@@ -47,7 +47,8 @@ class GrafanaProfile(FileProfile):
     store_format = 'ini'
     section = 'smtp'
     secret_paths = (('smtp', 'password'),)
-    owned = ('enabled', 'host', 'user', 'password', 'skip_verify', 'from_address', 'from_name', 'startTLS_policy')
+    owned_container = 'smtp'
+    owned_keys = ('enabled', 'host', 'user', 'password', 'skip_verify', 'from_address', 'from_name', 'startTLS_policy')
     value_codec = GrafanaCodec()
     store_options = {'layout': GoIniLayout(continuation=True, app='Grafana')}
     codecs = {
@@ -110,5 +111,5 @@ class GrafanaProfile(FileProfile):
             self.put(store, (section, 'startTLS_policy'), GRAFANA_POLICY[settings.security], option='security')
 
     def remove(self, store):
-        for key in self.owned:
+        for key in self.owned_keys:
             self.drop(store, (self.section, key))

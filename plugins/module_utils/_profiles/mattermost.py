@@ -36,7 +36,8 @@ class MattermostProfile(FileProfile):
     stores_sender_name = True
     store_format = 'json'
     secret_paths = ((MM, 'SMTPPassword'),)
-    owned = ('SMTPServer', 'SMTPPort', 'ConnectionSecurity', 'EnableSMTPAuth', 'SMTPUsername', 'SMTPPassword',
+    owned_container = 'EmailSettings'
+    owned_keys = ('SMTPServer', 'SMTPPort', 'ConnectionSecurity', 'EnableSMTPAuth', 'SMTPUsername', 'SMTPPassword',
              'SkipServerCertificateVerification', 'FeedbackEmail', 'FeedbackName')
     value_codec = GoJsonFieldCodec(str)  # *string fields
     codecs = {

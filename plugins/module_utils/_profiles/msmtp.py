@@ -235,6 +235,9 @@ class MsmtpProfile(FileProfile):
                 continue
             _place(self.module, path, text.encode('utf-8'), 0o600, owner, path)
 
+    def owned(self):
+        return None, (self.account,)   # the account block, every command in it
+
     def remove(self, store):
         for account in store.accounts():
             if self.account in store.parents(account):

@@ -45,6 +45,8 @@ class NetboxProfile(FileProfile):
     )
     service = 'netbox'
     store_format = 'python'
+    owned_container = EMAIL
+    owned_keys = OWNED
     value_codec = TypedCodec('Python')
     secret_paths = ((EMAIL, 'PASSWORD'),)
 

@@ -36,7 +36,7 @@ class NextcloudProfile(FileProfile):
                             senders=('From: mail_from_address@mail_domain', 'envelope: the same address'))
     store_format = 'php'
     secret_paths = ((NC_VAR, 'mail_smtppassword'),)
-    owned = ('mail_smtpmode', 'mail_smtphost', 'mail_smtpport', 'mail_smtpsecure', 'mail_smtpauth',
+    owned_keys = ('mail_smtpmode', 'mail_smtphost', 'mail_smtpport', 'mail_smtpsecure', 'mail_smtpauth',
              'mail_smtpname', 'mail_smtppassword', 'mail_from_address', 'mail_domain', 'mail_smtpstreamoptions')
     value_codec = TypedCodec('PHP')
 
@@ -105,5 +105,5 @@ class NextcloudProfile(FileProfile):
                 self.drop(store, (NC_VAR, 'mail_smtpstreamoptions'))
 
     def remove(self, store):
-        for key in self.owned:
+        for key in self.owned_keys:
             self.drop(store, (NC_VAR, key))

@@ -195,6 +195,8 @@ class PostfixProfile(FileProfile):
     connection = Connection(ca_key='smtp_tls_CAfile', ca_alone=True,
                             senders=('From and envelope: whatever the local senders hand to Postfix',))
     store_format = 'postconf'
+    # relayhost and the SASL/TLS parameters, the CA directory set when unset, the static sender rewrite
+    owned_keys = OWNED + ('smtp_tls_CApath', 'sender_canonical_maps')
     value_codec = LITERAL
     codecs = {('smtp_sasl_password_maps',): LIST_LITERAL, ('sender_canonical_maps',): LIST_LITERAL}
 

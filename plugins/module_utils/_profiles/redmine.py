@@ -135,6 +135,9 @@ class RedmineProfile(FileProfile):
         else:
             self.put(store, self._p('openssl_verify_mode'), 'none')
 
+    def owned(self):
+        return self.environment, ('email_delivery',)
+
     def remove(self, store):
         for key in ('address', 'port', 'authentication', 'user_name', 'password', 'enable_starttls_auto',
                     'enable_starttls', 'ssl', 'tls', 'openssl_verify_mode', 'ca_file'):

@@ -87,6 +87,8 @@ class SynapseProfile(FileProfile):
     """Matrix Synapse ``homeserver.yaml`` ``email:``."""
 
     name = 'synapse'
+    owned_container = EMAIL
+    owned_keys = SYNAPSE_OWNED + ('notif_from',)
     label = 'Matrix Synapse'
     settings_location = '`homeserver.yaml`, section `email`'
     doc = (

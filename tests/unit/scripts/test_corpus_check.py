@@ -4,6 +4,8 @@
 import importlib.util
 import os
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
@@ -78,3 +80,42 @@ def test_a_profile_not_in_the_registry_waits_and_the_netbox_files_are_python():
     check = load()
     assert 'netbox' in check.PROFILES and check.PROFILES['netbox'][0][1]['parser'] == 'python'
     assert {'grafana', 'postfix', 'msmtp', 'corebos'} <= check.registered_apps()
+
+
+FIXTURES = os.path.join(ROOT, 'tests', 'integration', 'fixtures')
+# corpus directory -> our own fixture in that app's shape (the corpus parsers that need no running service)
+OWN_FIXTURES = {'grafana': 'grafana/grafana.ini', 'gitea': 'gitea/app-legacy.ini', 'nextcloud': 'nextcloud/config.php',
+                'mattermost': 'mattermost/config.json', 'redmine': 'redmine/configuration.yml',
+                'discourse': 'discourse/app.yml', 'alertmanager': 'alertmanager/alertmanager.yml',
+                'synapse': 'synapse/homeserver-configured.yaml', 'netbox': 'netbox/configuration.py',
+                'mastodon': 'dotenv/mastodon.env', 'gitlab': 'gitlab/gitlab.rb'}
+
+
+@pytest.mark.parametrize('app_dir', sorted(OWN_FIXTURES))
+def test_a_write_and_a_removal_change_only_the_keys_the_profile_declares(app_dir, tmp_path):
+    """The owned keys corpus_check allows to change come from the profile (``AppProfile.owned()``); here they are
+    held against what the profile really writes and removes, read back by the corpus check's parsers."""
+    from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
+    from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
+    from ansible_collections.mailops.smtp.plugins.module_utils._settings import settings_from_params
+    check = load()
+    spec = check.PROFILES[app_dir][0][1]
+    with open(os.path.join(FIXTURES, OWN_FIXTURES[app_dir]), encoding='utf-8') as handle:
+        texts = [handle.read()]
+    path = tmp_path / os.path.basename(OWN_FIXTURES[app_dir])
+    settings = settings_from_params(dict(server='127.0.0.1', port=2525, security='starttls', username=check.USER,
+                                         password=check.PASSWORD, from_email=spec['params'].get('from_email')))
+    for state in ('present', 'absent'):
+        profile = get_profile(spec['app'])(None, dict(spec['params'], path=str(path)))
+        wanted = settings if state == 'present' else None
+        profile.check(wanted, state)
+        stored = profile.extract(profile.parse(texts[-1]))
+        texts.append(profile.plan(Snapshot(True, stored, handle=texts[-1]), wanted, state, 'always').payload)
+    parsed = []
+    for text in texts:
+        path.write_text(text, encoding='utf-8')
+        parsed.append(check.parse(spec['parser'], str(path)))
+    owned = check.owned_of(spec, str(path))
+    kept = [check.without_owned(spec['parser'], item, owned) for item in parsed]
+    assert kept[0] == kept[1] == kept[2], app_dir
+    assert parsed[0] != parsed[1] != parsed[2]   # the write and the removal did change owned keys
