@@ -7,7 +7,9 @@ The formats ``keys`` can address come from the store registry (``plugins/module_
 Each profile declares what the lists say about it (``label``, ``settings_location``, ``doc``, ``service``,
 ``service_state``, ``apply_command``: see ``plugins/module_utils/_profiles/_base.py``). The blocks sit between a
 ``BEGIN generated`` and an ``END generated`` marker line (a comment in the file's own syntax); the text between
-them is replaced, the rest of each file is kept byte for byte. tests/unit/test_app_lists.py runs ``stale()``.
+them is replaced, the rest of each file is kept byte for byte. tests/unit/plugins/module_utils/test_app_registry.py runs ``stale()``.
+``check`` also holds the "How the app connects" table of docs/apps.md against each profile's ``connection``
+declaration (``connection_table_problems()``): that table's prose stays hand-written, its facts may not drift.
 """
 
 import os
@@ -152,6 +154,67 @@ def stale(root=ROOT):
     return result
 
 
+CONNECTS = 'docs/apps.md'
+MECHANISM = re.compile(r'^(?:CRAM-MD5|PLAIN|LOGIN|XOAUTH2)\b')
+
+
+def _connection_rows(text):
+    """{first cell: [cells]} of the table under "## How the app connects" in docs/apps.md."""
+    section = text.split('\n## How the app connects', 1)[1].split('\n## ', 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip('|').split(' | ')]
+        if line.startswith('| ') and len(cells) == 7 and cells[0] not in ('app', '---|---'):
+            rows[cells[0]] = cells
+    return rows
+
+
+def _row_of(app, rows):
+    for name in rows:
+        if name.lower().startswith(app) or PROFILES[app].label.startswith(name):
+            return name
+    return None
+
+
+def connection_table_problems(root=ROOT):
+    """What the "How the app connects" table of docs/apps.md says against each profile's ``connection``
+    declaration (``_profiles/_connection.py``): a row per app and no other, the security modes, required or
+    opportunistic STARTTLS, the CA key, the AUTH mechanisms in the app's order (where the row lists them)."""
+    with open(os.path.join(root, CONNECTS), encoding='utf-8') as handle:
+        rows = _connection_rows(handle.read())
+    problems, matched = [], set()
+    for app in APPS:
+        name = _row_of(app, rows)
+        if name is None:
+            problems.append('%s: no row for %s' % (CONNECTS, app))
+            continue
+        matched.add(name)
+        connection = PROFILES[app].connection
+        if app == 'generic' or connection is None:
+            continue   # as mapped: the generic reader is unknown
+        _name, modes, starttls, trust, auth = rows[name][:5]
+        items = [item.strip().lstrip('*').split()[0] for item in re.split(r'[,;]', modes) if item.strip()]
+        for mode in ('none', 'starttls', 'tls'):
+            declared = mode in connection.security
+            said = mode in items and 'refused' not in modes.split(mode, 1)[1].split(',')[0].split(';')[0]
+            if declared != said:
+                problems.append('%s: %s row: security %s is %s in the declaration' % (
+                    CONNECTS, name, mode, 'possible' if declared else 'not possible'))
+        if (connection.starttls == 'opportunistic') != ('**opportunistic**' in starttls):
+            problems.append('%s: %s row: STARTTLS is %s in the declaration' % (CONNECTS, name, connection.starttls))
+        if connection.ca_key and '`%s`' % connection.ca_key not in trust:
+            problems.append('%s: %s row: the CA key is %s in the declaration' % (CONNECTS, name, connection.ca_key))
+        if not connection.ca_key and not re.search(r'\bnone\b|no CA key', trust):
+            problems.append('%s: %s row: the declaration has no CA key' % (CONNECTS, name))
+        if MECHANISM.match(auth):
+            listed = [part.strip().replace('else ', '') for part in re.split(r'[;(]', auth)[0].split(',')]
+            if tuple(listed) != connection.mechanisms:
+                problems.append('%s: %s row: AUTH %s in the declaration' % (
+                    CONNECTS, name, ', '.join(connection.mechanisms)))
+    problems += ['%s: row %s is no app of the registry' % (CONNECTS, name) for name in sorted(set(rows) - matched)]
+    return problems
+
+
 def main(argv):
     if argv[1:] == ['generate']:
         for name in FILES:
@@ -166,11 +229,17 @@ def main(argv):
         return 0
     if argv[1:] == ['check']:
         names = stale()
+        problems = connection_table_problems()
+        for problem in problems:
+            print('gen_app_lists: %s' % problem, file=sys.stderr)
         if names:
             print('gen_app_lists: the app lists in these files differ from the app registry:', file=sys.stderr)
             for name in names:
                 print('  %s' % name, file=sys.stderr)
             print("Run 'make docs' (scripts/docs.sh generate) and commit them.", file=sys.stderr)
+            return 1
+        if problems:
+            print('gen_app_lists: fix the table or the connection declaration (one of them is wrong)', file=sys.stderr)
             return 1
         print('gen_app_lists: every app list matches the app registry')
         return 0

@@ -47,6 +47,23 @@ def test_a_hand_edited_list_is_caught(tmp_path):
     assert generator.stale(str(tmp_path)) == ['README.md', 'roles/outgoing_server/vars/main.yml']
 
 
+def test_the_connection_table_says_what_the_profiles_declare():
+    """docs/apps.md "How the app connects": a row per app, each agreeing with the profile's ``connection``."""
+    assert _generator().connection_table_problems(ROOT) == []
+
+
+def test_a_connection_table_that_drifts_is_caught(tmp_path):
+    with open(os.path.join(ROOT, 'docs', 'apps.md'), encoding='utf-8') as handle:
+        text = handle.read()
+    gitea = [line for line in text.splitlines() if line.startswith('| Gitea |')][0]
+    netbox = [line for line in text.splitlines() if line.startswith('| NetBox |')][0]
+    text = text.replace(gitea, gitea.replace('**opportunistic**', 'required')).replace(netbox, '')
+    (tmp_path / 'docs').mkdir()
+    (tmp_path / 'docs' / 'apps.md').write_text(text, encoding='utf-8')
+    assert _generator().connection_table_problems(str(tmp_path)) == [
+        'docs/apps.md: Gitea row: STARTTLS is opportunistic in the declaration', 'docs/apps.md: no row for netbox']
+
+
 def test_every_profile_file_is_an_app_of_the_modules():
     folder = os.path.dirname(_profiles.__file__)
     files = sorted(name[:-3] for name in os.listdir(folder) if name.endswith('.py') and not name.startswith('_'))
