@@ -7,7 +7,8 @@ The formats ``keys`` can address come from the store registry (``plugins/module_
 Each profile declares what the lists say about it (``label``, ``settings_location``, ``doc``, ``service``,
 ``service_state``, ``apply_command``: see ``plugins/module_utils/_profiles/_base.py``). The blocks sit between a
 ``BEGIN generated`` and an ``END generated`` marker line (a comment in the file's own syntax); the text between
-them is replaced, the rest of each file is kept byte for byte. tests/unit/plugins/module_utils/test_app_registry.py runs ``stale()``.
+them is replaced, the rest of each file is kept byte for byte. tests/unit/plugins/module_utils/test_app_registry.py
+runs ``stale()``.
 ``check`` also holds the "How the app connects" table of docs/apps.md against each profile's ``connection``
 declaration (``connection_table_problems()``): that table's prose stays hand-written, its facts may not drift.
 """
