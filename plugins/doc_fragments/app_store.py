@@ -28,8 +28,9 @@ options:
         C(host:port), C(smtp_require_tls), C(smtp_auth_username), C(smtp_auth_password), C(smtp_from)). Alertmanager
         uses implicit TLS exactly when the port is 465 (written with C(smtp_require_tls=false), which Alertmanager 0.25
         needs there); implicit TLS on another port, STARTTLS or no TLS on 465, O(validate_certs=false) (set per receiver
-        in Alertmanager), IPv6 addresses (0.25 cannot dial them) and a non-ASCII or templated (C({{)) sender are
-        refused. Reload Alertmanager to apply.
+        in Alertmanager), IPv6 addresses (0.25 cannot dial them), a login without TLS to another host than localhost (Go
+        refuses to send PLAIN there) and a non-ASCII or templated (C({{)) sender are refused. Reload Alertmanager to
+        apply.
       - V(corebos) the C(vtiger_systems) database row (O(path) is the coreBOS root, or use the C(login_*) options).
       - V(discourse) the C(env) map of C(containers/app.yml) (C(DISCOURSE_SMTP_*) strings,
         C(DISCOURSE_NOTIFICATION_EMAIL)). Rebuild the container to apply.
@@ -73,9 +74,9 @@ options:
         O(ca_path) is written to C(ca_file).
       - V(synapse) the C(email) section of Matrix Synapse's C(homeserver.yaml) (C(smtp_host), C(smtp_port),
         C(smtp_user), C(smtp_pass), C(force_tls), C(require_transport_security), C(enable_tls), C(notif_from) with C(%)
-        written as C(%%) because Synapse formats it with V(%(app\)s)). Synapse always verifies certificates, so
-        O(validate_certs=false) is refused, and it needs O(from_email) when the file has no C(notif_from). Restart
-        Synapse to apply.
+        written as C(%%) because Synapse formats it with V(%(app\)s)); C(tlsname) is removed, so Synapse checks the name
+        that was tested. Synapse always verifies certificates, so O(validate_certs=false) is refused, and it needs
+        O(from_email) when the file has no C(notif_from). Restart Synapse to apply.
       - V(generic) any file in O(format), with the key of each setting given by O(keys).
       - A setting the application cannot store is an error naming the application and the setting.
     type: str

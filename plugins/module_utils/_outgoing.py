@@ -109,7 +109,8 @@ def _run_test(module, settings, params, test_senders=None, profile=None):
     from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
     connection = {}
     if profile is not None:
-        connection = dict(mechanisms=profile.test_mechanisms(settings), ca_alone=profile.trusts_ca_alone())
+        connection = dict(mechanisms=profile.test_mechanisms(settings), ca_alone=profile.trusts_ca_alone(),
+                          mechanism_order=profile.mechanism_order())
     return probe_smtp(settings, TestOptions.from_params(params, module.check_mode, test_senders=test_senders,
                                                         **connection))
 

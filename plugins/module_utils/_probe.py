@@ -238,6 +238,8 @@ class Session:
         self.facts = dict(security=spec.security, port=spec.port, authenticated=False, starttls_offered=None)
         self.oauth_mechanism = None
         self.mechanisms = None  # the app's AUTH mechanisms in its order (run_session sets them), else ours
+        self.mechanism_order = 'app'  # or 'server': the first of self.mechanisms in the server's AUTH list
+        self.offered_order = []
         if facts:
             self.facts.update(facts)
 
@@ -444,7 +446,8 @@ class Session:
             extensions[key] = (extensions.get(key, '') + ' ' + params).strip() if key == 'auth' else params
         self.extensions = extensions
         self.evidence['extensions'] = raw
-        self.evidence['auth_mechanisms'] = sorted(set(m.upper() for m in extensions.get('auth', '').split()))
+        self.offered_order = [m.upper() for m in extensions.get('auth', '').split()]
+        self.evidence['auth_mechanisms'] = sorted(set(self.offered_order))
         if not self.transcript.tls:
             self.evidence['starttls_offered'] = 'starttls' in extensions
             self.facts['starttls_offered'] = 'starttls' in extensions
@@ -476,6 +479,8 @@ class Session:
         else:
             # the app's own mechanisms in its order (options.mechanisms), else ours
             preference = self.mechanisms or (MECHANISMS_TLS if self.transcript.tls else MECHANISMS_PLAINTEXT)
+            if self.mechanisms and self.mechanism_order == 'server':  # the first the server lists that the app knows
+                preference = [m for m in self.offered_order if m in self.mechanisms]
         for mechanism in preference:
             if mechanism in offered:
                 return mechanism
@@ -739,13 +744,14 @@ def default_ehlo_name(clock):
 
 def run_session(spec, level, clock, timeout, context, ehlo_name, transcript, auth=False, username=None,
                 password=None, sender=None, recipient=None, message=None, other_senders=(), oauth=None,
-                oauth_mechanism=None, mechanisms=None):
+                oauth_mechanism=None, mechanisms=None, mechanism_order='app'):
     """Run one dialogue up to ``level``; ``oauth`` is a ``_oauth2.Token`` to log in with instead of the password.
     Returns (evidence, failure or None)."""
     session = Session(spec, clock, timeout, context, ehlo_name, transcript,
                       facts=dict(auth_method='oauth2') if oauth is not None else None)
     session.oauth_mechanism = oauth_mechanism
     session.mechanisms = tuple(mechanisms) if mechanisms else None
+    session.mechanism_order = mechanism_order
     transcript.info('Testing %s up to %s' % (spec.url(), level))
     try:
         try:
@@ -1050,7 +1056,8 @@ def probe_smtp(settings, test_options=None):
                                         auth=auth, username=username, password=password, sender=test_sender,
                                         recipient=test_recipient, message=message, other_senders=other_senders,
                                         oauth=token, oauth_mechanism=(oauth2 or {}).get('mechanism'),
-                                        mechanisms=options.mechanisms)
+                                        mechanisms=options.mechanisms,
+                                        mechanism_order=options.mechanism_order)
         evidence['level'] = level
         if token is not None:
             evidence['oauth2'] = dict(oauth_evidence)

@@ -73,7 +73,8 @@ class ModuleRun(object):
         self.plan = plan
         self.result = probe_smtp(self.settings, TestOptions(
             level='send', test_recipient=RCPT, ehlo_name='app.example.test', timeout=3, deadline=8, suggest=False,
-            mechanisms=self.profile.test_mechanisms(self.settings), ca_alone=self.profile.trusts_ca_alone()))
+            mechanisms=self.profile.test_mechanisms(self.settings), ca_alone=self.profile.trusts_ca_alone(),
+            mechanism_order=self.profile.mechanism_order()))
         self.outcome = 'ok' if self.result['ok'] else self.result['diagnosis']['category']
 
     @property

@@ -173,6 +173,10 @@ class AppProfile:
         """Warnings about how the app will connect with ``settings`` (opportunistic STARTTLS with a login)."""
         return connection_warnings(self.name, self.connection, settings)
 
+    def mechanism_order(self):
+        """``server`` when the app takes the first AUTH mechanism the server lists that it knows, else ``app``."""
+        return self.connection.mechanism_order if self.connection is not None else 'app'
+
     def trusts_ca_alone(self):
         """True when the CA file stored for the app replaces the host's trust store (the test does the same)."""
         return bool(self.connection is not None and self.connection.ca_alone)

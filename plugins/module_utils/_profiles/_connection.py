@@ -17,6 +17,8 @@ profile declares, from the app's own source (cited in docs/apps.md "How the app 
 ``ca_alone``       True when the stored CA file replaces the host's store (msmtp ``tls_trust_file``, Postfix
                    ``smtp_tls_CAfile``); False when it is added to it;
 ``mechanisms``     the AUTH mechanisms the app uses over TLS, in its order of preference;
+``mechanism_order``  ``app`` (the app tries ``mechanisms`` in that order) or ``server`` (the app takes the first
+                   mechanism the server lists that it knows: Go programs looping over the EHLO AUTH list);
 ``plaintext_mechanisms``  the same without TLS: ``()`` when the app refuses to log in without TLS, None when
                    it cannot send a login without TLS at all;
 ``senders``        which addresses the app sends as (the From header and the envelope sender), for the docs.
@@ -45,10 +47,11 @@ class Connection(object):
     """One app's connection semantics (see the module docstring)."""
 
     __slots__ = ('security', 'starttls', 'trust', 'ca_key', 'ca_alone', 'mechanisms', 'plaintext_mechanisms',
-                 'senders')
+                 'senders', 'mechanism_order')
 
     def __init__(self, security=ALL_MODES, starttls=REQUIRED, trust=HOST_STORE, ca_key=None, ca_alone=False,
-                 mechanisms=('PLAIN', 'LOGIN', 'CRAM-MD5'), plaintext_mechanisms=None, senders=()):
+                 mechanisms=('PLAIN', 'LOGIN', 'CRAM-MD5'), plaintext_mechanisms=None, senders=(),
+                 mechanism_order='app'):
         self.security = tuple(security)
         self.starttls = starttls
         self.trust = trust
@@ -58,6 +61,7 @@ class Connection(object):
         self.plaintext_mechanisms = (self.mechanisms if plaintext_mechanisms is None
                                      else tuple(plaintext_mechanisms))
         self.senders = tuple(senders)
+        self.mechanism_order = mechanism_order
 
     def as_dict(self):
         return dict((name, getattr(self, name)) for name in self.__slots__)

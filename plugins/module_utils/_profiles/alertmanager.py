@@ -16,8 +16,13 @@ with Debian's 0.25.0 ``amtool`` and server in the tests):
   it. Alertmanager 0.25 applies this check even on port 465, after the TLS handshake, where servers do not
   offer STARTTLS, so for implicit TLS the profile writes ``smtp_require_tls: false`` (later releases skip the
   check on implicit TLS; ``false`` is right for both);
-* authentication whenever ``smtp_auth_username`` is set (mechanism picked from the server's AUTH list:
-  CRAM-MD5 only with ``smtp_auth_secret``, else PLAIN or LOGIN with ``smtp_auth_password``);
+* authentication whenever ``smtp_auth_username`` is set: ``Email.auth`` walks the server's AUTH list in the
+  server's order and takes the first of CRAM-MD5 (only with ``smtp_auth_secret``), PLAIN or LOGIN (with
+  ``smtp_auth_password``), so the test does the same (``mechanism_order='server'``). PLAIN is Go's
+  ``net/smtp.PlainAuth``, which refuses to send the password over a connection without TLS unless the host is
+  literally ``localhost``, ``127.0.0.1`` or ``::1`` ("unencrypted connection"): a login with
+  ``security: none`` to any other host is refused, since the server's list decides whether Alertmanager
+  takes PLAIN;
 * ``smtp_from`` is a Go template, parsed after templating as one RFC 5322 address (``"Name" <addr>`` works),
   and put in the From header with ``mime.QEncoding.Encode``: a non-ASCII sender puts the WHOLE value, address
   included, into one RFC 2047 encoded-word, and the header then holds no valid address (a strict parser reads
@@ -30,6 +35,7 @@ Receivers' ``email_configs`` may override every global; this profile edits the g
 
 from __future__ import annotations
 
+from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection, GO_STORE, REQUIRED
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
@@ -46,6 +52,8 @@ GLOBAL = 'global'
 AM_OWNED = ('smtp_smarthost', 'smtp_require_tls', 'smtp_force_implicit_tls', 'smtp_auth_username',
             'smtp_auth_password', 'smtp_from')
 IMPLICIT_TLS_PORT = 465
+# Go net/smtp isLocalhost(): the only hosts PlainAuth sends a password to without TLS
+GO_LOCALHOST = ('localhost', '127.0.0.1', '::1')
 
 
 class AlertmanagerProfile(FileProfile):
@@ -59,15 +67,16 @@ class AlertmanagerProfile(FileProfile):
         'C(smtp_require_tls), C(smtp_auth_username), C(smtp_auth_password), C(smtp_from)). Alertmanager uses '
         'implicit TLS exactly when the port is 465 (written with C(smtp_require_tls=false), which Alertmanager 0.25 '
         'needs there); implicit TLS on another port, STARTTLS or no TLS on 465, O(validate_certs=false) (set per '
-        'receiver in Alertmanager), IPv6 addresses (0.25 cannot dial them) and a non-ASCII or templated (C({{)) '
-        'sender are refused. Reload Alertmanager to apply.'
+        'receiver in Alertmanager), IPv6 addresses (0.25 cannot dial them), a login without TLS to another host than '
+        'localhost (Go refuses to send PLAIN there) and a non-ASCII or templated (C({{)) sender are refused. Reload '
+        'Alertmanager to apply.'
     )
     service = 'prometheus-alertmanager'
     service_state = 'reloaded'
     # notify/email/email.go: implicit TLS on port 465 only, smtp_require_tls demands STARTTLS; the mechanism
     # follows the server's AUTH list (CRAM-MD5 needs smtp_auth_secret); 0.25's global section has no CA file.
     connection = Connection(starttls=REQUIRED, trust=GO_STORE, mechanisms=('PLAIN', 'LOGIN'),
-                            senders=('From: smtp_from', 'envelope: the address of smtp_from'))
+                            mechanism_order='server', senders=('From: smtp_from', 'envelope: the address of smtp_from'))
     stores_sender_name = True
     store_format = 'yaml'
     owned_container = GLOBAL
@@ -92,6 +101,11 @@ class AlertmanagerProfile(FileProfile):
             raise self.unsupported('server', 'Alertmanager 0.25 joins host and port without brackets when it '
                                    'dials (dial tcp: too many colons in address), so an IPv6 address cannot work; '
                                    'use a host name')
+        if settings.security == 'none' and settings.auth and settings.host.lower() not in GO_LOCALHOST:
+            raise SettingsError('auth', 'auth: alertmanager logs in with the first of PLAIN and LOGIN that the server '
+                                'lists, and Go\'s PLAIN refuses to send a password without TLS to any host but '
+                                'localhost ("unencrypted connection"), so with security: none the test could pass '
+                                'where alertmanager then fails; use security starttls or tls')
         if not settings.validate_certs:
             raise self.unsupported('validate_certs', 'Alertmanager sets certificate checks per receiver '
                                    '(email_configs[].tls_config.insecure_skip_verify); its global section has '

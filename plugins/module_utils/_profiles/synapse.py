@@ -15,7 +15,10 @@ modelled here; Synapse loads the file with PyYAML ``safe_load``):
   tested with Python truthiness;
 * authentication is required whenever ``smtp_user`` is present (``smtp_pass`` is the password);
 * certificates are always verified (``optionsForClientTLS``): there is no setting to turn that off, so
-  ``validate_certs: false`` is refused;
+  ``validate_certs: false`` is refused. They are verified against ``tlsname`` when it is set,
+  else against ``smtp_host``; the test verifies the server's own name, so this profile removes ``tlsname``
+  (a stale one would make Synapse refuse a certificate the test accepted) and reads one that differs from
+  ``smtp_host`` as drift;
 * ``notif_from`` is the From header. At send time Synapse computes ``notif_from % {"app": app_name}``
   (``app_name`` default ``Matrix``): ``%(app)s`` becomes the app name and ``%%`` a single ``%``; a KeyError or
   TypeError leaves the text as it is, while any other ``%`` mistake (``100%``) raises and the mail is not
@@ -45,7 +48,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._settings import stor
 
 EMAIL = 'email'
 SYNAPSE_OWNED = ('smtp_host', 'smtp_port', 'smtp_user', 'smtp_pass', 'force_tls', 'require_transport_security',
-                 'enable_tls')
+                 'enable_tls', 'tlsname')
 DEFAULT_APP_NAME = 'Matrix'
 # synapse/handlers/send_email.py: multipart_msg["From"] = from_string, then as_string() (policy compat32)
 NON_ASCII_WHY = ('Synapse puts notif_from into its From header through Python\'s email package (compat32), which '
@@ -94,7 +97,8 @@ class SynapseProfile(FileProfile):
     doc = (
         "the C(email) section of Matrix Synapse's C(homeserver.yaml) (C(smtp_host), C(smtp_port), C(smtp_user), "
         'C(smtp_pass), C(force_tls), C(require_transport_security), C(enable_tls), C(notif_from) with C(%) written '
-        'as C(%%) because Synapse formats it with V(%(app\\)s)). Synapse always verifies certificates, so '
+        'as C(%%) because Synapse formats it with V(%(app\\)s)); C(tlsname) is removed, so Synapse checks the name '
+        'that was tested. Synapse always verifies certificates, so '
         'O(validate_certs=false) is refused, and it needs O(from_email) when the file has no C(notif_from). Restart '
         'Synapse to apply.'
     )
@@ -150,8 +154,13 @@ class SynapseProfile(FileProfile):
         user = self._get(store, 'smtp_user')
         password = self._get(store, 'smtp_pass')
         notif = self._get(store, 'notif_from') or (None, None)
-        return stored_model(host=str(host) if host is not None else 'localhost', port=port, security=security,
-                            validate_certs=True, auth=user is not None,
+        host = str(host) if host is not None else 'localhost'
+        tlsname = self._get(store, 'tlsname')
+        # send_email.py: the certificate is checked against tlsname when set: another name than the server's
+        # is not the check the test makes (drift, rewritten without tlsname)
+        verified_as_host = tlsname is None or security == 'none' or str(tlsname) == host
+        return stored_model(host=host, port=port, security=security,
+                            validate_certs=True if verified_as_host else None, auth=user is not None,
                             username=str(user) if user is not None and user != '' else None,
                             password=password if isinstance(password, str) and password else None,
                             from_email=notif[1], from_name=notif[0])
@@ -159,6 +168,7 @@ class SynapseProfile(FileProfile):
     def apply(self, store, settings, stored, update_password):
         self._use_app_name(store)
         self.put(store, (EMAIL, 'smtp_host'), settings.host, option='server')
+        self.drop(store, (EMAIL, 'tlsname'))  # Synapse then verifies smtp_host's name, as the test did
         self.put(store, (EMAIL, 'smtp_port'), settings.port, option='port')
         if settings.security == 'tls':
             self.put(store, (EMAIL, 'force_tls'), True, option='security')

@@ -201,7 +201,7 @@ TARGETS = [
     ('generic', GENERIC['env'], ('generic', 'mail.env'), dict(from_name=True, validate=True, none=True)),
     ('generic', GENERIC['php'], None, dict(from_name=True, validate=True, none=True)),
     ('alertmanager', {}, ('alertmanager', 'alertmanager.yml'),
-     dict(tls465=True, from_name=True, none=True, ascii_names=True, no_ipv6=True)),
+     dict(tls465=True, from_name=True, none=True, ascii_names=True, no_ipv6=True, login_needs_tls=True)),
     ('gitlab', {}, ('gitlab', 'gitlab.rb'), dict(from_name=True, validate=True, none=True)),
     ('gitlab', {}, None, dict(from_name=True, validate=True, none=True)),
     ('synapse', {}, ('synapse', 'homeserver.yaml'), dict(from_name=True, none=True, ascii_names=True)),
@@ -226,7 +226,8 @@ def target_settings(draw, caps):
         port = 465 if security == 'tls' else draw(st.sampled_from([25, 587, 2525]))
     else:
         port = draw(st.integers(min_value=1, max_value=65535))
-    auth = draw(st.booleans())
+    # login_needs_tls: the app will not send a password without TLS (Alertmanager's Go PlainAuth)
+    auth = draw(st.booleans()) and not (caps.get('login_needs_tls') and security == 'none')
     params = dict(server=draw(hosts.filter(lambda host: ':' not in host) if caps.get('no_ipv6') else hosts),
                   port=port, security=security)
     if caps.get('tls465') and security == 'none':
