@@ -1,31 +1,25 @@
 """Shared parts of the "the app sends the way the module tested it" tests (DESIGN.md "The app connects the way
 it was tested"): the module's own steps in-process (``ModuleRun``), the comparison of the sandbox's record of
 the app's session with the test's (``assert_app_sent_as_tested`` / ``assert_app_sent_nothing``), and the
-virtualenvs the test tooling makes for real applications from PyPI (``app_venv``).
-
-``app_venv(name, pins)`` makes ``tests/output/appvenvs/<name>`` once (a stamp file holds the pins; a changed pin
-rebuilds it) under an exclusive file lock, so parallel test workers (pytest-xdist) wait for one build instead of
-building the same venv twice.
+virtualenvs the test tooling makes for real applications from PyPI (``app_venv``, from readers/appvenv.py:
+cached in tests/output/appvenvs/, built once under a file lock while pytest-xdist workers wait).
 """
 
 import email
 import email.utils
-import fcntl
 import os
 import shutil
 import subprocess
-import sys
-import time
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import TestOptions, settings_from_params
+from readers.appvenv import app_venv  # noqa: F401 (re-exported for the app tests)
 from smtp_sandbox._certs import ca_pem
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-APP_VENVS = os.path.join(ROOT, 'tests', 'output', 'appvenvs')
 USER = 'app@example.test'
 PASSWORD = 'App-sends 4s tested'
 FROM = 'app@example.test'
@@ -148,29 +142,3 @@ def host_store_with_sandbox_ca(directory):
     with open(SYSTEM_BUNDLE, 'rb') as handle, open(path, 'wb') as out:
         out.write(handle.read() + b'\n' + ca_pem())
     return path
-
-
-def app_venv(name, pins, python=None, timeout=1200):
-    """The Python of ``tests/output/appvenvs/<name>`` holding ``pins`` (made once, under a file lock)."""
-    venv = os.path.join(APP_VENVS, name)
-    binary = os.path.join(venv, 'bin', 'python')
-    stamp = os.path.join(venv, '.installed')
-    wanted = ' '.join(pins)
-    os.makedirs(APP_VENVS, exist_ok=True)
-    with open(os.path.join(APP_VENVS, '.%s.lock' % name), 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            with open(stamp) as handle:
-                if handle.read() == wanted:
-                    return binary
-        except OSError:
-            pass
-        started = time.monotonic()
-        subprocess.run([python or sys.executable, '-m', 'venv', '--clear', venv], check=True, timeout=300)
-        subprocess.run([binary, '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check'] + list(pins),
-                       check=True, timeout=timeout)
-        with open(os.path.join(venv, '.install-seconds'), 'w') as handle:
-            handle.write('%.1f\n' % (time.monotonic() - started))
-        with open(stamp, 'w') as handle:
-            handle.write(wanted)
-    return binary
