@@ -158,8 +158,9 @@ options:
         C(env_file:)) that holds the SMTP connection C(AIRFLOW_CONN_<ID>) (C(<ID>) from C([email] email_conn_id),
         default C(smtp_default)). Airflow reads the SMTP login and password from that connection only.
       - The login is written as C(smtp://LOGIN:PASSWORD@) with every special character percent-encoded; an
-        existing URI or JSON connection keeps its other parts. Every other line of the file stays; a new file is
-        created 0600. It changes together with C(airflow.cfg), in one transaction.
+        existing URI keeps its other parts; an existing JSON connection is rewritten as a URI with its fields.
+        Every other line of the file stays; a new file is created 0600. It changes together with C(airflow.cfg),
+        in one transaction.
       - Required when the settings have a login; without a login the connection's login and password are removed.
     type: path
     version_added: 1.3.0

@@ -23,8 +23,8 @@ The profile edits ``airflow.cfg`` surgically (the INI store) and validates the w
 ``configparser`` as Airflow configures it; the connection goes to ``connection_file``, an env file the Airflow
 services load (systemd ``EnvironmentFile=``, Compose ``env_file:``; spelled for ``dialect``), as
 ``AIRFLOW_CONN_<ID>=smtp://LOGIN:PASSWORD@`` with every special character percent-encoded, so that every env-file
-reader reads the same text; an existing URI or JSON connection keeps its other parts. Both files change in one
-transaction.
+reader reads the same text; an existing URI keeps its other parts, a JSON one becomes a URI with its fields.
+Both files change in one transaction.
 """
 
 from __future__ import annotations
@@ -165,23 +165,35 @@ def connection_login(value):
     return (unquote(login) if login else login), (unquote(password) if password else password)
 
 
+def _json_as_uri(data):
+    """A JSON connection's fields as Airflow's URI form (``Connection.get_uri``'s layout): conn_type as the scheme,
+    host, port, schema as the path, extra as ``__extra__``; None when a field cannot be carried."""
+    host, port, schema, extra = data.get('host') or '', data.get('port'), data.get('schema') or '', data.get('extra')
+    if not isinstance(host, str) or not isinstance(schema, str) or any(mark in host for mark in '/?#@'):
+        return None
+    if port not in (None, '') and not str(port).isdigit():
+        return None
+    tail = host + (':%s' % port if port not in (None, '') else '') + ('/' + _pct(schema) if schema else '')
+    if extra not in (None, '', {}):
+        tail += '?__extra__=' + _pct(extra if isinstance(extra, str) else json.dumps(extra, separators=(',', ':')))
+    return '%s://' % (data.get('conn_type') or 'smtp'), tail
+
+
 def with_login(value, login, password):
-    """The connection ``value`` with its login and password replaced (None: both removed); a new one when
-    ``value`` is empty or unreadable. Every other part of an existing URI or JSON connection stays."""
+    """The connection ``value`` with its login and password replaced (None: both removed), as a URI with every
+    special character percent-encoded (no env-file reader treats any of it specially); a new one when ``value``
+    is empty or unreadable. The other parts of an existing URI stay as written; an existing JSON connection's
+    fields go into the URI (Airflow reads both forms alike)."""
+    userinfo = '' if login is None else '%s:%s@' % (_pct(login), _pct(password or ''))
     if isinstance(value, str) and value.startswith('{'):
         try:
             data = json.loads(value)
         except ValueError:
             data = None
-        if isinstance(data, dict):
-            for key, item in (('login', login), ('password', password)):
-                if item is None:
-                    data.pop(key, None)
-                else:
-                    data[key] = item
-            return json.dumps(data, separators=(',', ':'))
-    userinfo = '' if login is None else '%s:%s@' % (_pct(login), _pct(password or ''))
-    if isinstance(value, str) and '://' in value and not value.startswith('{'):
+        parts = _json_as_uri(data) if isinstance(data, dict) else None
+        if parts is not None:
+            return parts[0] + userinfo + parts[1]
+    elif isinstance(value, str) and '://' in value:
         scheme, rest = value.split('://', 1)
         netloc_end = len(rest)
         for mark in '/?#':
@@ -189,8 +201,7 @@ def with_login(value, login, password):
             if position != -1:
                 netloc_end = min(netloc_end, position)
         netloc, tail = rest[:netloc_end], rest[netloc_end:]
-        host = netloc.rpartition('@')[2]
-        return '%s://%s%s%s' % (scheme, userinfo, host, tail)
+        return '%s://%s%s%s' % (scheme, userinfo, netloc.rpartition('@')[2], tail)
     return 'smtp://%s' % userinfo
 
 
