@@ -2,7 +2,8 @@
 """Issue 20 items 1 and 4 through ansible-playbook: the module reads the file as the app reads ALL of it.
 
 Each case is a file the app reads differently from its first part alone: text after Ruby's ``__END__``, code in a
-block Ruby never runs, an unclosed heredoc, a Nextcloud override after ``?>`` ... ``<?php``, Redmine ERB code,
+block Ruby never runs, an unclosed heredoc, a syntax error only Ruby's or PHP's own parser sees (``ruby -c``,
+``php -l``), a Nextcloud override after ``?>`` ... ``<?php``, Redmine ERB code,
 Postfix routing that overrides ``relayhost``, nesting past the limit, a file past the size limit. Either the write
 lands where the app reads it (the app's REAL reader reads the new values and ``outgoing_server_info`` says in
 sync), or the run fails with a message naming the file, the line and the reason, and the file keeps its bytes,
@@ -39,6 +40,10 @@ CASES = {
     'nextcloud-override': ('nextcloud', 'config.php',
                            NEXTCLOUD + "?>\n<?php $CONFIG['mail_smtphost'] = 'override.example';\n",
                            (7, 'changed again after its array')),
+    'gitlab-syntax-error': ('gitlab', 'gitlab.rb', GITLAB_SET + "nginx['listen_port'] = 80 443\n",
+                            (3, 'ruby -c refuses the file (syntax error, unexpected integer literal')),
+    'nextcloud-syntax-error': ('nextcloud', 'config.php', NEXTCLOUD + "$x = strtolower(;\n",
+                               (6, 'php -l refuses the file (Parse error:')),
     'nextcloud-deep': ('nextcloud', 'config.php', DEEP, (3, 'nested deeper than 100 levels')),
     'postfix-default-transport': ('postfix', 'main.cf', MAIN_CF + 'default_transport = smtp:[old.example]:2525\n',
                                   (MAIN_CF.count('\n') + 1, 'default_transport = smtp:[old.example]:2525')),

@@ -55,6 +55,8 @@ File profiles subclass ``FileProfile`` and only describe their mapping: ``store_
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError, StoreError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import STORE_SPELLING, store_get
@@ -266,6 +268,44 @@ class FileProfile(AppProfile):
     def parse(self, text):
         return store_class(self.fmt()).parse(text, **self.store_options)
 
+    # The app's own syntax check, where the host has it: (interpreters to try, in order; the check's options;
+    # the file name the copy gets). ``php -l`` and ``ruby -c`` only parse: nothing in the file is executed
+    # (docs/security.md, "The whole file means what we think").
+    syntax_check = None
+
+    def syntax_refusal(self, text):
+        """``line N: <checker> refuses the file (<its words>)`` when the app's own interpreter on this host says
+        ``text`` is not valid, else None (also when the host has no such interpreter). The check runs on a copy in
+        a private temporary directory, never beside the config."""
+        import shutil
+        import tempfile
+        finder = getattr(self.module, 'get_bin_path', None)
+        if self.syntax_check is None or finder is None or not text.strip():
+            return None
+        interpreters, options, name = self.syntax_check
+        binary = next((found for found in (finder(candidate) for candidate in interpreters) if found), None)
+        if binary is None:
+            return None
+        directory = tempfile.mkdtemp(prefix='mailops-syntax-')
+        try:
+            copy = os.path.join(directory, name)
+            with open(copy, 'w', encoding='utf-8') as handle:
+                handle.write(text)
+            rc, out, err = self.module.run_command([binary] + list(options) + [copy])
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        if rc == 0:
+            return None
+        words = [line.strip() for line in '\n'.join((err or '', out or '')).splitlines()
+                 if line.strip() and not line.startswith('Errors parsing')]
+        first = words[0] if words else 'exit %d' % rc
+        number = re.search(r'(?:on line |%s:)(\d+)' % re.escape(copy), first)
+        first = re.sub(r'^PHP |%s:(?:\d+:)?\s*' % re.escape(copy), '', first)
+        first = first.replace(' in ' + copy, '').replace(copy, name)
+        first = re.sub(r' on line \d+$', '', first).strip(': ')
+        return '%s%s %s refuses the file (%s)' % ('line %s: ' % number.group(1) if number else '',
+                                                 os.path.basename(interpreters[-1]), ' '.join(options), first)
+
     def _keep(self, text, store):
         """Remember an unmodified ``store`` parsed from ``text`` so that one later ``_take(text)`` reuses it."""
         self._parsed[text] = store
@@ -284,6 +324,9 @@ class FileProfile(AppProfile):
         try:
             store = self.parse(text)
             stored = self.extract(store)
+            refusal = self.syntax_refusal(text)   # what the model accepts, the app's own parser may not
+            if refusal:
+                raise StoreError('%s; the app cannot read it' % refusal)
         except StoreError as exc:
             raise StoreError('%s: cannot parse %s as %s: %s' % (self.name, self.path, self.fmt(), exc)) from None
         secrets = []
@@ -309,6 +352,9 @@ class FileProfile(AppProfile):
             raise StoreError('%s: cannot edit %s as %s: %s' % (self.name, self.path, self.fmt(), exc)) from None
         new_text = store.render()
         changed = (new_text != old_text) or (state != 'absent' and not snapshot.exists)
+        refusal = self.syntax_refusal(new_text) if changed else None
+        if refusal:   # our edit would break a file the app read: never written
+            raise StoreError('%s: the new %s would not be valid: %s' % (self.name, self.path, refusal))
         if not snapshot.exists and state == 'absent':
             changed = False
             new_text = old_text

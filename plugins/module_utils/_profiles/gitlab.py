@@ -62,6 +62,7 @@ class GitlabProfile(FileProfile):
     store_format = 'ruby'
     owned_container = RAILS
     owned_keys = GITLAB_OWNED + ('gitlab_email_from', 'gitlab_email_display_name')
+    syntax_check = (('/opt/gitlab/embedded/bin/ruby', 'ruby'), ('-c',), 'gitlab.rb')   # Omnibus's own Ruby first
     secret_paths = ((RAILS, 'smtp_password'),)
 
     def _get(self, store, key):

@@ -35,6 +35,7 @@ class NextcloudProfile(FileProfile):
                             mechanisms=('CRAM-MD5', 'LOGIN', 'PLAIN'),
                             senders=('From: mail_from_address@mail_domain', 'envelope: the same address'))
     store_format = 'php'
+    syntax_check = (('php',), ('-l',), 'config.php')
     secret_paths = ((NC_VAR, 'mail_smtppassword'),)
     owned_keys = ('mail_smtpmode', 'mail_smtphost', 'mail_smtpport', 'mail_smtpsecure', 'mail_smtpauth',
              'mail_smtpname', 'mail_smtppassword', 'mail_from_address', 'mail_domain', 'mail_smtpstreamoptions')
