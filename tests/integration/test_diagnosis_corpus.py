@@ -117,7 +117,10 @@ def test_real_reply_is_diagnosed(case, scripted_server):
     assert PASSWORD not in json.dumps(result)
 
 
-def test_the_held_out_part_is_right_and_its_first_score_is_reported(scripted_server, record_property):
+def test_the_held_out_part_is_right_and_its_first_score_is_reported(scripted_server, record_property, request):
+    # the line below reaches the run's summary only through the hooks in tests/integration/conftest.py
+    assert any(getattr(plugin, "_SUMMARY_LINES", None) is not None
+               for plugin in request.config.pluginmanager.get_plugins())
     right, wrong = 0, []
     for case in HELD_OUT:
         result, session = replay(case, scripted_server)
