@@ -1,8 +1,8 @@
 """Shared parts of the "the app sends the way the module tested it" tests (DESIGN.md "The app connects the way
 it was tested"): the module's own steps in-process (``ModuleRun``), the comparison of the sandbox's record of
-the app's session with the test's (``assert_app_sent_as_tested`` / ``assert_app_sent_nothing``), and the
-virtualenvs the test tooling makes for real applications from PyPI (``app_venv``, from readers/appvenv.py:
-cached in tests/output/appvenvs/, built once under a file lock while pytest-xdist workers wait).
+the app's session with the test's (``assert_app_sent_as_tested`` / ``assert_app_sent_nothing``). Real
+applications from PyPI run from the venvs of readers/appvenv.py (``app_venv``: cached in tests/output/appvenvs/,
+built once under a file lock while pytest-xdist workers wait).
 """
 
 import email
@@ -16,7 +16,6 @@ from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_s
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import Snapshot
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import TestOptions, settings_from_params
-from readers.appvenv import app_venv  # noqa: F401 (re-exported for the app tests)
 from smtp_sandbox._certs import ca_pem
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -28,11 +28,11 @@ from app_sessions import (
     SCENARIOS,
     USER,
     ModuleRun,
-    app_venv,
     assert_app_sent_as_tested,
     assert_app_sent_nothing,
     host_store_with_sandbox_ca,
 )
+from readers.appvenv import app_venv
 
 
 # --------------------------------------------------------------------------------------------------- msmtp

@@ -36,13 +36,13 @@ from app_sessions import (
     SCENARIOS,
     USER,
     ModuleRun,
-    app_venv,
     assert_app_sent_as_tested,
     assert_app_sent_nothing,
     host_store_with_sandbox_ca,
 )
 from mta.postfix import PostfixInstance, postfix_available
 from readers.alertmanager_server import Alertmanager
+from readers.appvenv import app_venv
 
 ALL_SCENARIOS = sorted(SCENARIOS) + ['private_ca']
 # a homeserver.yaml whose email section already names another certificate name (email.tlsname): the module
@@ -162,6 +162,7 @@ def test_synapse_sends_exactly_as_the_module_tested(scenario, smtp_sandbox, tmp_
     else:
         assert done.returncode != 0, done.stdout
         assert_app_sent_nothing(sandbox, sessions, messages)
+
 
 # --------------------------------------------------------------------------------------------------- Alertmanager
 
