@@ -44,6 +44,13 @@ CASES = {
                             (3, 'ruby -c refuses the file (syntax error, unexpected integer literal')),
     'nextcloud-syntax-error': ('nextcloud', 'config.php', NEXTCLOUD + "$x = strtolower(;\n",
                                (6, 'php -l refuses the file (Parse error:')),
+    'gitlab-begin-unclosed': ('gitlab', 'gitlab.rb', GITLAB_SET + "=begin\nnotes, never closed\n",
+                              (3, '=begin has no =end')),
+    'postfix-sender-dependent': ('postfix', 'main.cf',
+                                 MAIN_CF + 'sender_dependent_relayhost_maps = hash:/etc/postfix/relay_by_sender\n',
+                                 (MAIN_CF.count('\n') + 1, 'sender_dependent_relayhost_maps (line')),
+    'mattermost-deep': ('mattermost', 'config.json', '{"EmailSettings": {"SMTPServer": "old.example"}, "x": '
+                        + '[' * 2000 + ']' * 2000 + '}\n', (1, 'nested deeper than 500 levels')),
     'nextcloud-deep': ('nextcloud', 'config.php', DEEP, (3, 'nested deeper than 100 levels')),
     'postfix-default-transport': ('postfix', 'main.cf', MAIN_CF + 'default_transport = smtp:[old.example]:2525\n',
                                   (MAIN_CF.count('\n') + 1, 'default_transport = smtp:[old.example]:2525')),
@@ -117,3 +124,40 @@ def test_the_app_reads_what_was_written_or_the_file_is_refused_untouched(name, r
         assert not [char for char in result['msg'] if ord(char) < 0x20 or 0x7f <= ord(char) <= 0x9f], result['msg']
     assert (after['sha1'], after['inode'], after['mtime'], after['mode']) == \
         (before['sha1'], before['inode'], before['mtime'], before['mode'])
+
+
+SHADOWED = 'Shadowed-Old-9'
+SHADOW_CASES = {
+    'grafana': ('grafana.ini', '[smtp]\nenabled = true\nhost = old.example:587\nuser = u\npassword = %s\n'
+                'password = Live-Old-8\n' % SHADOWED, lambda text: readers.grafana(text)['smtp']['password']),
+    'redmine': ('configuration.yml', 'production:\n  email_delivery:\n    delivery_method: :smtp\n'
+                '    smtp_settings:\n      address: old.example\n      port: 587\n      user_name: u\n'
+                '      password: %s\n      password: "Live-Old-8"\n' % SHADOWED,
+                lambda text: readers.redmine(text)['email_delivery']['smtp_settings']['password']),
+}
+
+
+def test_a_shadowed_password_never_shows_in_the_diff_and_the_app_reads_the_new_one(tmp_path):
+    """Two password lines (the app reads the last): through ``ansible-playbook --diff`` the one the app does not
+    read is masked like the live one, in the diff and everywhere else, and the app reads the new password."""
+    hosts, paths = {}, {}
+    for app, (filename, text, _read) in SHADOW_CASES.items():
+        paths[app] = str(tmp_path / ('shadow-%s' % filename))
+        with open(paths[app], 'w', encoding='utf-8') as handle:
+            handle.write(text)
+        os.chmod(paths[app], 0o600)
+        args = dict(BASE, app=app, path=paths[app])
+        if app == 'redmine':
+            args['environment'] = 'production'
+        hosts[app] = dict(case_path=paths[app], case_args=args)
+    results, output = apply_then_info(tmp_path, hosts)
+    assert 'Traceback' not in output
+    for app, (_filename, _text, read) in SHADOW_CASES.items():
+        _before, applied, _after, info = results[app]
+        assert applied.get('failed') is not True and applied['changed'] is True, applied.get('msg')
+        assert info['in_sync'] is True, info
+        with open(paths[app], encoding='utf-8') as handle:
+            assert read(handle.read()) == BASE['password']
+        assert '********' in str(applied['diff'])
+    for secret in (SHADOWED, 'Live-Old-8', BASE['password']):
+        assert secret not in output, secret
