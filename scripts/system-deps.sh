@@ -10,7 +10,8 @@
 #   systemd (its environment.d generator: systemd's own env-file parser, for the dotenv systemd dialect),
 #   postfix + postfix-lmdb + dovecot-core (a real relay client and a real submission server),
 #   msmtp (its own config reader), prometheus-alertmanager (amtool check-config),
-#   redmine + redmine-sqlite (Debian's Redmine 5.0 sending its test mail: tests/integration/redmine_mailer.rb).
+#   redmine + redmine-sqlite (Debian's Redmine 5.0 sending its test mail: tests/integration/redmine_mailer.rb),
+#   libphp-phpmailer (PHPMailer, coreBOS's mail library: tests/integration/corebos_mail.php).
 # Services these packages would start at install time are held back (policy-rc.d): the tests start their own
 # instances, bound to loopback only.
 set -euo pipefail
@@ -39,6 +40,7 @@ requirements=(
     "prometheus-alertmanager:command -v amtool || test -x /usr/bin/prometheus-alertmanager"
     "redmine:test -x /usr/share/redmine/bin/rails"
     "redmine-sqlite:ruby -e 'require \"sqlite3\"'"
+    "libphp-phpmailer:test -r /usr/share/php/libphp-phpmailer/autoload.php"
 )
 
 missing() {

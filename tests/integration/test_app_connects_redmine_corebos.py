@@ -1,4 +1,4 @@
-"""Redmine sends the way the module tested it (DESIGN.md "The app connects the way it was tested").
+"""Redmine and coreBOS send the way the module tested them (DESIGN.md "The app connects the way it was tested").
 
 As in test_app_connects_as_tested.py: the module's own steps run in-process (check, plan, the SMTP test as
 ``_outgoing`` runs it) against a recording SMTP sandbox; then the real application sends one message with the
@@ -12,6 +12,13 @@ configuration.yml the module wrote. One ``rails runner`` boot per test worker (r
 scenario's send runs in a child forked from it, which loads configuration.yml as Redmine's boot does and calls
 ``Mailer.deliver_test_email``. Redmine keeps its sender in its database (``Setting.mail_from``, set to the
 address the module tested with); the module refuses ``from_email`` for it, so the test's sender is the login.
+
+coreBOS: outgoing_server runs through ansible-playbook against a real MariaDB holding coreBOS's tables; then real
+PHP reads the row it wrote as coreBOS does (tests/readers/php/corebos_lib.php) and sends through Debian's
+PHPMailer mapped as coreBOS's modules/Emails/mail.php maps the row (corebos_mail.php). coreBOS has no CA
+setting: the sandbox CA is in the host's trust store (SSL_CERT_FILE), for the test and for PHP alike. Where the
+module's test failed, nothing was written; the row the module would have written (the same task with
+``test: none``) is what PHPMailer then gets, and it must send nothing.
 """
 
 import json
@@ -20,18 +27,24 @@ import queue
 import shutil
 import subprocess
 import threading
+import types
 
 import pytest
 
 import readers
 from app_sessions import (
+    FROM,
     PASSWORD,
+    RCPT,
     SCENARIOS,
     USER,
     ModuleRun,
     assert_app_sent_as_tested,
     assert_app_sent_nothing,
+    host_store_with_sandbox_ca,
 )
+
+pytest_plugins = ['mariadb.pytest_plugin']
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REDMINE_ROOT = '/usr/share/redmine'
@@ -165,3 +178,63 @@ def test_redmine_security_none_is_refused_because_redmine_upgrades(smtp_sandbox,
     commands = sandbox.wait_sessions_closed(1)[0]['commands']
     assert [c.upper() for c in commands if c.upper().startswith('STARTTLS')] == ['STARTTLS'], commands
     assert_app_sent_nothing(sandbox, -1, 0)
+
+
+# --------------------------------------------------------------------------------------------------- coreBOS
+
+
+@pytest.fixture(scope='module')
+def host_store(tmp_path_factory):
+    return host_store_with_sandbox_ca(tmp_path_factory.mktemp('host-store'))
+
+
+def _corebos_task(name, db, sandbox, security, test):
+    args = dict(app='corebos', login_host=db.host, login_port=db.port, login_user=db.user,
+                login_password=db.password, login_db=db.name, server='%s:%d' % (sandbox.host, sandbox.port),
+                security=security, username=USER, password=PASSWORD, from_email=FROM, test=test,
+                test_recipient=RCPT, ehlo_name='crm.example.test', timeout=3, deadline=8)
+    return {'name': name, 'mailops.smtp.outgoing_server': args, 'ignore_errors': True}
+
+
+def _corebos_module(run_playbook, tmp_path, db, sandbox, security, host_store, expected):
+    """outgoing_server as tested; where the test fails, then the same task with test: none (what it would write)."""
+    tasks = [_corebos_task('outgoing', db, sandbox, security, 'send')]
+    if expected != 'ok':
+        tasks.append(_corebos_task('unchecked', db, sandbox, security, 'none'))
+    playbook = tmp_path / 'corebos.yml'
+    playbook.write_text(json.dumps([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]))
+    outcome = run_playbook(str(playbook), env=dict(SSL_CERT_FILE=host_store))
+    assert PASSWORD not in outcome.all_output()
+    return outcome
+
+
+def corebos_send(db, host_store):
+    done = subprocess.run(['php', '-d', 'display_errors=stderr', os.path.join(HERE, 'corebos_mail.php')],
+                          input=json.dumps(dict(host=db.host, port=db.port, user=db.user, password=db.password,
+                                                database=db.name, to=RCPT, sender='')),
+                          capture_output=True, universal_newlines=True, timeout=60, check=False,
+                          env=dict(readers.BASE_ENV, SSL_CERT_FILE=host_store))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize('scenario', sorted(SCENARIOS))
+def test_corebos_sends_exactly_as_the_module_tested(scenario, smtp_sandbox, tmp_path, corebos_db, host_store,
+                                                    run_playbook):
+    config, security, expected = SCENARIOS[scenario]
+    sandbox = smtp_sandbox(users={USER: PASSWORD}, **config)
+    outcome = _corebos_module(run_playbook, tmp_path, corebos_db, sandbox, security, host_store, expected)
+    result, status = outcome.result('outgoing'), outcome.status('outgoing')
+    if expected == 'ok':
+        assert status == 'ok' and result['changed'], result.get('msg')
+        sessions, messages = len(sandbox.wait_sessions_closed(1)), len(sandbox.messages)
+        assert corebos_send(corebos_db, host_store) == {'sent': True}
+        tested = types.SimpleNamespace(settings=types.SimpleNamespace(security=security))
+        assert_app_sent_as_tested(sandbox, tested, sessions - 1, messages - 1)
+        return
+    assert status == 'failed' and result['diagnosis']['category'] == expected, result.get('msg')
+    assert outcome.status('unchecked') == 'ok' and len(corebos_db.email_rows()) == 1
+    sessions, messages = len(sandbox.wait_sessions_closed(1)), len(sandbox.messages)
+    done = corebos_send(corebos_db, host_store)
+    assert 'error' in done, done
+    assert_app_sent_nothing(sandbox, sessions - 1, messages)
