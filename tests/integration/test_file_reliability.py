@@ -12,7 +12,8 @@ Real processes only:
   test holds the store lock itself until all 12 modules are running (so they really contend), then lets go;
   every environment must be present at the end, read by Redmine's own reader (ERB + Psych).
 * Odd targets through ``ansible-playbook``: symlinks, a device node (mknod), a FIFO and a socket, a directory,
-  an immutable file (chattr +i), a full tmpfs and a read-only one (mounted by the test), a BOM + CRLF file,
+  an immutable file (chattr +i), a full tmpfs and a read-only one (mounted by the test), a bind-mounted file
+  (refused, then written in place with unsafe_writes), a BOM + CRLF file,
   YAML broken far from the edited block, non-finite timeout/deadline.
 
 Bounded in time: every process has a timeout; the whole module takes about two minutes on two cores.
@@ -368,6 +369,14 @@ def _make_targets(tmp_path, mounts, immutable):
     subprocess.run(['mount', '-o', 'remount,ro', str(d)], check=True, timeout=30)
     cases['readonly'] = d / 'grafana.ini'
 
+    for name in ('bind', 'bind_unsafe'):   # a single file bind-mounted into place, as Docker does
+        d = case(name)
+        (d / 'source.ini').write_bytes(grafana)
+        (d / 'grafana.ini').write_bytes(b'')
+        subprocess.run(['mount', '--bind', str(d / 'source.ini'), str(d / 'grafana.ini')], check=True, timeout=30)
+        mounts.append(d / 'grafana.ini')
+        cases[name] = d / 'grafana.ini'
+
     d = case('bom')
     lines = grafana.decode('utf-8').splitlines()
     (d / 'grafana.ini').write_bytes(('\ufeff' + '\r\n'.join(lines) + '\r\n').encode('utf-8'))
@@ -422,6 +431,7 @@ def test_odd_targets_full_disks_and_immutable_files_through_ansible_playbook(tmp
     params = {name: dict(base, path=str(path)) for name, path in special.items()}
     params['dangling'].update(create=True)
     params['full_backup'].update(backup=True)
+    params['bind_unsafe'].update(unsafe_writes=True)
     params['world_readable'].update(backup=True)
     params['yaml_broken'] = dict(app='redmine', path=str(special['yaml_broken']), server='smtp.example.com:587',
                                  username='crm@example.com', password='{{ smtp_password }}', test='none')
@@ -491,6 +501,14 @@ def test_odd_targets_full_disks_and_immutable_files_through_ansible_playbook(tmp
     refused('full_backup', 'writing %s failed: no space left on device' % special['full_backup'])
     refused('full_write', 'writing %s failed: no space left on device' % special['full_write'])
     refused('readonly', 'read-only file system')
+    # a bind-mounted file cannot be replaced by rename: refused with the way out; with unsafe_writes, in place
+    refused('bind', 'device or resource busy (a bind-mounted file cannot be replaced by rename); set unsafe_writes')
+    first, second, info = results['bind_unsafe']
+    assert first['changed'] is True and second['changed'] is False and info['configured'] is True, first
+    assert os.stat(str(special['bind_unsafe'])).st_ino == before['bind_unsafe'][0]   # still the mounted file
+    source = os.path.join(os.path.dirname(str(special['bind_unsafe'])), 'source.ini')
+    seen = readers.grafana(open(source, encoding='utf-8').read())   # what the container's Grafana reads
+    assert seen['smtp']['host'] == 'smtp.example.com:587' and seen['smtp']['password'] == PASSWORD
 
     # BOM + CRLF: the section is found (no second [smtp]), BOM and CRLF stay, go-ini reads the new host
     first, second, info = results['bom']
