@@ -170,7 +170,8 @@ PROFILES = {
         values=lambda parsed: dict(host=parsed['main'].get('relayhost'), user=parsed['login'][0],
                                    password=parsed['login'][1], from_email=parsed['main'].get('sender_canonical_maps')),
         expect=lambda port: dict(host='[127.0.0.1]:%d' % port, user=USER, password=PASSWORD,
-                                 from_email='static:' + FROM), tokens=POSTFIX_OWNED))
+                                 from_email='static:' + FROM),
+        tokens=POSTFIX_OWNED))
         for pattern in ('main.cf', 'main.cf.debian', 'main.cf.tls')],
     'msmtp': [('msmtprc*', dict(
         app='msmtp', parser='msmtp', params=dict(from_email=FROM),

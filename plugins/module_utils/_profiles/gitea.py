@@ -72,7 +72,7 @@ class GiteaProfile(FileProfile):
     secret_paths = (('mailer', 'PASSWD'),)
     owned_container = 'mailer'
     owned_keys = ('ENABLED', 'PROTOCOL', 'SMTP_ADDR', 'SMTP_PORT', 'USER', 'PASSWD', 'FORCE_TRUST_SERVER_CERT',
-             'FROM') + GITEA_LEGACY
+                  'FROM') + GITEA_LEGACY
     value_codec = GoIniCodec(continuation=False)
     store_options = {'layout': GoIniLayout(continuation=False, app='Gitea')}
 

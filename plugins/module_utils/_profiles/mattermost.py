@@ -38,7 +38,7 @@ class MattermostProfile(FileProfile):
     secret_paths = ((MM, 'SMTPPassword'),)
     owned_container = 'EmailSettings'
     owned_keys = ('SMTPServer', 'SMTPPort', 'ConnectionSecurity', 'EnableSMTPAuth', 'SMTPUsername', 'SMTPPassword',
-             'SkipServerCertificateVerification', 'FeedbackEmail', 'FeedbackName')
+                  'SkipServerCertificateVerification', 'FeedbackEmail', 'FeedbackName')
     value_codec = GoJsonFieldCodec(str)  # *string fields
     codecs = {
         (MM, 'EnableSMTPAuth'): GoJsonFieldCodec(bool),

@@ -38,7 +38,8 @@ class NextcloudProfile(FileProfile):
     syntax_check = (('php',), ('-l',), 'config.php')
     secret_paths = ((NC_VAR, 'mail_smtppassword'),)
     owned_keys = ('mail_smtpmode', 'mail_smtphost', 'mail_smtpport', 'mail_smtpsecure', 'mail_smtpauth',
-             'mail_smtpname', 'mail_smtppassword', 'mail_from_address', 'mail_domain', 'mail_smtpstreamoptions')
+                  'mail_smtpname', 'mail_smtppassword', 'mail_from_address', 'mail_domain',
+                  'mail_smtpstreamoptions')
     value_codec = TypedCodec('PHP')
 
     def check(self, settings, state):
