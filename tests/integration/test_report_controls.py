@@ -119,10 +119,10 @@ def test_an_xoauth2_challenge_with_control_characters_is_escaped(run_playbook, s
     oauth = oauth_server.smtp_oauth({'app-graph': [USER]})
     oauth['scope'] = 'https://outlook.office.com/.default' + ESC_RESET + '\u009b2J\x7f'   # in the 334's JSON
     sb = smtp_sandbox(security='starttls', oauth=oauth)
+    oauth2 = dict(provider='microsoft', tenant=oauth_server.tenant, token_url=oauth_server.token_url,
+                  client_id='app-graph', client_secret=PASSWORD)
     probe = dict(server=sb.server, ca_path=sb.ca_path, username=USER, test='auth', transcript='always',
-                 timeout=5, deadline=20, oauth2=dict(provider='microsoft', tenant=oauth_server.tenant,
-                                                    token_url=oauth_server.token_url, client_id='app-graph',
-                                                    client_secret=PASSWORD))
+                 timeout=5, deadline=20, oauth2=oauth2)
     path = tmp_path / 'oauth.yml'
     path.write_text(json.dumps([{'name': 'OAuth', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
         {'name': 'probe', 'mailops.smtp.smtp_probe': '{{ probe }}', 'ignore_errors': True}]}]))

@@ -303,8 +303,8 @@ class FileProfile(AppProfile):
         first = re.sub(r'^PHP |%s:(?:\d+:)?\s*' % re.escape(copy), '', first)
         first = first.replace(' in ' + copy, '').replace(copy, name)
         first = re.sub(r' on line \d+$', '', first).strip(': ')
-        return '%s%s %s refuses the file (%s)' % ('line %s: ' % number.group(1) if number else '',
-                                                 os.path.basename(interpreters[-1]), ' '.join(options), first)
+        where = 'line %s: ' % number.group(1) if number else ''
+        return '%s%s %s refuses the file (%s)' % (where, os.path.basename(interpreters[-1]), ' '.join(options), first)
 
     def _keep(self, text, store):
         """Remember an unmodified ``store`` parsed from ``text`` so that one later ``_take(text)`` reuses it."""
