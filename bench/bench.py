@@ -767,11 +767,14 @@ class Fleet:
 
 
 class RoleFleet:
-    """6. The role at fleet scale: a 200-host audit with one credential set, against ping on the same inventory.
+    """6. The role at fleet scale: an audit and an apply (--check) with one credential set, against ping on the
+    same inventory, in the same run (ping, audit, apply, back to back).
 
     Counts the logins on the sandbox (sessions that sent AUTH) for each role run, and checks the report: every
     host in it, the drifted hosts found, one credential set carried by one host.
     """
+
+    MODES = ("audit", "apply")
 
     def __init__(self, inp, sandbox, hosts):
         self.inp = inp
@@ -782,42 +785,49 @@ class RoleFleet:
         self.inventory = gen.make_fleet(root, hosts, BV_PYTHON, inp.compliant_ini, inp.drifted_ini)
         self.report_dir = os.path.join(root, "reports")
         self.drifted = hosts // 4
-        self.wall = {"ping": [], "role": []}
-        self.cpu = {"ping": [], "role": []}
+        self.wall = {"ping": [], "audit": [], "apply": []}
+        self.cpu = {"ping": [], "audit": [], "apply": []}
         self.logins = []
         self.sessions = []
         self.report_tasks = []
         self.rep_seconds = []
+        self.carrier = None
 
     def run_once(self):
         t = time.time()
         r = run_playbook("fleet_ping.yml", self.inventory, self.inp.varsfile, forks=10)
         self.wall["ping"].append(r.wall / self.hosts)
         self.cpu["ping"].append(r.cpu / self.hosts)
+        walls = [self._run_role(mode) for mode in self.MODES]
+        self.rep_seconds.append(time.time() - t)
+        log("role %d hosts run %d: audit %.1f s, apply (--check) %.1f s wall (ping %.1f s), logins %s, sessions "
+            "%s, report tasks %.2f s" % (self.hosts, len(self.rep_seconds), walls[0], walls[1],
+                                         self.wall["ping"][-1] * self.hosts, self.logins[-2:], self.sessions[-2:],
+                                         self.report_tasks[-1]))
+
+    def _run_role(self, mode):
         before_sessions = len(self.sandbox.sessions())
         before = self.sandbox.logins()
-        r = run_playbook("role_audit.yml", self.inventory, self.inp.varsfile, forks=10,
-                         extra=["-e", "role_report_dir=" + self.report_dir])
+        extra = ["-e", "role_report_dir=" + self.report_dir] + (["--check"] if mode == "apply" else [])
+        r = run_playbook("role_%s.yml" % mode, self.inventory, self.inp.varsfile, forks=10, extra=extra)
         # every host opens one session (its TLS check); the carrier one more (its full test)
         seen = self.sandbox.wait_sessions(before_sessions + self.hosts + 1)
         logins = self.sandbox.logins() - before
-        with open(os.path.join(self.report_dir, "outgoing-server-audit.json")) as f:
+        with open(os.path.join(self.report_dir, "outgoing-server-%s.json" % mode)) as f:
             report = json.load(f)
         by_status = report["totals"]["by_status"]
         if (report["totals"]["hosts"] != self.hosts or by_status["drifted"] != self.drifted
                 or by_status["compliant"] != self.hosts - self.drifted or len(report["credential_sets"]) != 1):
-            raise BenchError("role audit: unexpected report totals %r, %d credential set(s)"
-                             % (report["totals"], len(report["credential_sets"])))
-        self.wall["role"].append(r.wall / self.hosts)
-        self.cpu["role"].append(r.cpu / self.hosts)
+            raise BenchError("role %s: unexpected report totals %r, %d credential set(s)"
+                             % (mode, report["totals"], len(report["credential_sets"])))
+        self.wall[mode].append(r.wall / self.hosts)
+        self.cpu[mode].append(r.cpu / self.hosts)
         self.logins.append(logins)
         self.sessions.append(seen - before_sessions)
-        self.report_tasks.append(sum(task_seconds(r.doc, name) for name in REPORT_TASKS))
+        if mode == "audit":
+            self.report_tasks.append(sum(task_seconds(r.doc, name) for name in REPORT_TASKS))
         self.carrier = report["credential_sets"][0]["carrier"]
-        self.rep_seconds.append(time.time() - t)
-        log("role %d hosts run %d: %.1f s wall (ping %.1f s), %d login(s), %d sessions, report tasks %.2f s"
-            % (self.hosts, len(self.rep_seconds), r.wall, self.wall["ping"][-1] * self.hosts, logins,
-               seen - before_sessions, self.report_tasks[-1]))
+        return r.wall
 
     def estimate(self):
         return max(self.rep_seconds) if self.rep_seconds else None
@@ -941,14 +951,16 @@ def report(machine, results):
             lines.append("| 1 | fleet %d hosts, per host: outgoing_server (check) vs %s | %s | %s | %s | %s |" % (
                 f["hosts"], label, ms(w["ours"]).fmt(0), ms(w[base]).fmt(0), fmt_ratio(r), goal_cell(r[0], goal)))
     for rf in results.get("role", []):
-        w = rf["wall"]
-        r = ratio(w["role"], w["ping"])
-        lines.append("| 6 | role audit, %d hosts, one credential set, per host: outgoing_server role vs "
-                     "ansible.builtin.ping | %s | %s | %s | %s |" % (
-                         rf["hosts"], ms(w["role"]).fmt(0), ms(w["ping"]).fmt(0), fmt_ratio(r), goal_cell(r[0], 1.3)))
+        for mode, label in (("audit", "audit"), ("apply", "apply (--check)")):
+            for kind, values in (("wall", rf["wall"]), ("CPU", rf["cpu"])):
+                r = ratio(values[mode], values["ping"])
+                lines.append("| 6 | role %s, %d hosts, one credential set, %s per host: outgoing_server role vs "
+                             "ansible.builtin.ping | %s | %s | %s | %s |" % (
+                                 label, rf["hosts"], kind, ms(values[mode]).fmt(0), ms(values["ping"]).fmt(0),
+                                 fmt_ratio(r), goal_cell(r[0], 1.3)))
         logins = ", ".join(str(n) for n in rf["logins"])
-        lines.append("| 6 | role audit, %d hosts: logins (AUTH sessions) counted on the sandbox, per run | %s | "
-                     "%d (one per host) | - | 1 |" % (rf["hosts"], logins, rf["hosts"]))
+        lines.append("| 6 | role audit and apply, %d hosts: logins (AUTH sessions) counted on the sandbox, per "
+                     "run | %s | %d (one per host) | - | 1 |" % (rf["hosts"], logins, rf["hosts"]))
         lines.append("| 6 | role audit, %d hosts: the report tasks (build + write 3 files + message) | %s | - | - | - |"
                      % (rf["hosts"], rf["report_tasks"].fmt(2)))
     rp = results.get("report")
@@ -1027,15 +1039,16 @@ def report(machine, results):
                          % (f["hosts"], ms(c["ping"]).fmt(0), ms(c["ours"]).fmt(0), ms(c["template_mail"]).fmt(0)))
     if results.get("role"):
         lines.append("")
-        lines.append("Role audit CPU per host (controller + target, user+sys), medians:")
+        lines.append("Role CPU per host (controller + target, user+sys), medians [range]:")
         lines.append("")
-        lines.append("| hosts | ping | outgoing_server role (audit) | sessions on the sandbox per run | carrier |")
-        lines.append("|---|---|---|---|---|")
+        lines.append("| hosts | ping | role audit | role apply (--check) | sessions on the sandbox per run | carrier |")
+        lines.append("|---|---|---|---|---|---|")
         for rf in results["role"]:
             c = rf["cpu"]
             sessions = ", ".join(str(n) for n in rf["sessions"])
-            row = (rf["hosts"], ms(c["ping"]).fmt(0), ms(c["role"]).fmt(0), sessions, rf["carrier"])
-            lines.append("| %d | %s | %s | %s | %s |" % row)
+            row = (rf["hosts"], ms(c["ping"]).fmt(0), ms(c["audit"]).fmt(0), ms(c["apply"]).fmt(0), sessions,
+                   rf["carrier"])
+            lines.append("| %d | %s | %s | %s | %s | %s |" % row)
     if rp:
         lines.append("")
         lines.append("Report of %d hosts, in-process medians: build %s, JSON %s, Markdown %s, HTML %s; sizes %s" % (
@@ -1085,7 +1098,8 @@ def main(argv=None):
     ap.add_argument("--dialogue-reps", type=int, default=10)
     ap.add_argument("--large-reps", type=int, default=3)
     ap.add_argument("--hostile-reps", type=int, default=1)
-    ap.add_argument("--role-hosts", type=int, default=int(os.environ.get("BENCH_ROLE_HOSTS", 200)))
+    ap.add_argument("--role-hosts", default=os.environ.get("BENCH_ROLE_HOSTS", "30,200"),
+                    help="role fleet sizes (audit and apply against ping)")
     ap.add_argument("--report-reps", type=int, default=5)
     ap.add_argument("--only", default="dialogue,hostile,large,memory,fleet,role,report", help="sections to run")
     args = ap.parse_args(argv)
@@ -1121,10 +1135,11 @@ def main(argv=None):
                 fleets.append(fleet)
         roles = []
         if "role" in only:
-            log("role: %d hosts, forks 10, run 1 (%.0f s left)" % (args.role_hosts, budget.left()))
-            role = RoleFleet(inp, sandbox, args.role_hosts)
-            role.run_once()
-            roles.append(role)
+            for hosts in [int(x) for x in str(args.role_hosts).split(",") if x]:
+                log("role: %d hosts, forks 10, run 1 (%.0f s left)" % (hosts, budget.left()))
+                role = RoleFleet(inp, sandbox, hosts)
+                role.run_once()
+                roles.append(role)
         if "report" in only:
             results["report"] = bench_report(args.report_reps)
         if "dialogue" in only:

@@ -210,6 +210,15 @@ PLAYBOOKS["role_audit.yml"] = """\
         outgoing_server_report_dir: "{{ role_report_dir }}"
 """
 
+# The same role in apply mode, run with --check by the harness (so every run finds the same drift): the same
+# host-local checks and one login, then the module's write step (planned, not written) on every host.
+PLAYBOOKS["role_apply.yml"] = (
+    PLAYBOOKS["role_audit.yml"]
+    .replace("outgoing_server_mode: audit",
+             "outgoing_server_mode: apply\n        outgoing_server_service_restart: false")
+    .replace("in audit mode: every host checks", "in apply mode (--check): every host checks")
+    .replace("Fleet audit with", "Fleet apply with"))
+
 PLAYBOOKS["report_render.yml"] = """\
 ---
 # The role's report tasks alone, on a large fleet whose hosts already hold a summary (set from a sample).
