@@ -39,6 +39,9 @@ MODULES = ("smtp_probe", "outgoing_server_info", "outgoing_server")
 
 # Module options the role sets itself, task by task, and why (no role variable for them).
 ROLE_SET = {
+    ("outgoing_server_info", "test_settings"):
+        "the role's read task sets it to desired when it checks the host's own path (reachability, TLS, the "
+        "certificate) in the same module run that reads the store and computes the drift",
     ("smtp_probe", "fail_on_error"):
         "the role's probe tasks set it false: the report, not the task, says why a test failed "
         "(outgoing_server_fail_on_error is the role's own switch for failing hosts)",

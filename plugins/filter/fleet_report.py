@@ -12,6 +12,7 @@ from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import 
     host_line,
     host_summary,
     host_var,
+    local_check,
     render,
 )
 from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_test import credential_set, elect, set_verdict
@@ -61,7 +62,9 @@ def fleet_carriers(hosts, credential_sets=None, local_tests=None, full_tests=Non
     if host_vars is not None:
         # The hosts' variables (hostvars[host] for each host of O(_input)): one lookup per host.
         credential_sets = [host_var(v, "__outgoing_server_credential_set") for v in host_vars]
-        local_tests = [host_var(v, "__outgoing_server_local_test") for v in host_vars]
+        # The host-local check: its own smtp_probe result, else the one inside the role's outgoing_server_info run.
+        local_tests = [host_var(v, "__outgoing_server_local_test") or local_check(host_var(v, "__outgoing_server_info"))
+                       for v in host_vars]
         full_tests = [host_var(v, "__outgoing_server_full_test") for v in host_vars]
     return _elect(hosts, credential_sets, local_tests, full_tests, alive, batch, state=state, elect_new=elect)
 

@@ -61,7 +61,8 @@ def outgoing_server_info_spec():
     spec = merged_spec(CONNECTION_ARGS, SENDER_ARGS, TEST_ARGS, STORE_ARGS,
                        create=dict(type='bool', default=False),
                        update_password=dict(type='str', default='always', choices=['always', 'on_create'],
-                                            no_log=False))
+                                            no_log=False),
+                       test_settings=dict(type='str', default='stored', choices=['stored', 'desired']))
     spec['test']['default'] = 'none'
     spec['validate_certs']['default'] = None
     return spec
@@ -300,10 +301,19 @@ def run_outgoing_server_info(module):
         result['in_sync'] = not result['drift']
 
     if params.get('test') != 'none':
-        try:
-            current = _stored_settings(stored, params)
-        except SettingsError as exc:
-            _fail(module, 'cannot test the stored settings: %s' % exc, **result)
+        # test_settings=desired: the desired settings, tested as outgoing_server would before writing them (the
+        # role's host-local check: one module run reads, plans and checks the host's own path).
+        if params.get('test_settings') == 'desired':
+            if desired is None:
+                _fail(module, 'test_settings: desired needs the desired settings (server)', option='test_settings',
+                      **result)
+            current = desired
+            result['test_settings'] = 'desired'
+        else:
+            try:
+                current = _stored_settings(stored, params)
+            except SettingsError as exc:
+                _fail(module, 'cannot test the stored settings: %s' % exc, **result)
         try:
             test_senders, defaults_used = _test_senders(profile, snapshot, current, params)
             test = _run_test(module, current, params, test_senders, profile)

@@ -14,7 +14,8 @@ version_added: 1.0.0
 description:
   - Reads the outgoing-mail settings an application has stored (see O(app)) and returns them in the
     model's terms, the password masked.
-  - With O(test), tests the STORED settings with a real SMTP dialogue and returns the result.
+  - With O(test), tests the STORED settings with a real SMTP dialogue and returns the result (the desired ones
+    with O(test_settings=desired)).
   - With the desired settings (O(server) and the other settings), returns RV(drift), the list of settings
     whose stored value differs. Without O(server), no drift is computed.
   - Never changes anything.
@@ -65,6 +66,17 @@ options:
     type: str
     choices: [always, on_create]
     default: always
+  test_settings:
+    description:
+      - Which settings O(test) tests - V(stored), what the app uses now, or V(desired), the settings given
+        (O(server) and the others), tested as M(mailops.smtp.outgoing_server) would before writing them.
+      - With V(desired), one run reads the stored settings, computes RV(drift) and tests the desired settings
+        from this host (the C(mailops.smtp.outgoing_server) role's host-local check); a failed test is
+        returned in RV(test_ok), RV(test_msg) and RV(diagnosis), never as a task failure.
+    type: str
+    choices: [stored, desired]
+    default: stored
+    version_added: 1.3.0
 seealso:
   - module: mailops.smtp.outgoing_server
   - module: mailops.smtp.smtp_probe
@@ -185,9 +197,14 @@ in_sync:
   returned: when O(server) is given
   type: bool
 test_ok:
-  description: Whether the test of the stored settings passed.
+  description: Whether the test of the stored settings (the desired ones with O(test_settings=desired)) passed.
   returned: when a test ran
   type: bool
+test_settings:
+  description: V(desired) when the test was of the desired settings.
+  returned: when a test of the desired settings ran
+  type: str
+  version_added: 1.3.0
 test_msg:
   description: One line saying why the test failed.
   returned: when a test ran and failed

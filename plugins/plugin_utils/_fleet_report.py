@@ -154,6 +154,21 @@ def _warnings(*results):
     return found
 
 
+def local_check(info):
+    """The host-local check inside an ``outgoing_server_info`` result run with ``test_settings: desired`` (the
+    role's one module run per host), shaped as an ``smtp_probe`` result (``ok``, ``msg``, ``diagnosis``,
+    ``probe``); None when that result holds no such test."""
+    if not isinstance(info, dict) or info.get("test_settings") != "desired" or "test_ok" not in info:
+        return None
+    check = {"ok": bool(info.get("test_ok"))}
+    if info.get("test_msg"):
+        check["msg"] = info["test_msg"]
+    for key in ("diagnosis", "probe"):
+        if info.get(key) is not None:
+            check[key] = info[key]
+    return check
+
+
 def _stored_server(info):
     settings = (info or {}).get("settings") if isinstance(info, dict) else None
     return str(settings.get("server") or "") if isinstance(settings, dict) else ""
@@ -208,7 +223,7 @@ def host_summary(result, mode="apply", app="", server="", probe=None, check_mode
     if mode == "audit":
         info, local = result, (probe if probe is not None else local)
     info = info if isinstance(info, dict) else None
-    local = local if _ran(local) else None
+    local = local if _ran(local) else local_check(info)
     summary = {"app": str(app or ""), "server": desired_server(server, port, security),
                "stored_server": _stored_server(info),
                "mode": mode, "status": None, "changed": False, "drift": [], "drift_detail": [],

@@ -194,12 +194,13 @@ def test_a_carrier_that_dies_before_logging_in_is_replaced(tmp_path, smtp_sandbo
     common = {"outgoing_server_server": relay.server, "outgoing_server_ca_path": relay.ca_path,
               "outgoing_server_username": USER_A, "outgoing_server_password": PASSWORD_A,
               "outgoing_server_from_email": USER_A}
-    # node1's Python breaks after its host-local check: its second smtp_probe run (the full test) exits 1.
+    # node1's Python breaks after its host-local check (in its outgoing_server_info run, which passes): its
+    # smtp_probe run (the full test) exits 1.
     marker = tmp_path / "probe-ran-once"
     wrapper = tmp_path / "python-dies"
     wrapper.write_text('#!/bin/sh\ncase "$*" in *AnsiballZ_smtp_probe*)\n'
-                       '  if [ -e "%s" ]; then echo "interpreter gone" >&2; exit 1; fi\n'
-                       '  touch "%s";;\nesac\nexec "%s" "$@"\n' % (marker, marker, sys.executable))
+                       '  touch "%s"; echo "interpreter gone" >&2; exit 1;;\nesac\nexec "%s" "$@"\n'
+                       % (marker, sys.executable))
     wrapper.chmod(0o755)
     hosts = {
         # First in the inventory, and unreachable: it drops out before the election.

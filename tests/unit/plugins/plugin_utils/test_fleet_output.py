@@ -74,3 +74,24 @@ def test_role_terms():
     assert in_role_terms("(use create: true)") == "(use outgoing_server_create: true)"
     assert in_role_terms("the server: it said no") == "the server: it said no"  # not an instruction
     assert in_role_terms("modes: x") == "modes: x"
+
+
+def test_the_host_local_check_inside_the_info_run_decides_like_a_probe_run():
+    from ansible_collections.mailops.smtp.plugins.plugin_utils._fleet_report import local_check
+
+    refused = {"changed": False, "drift": [{"setting": "host"}], "test_settings": "desired", "test_ok": False,
+               "test_msg": "SMTP test failed at starttls", "diagnosis": {
+                   "category": "tls_certificate_invalid", "stage": "starttls", "hint": "Trust the CA."}}
+    assert local_check(refused) == {"ok": False, "msg": "SMTP test failed at starttls",
+                                    "diagnosis": refused["diagnosis"]}
+    assert local_check(dict(refused, test_settings=None)) is None  # a test of the stored settings is not it
+    assert local_check({"drift": []}) is None
+    for mode, kwargs in (("audit", {}), ("apply", {"info": refused})):
+        result = refused if mode == "audit" else {"skipped": True}
+        summary = host_summary(result, mode=mode, server="smtp.example.com", **kwargs)
+        assert (summary["status"], summary["diagnosis_source"]) == ("test_failed", "host"), mode
+        assert summary["diagnosis"]["category"] == "tls_certificate_invalid"
+    passed = dict(refused, test_ok=True, test_msg=None, diagnosis=None,
+                  probe={"stages": [{"reply": "220 2.0.0 Ready to start TLS"}]})
+    summary = host_summary(passed, mode="audit", server="smtp.example.com")
+    assert summary["status"] == "drifted" and summary["reply"] == "220 2.0.0 Ready to start TLS"
