@@ -280,6 +280,8 @@ def run_outgoing_server_info(module):
             desired = settings_from_params(desired_params)
         profile = open_profile(module, params)
         profile.check(desired, 'present' if desired is not None else 'info')
+        # the stored settings are tested with ca_path too: refused where the app cannot store it
+        profile.check_ca_path(params.get('ca_path'))
     except SettingsError as exc:
         _fail(module, str(exc), option=exc.option)
 

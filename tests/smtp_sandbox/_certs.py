@@ -113,18 +113,33 @@ def server_key_and_chain(kind, hostname="localhost"):
 
 
 def write_cert_files(directory, kind, hostname="localhost"):
-    """Write ca.pem, server-key.pem, server-chain.pem into ``directory``; return their paths."""
+    """Write ca.pem, server-key.pem, server-chain.pem and ca-bundle.pem (system CAs + test CA) into
+    ``directory``; return their paths (keys ca, key, chain, bundle)."""
     key_pem, chain_pem = server_key_and_chain(kind, hostname)
     paths = {
         "ca": os.path.join(directory, "ca.pem"),
         "key": os.path.join(directory, "server-key.pem"),
         "chain": os.path.join(directory, "server-chain.pem"),
     }
-    for which, data in (("ca", ca_pem()), ("key", key_pem), ("chain", chain_pem)):
+    paths["bundle"] = os.path.join(directory, "ca-bundle.pem")
+    for which, data in (("ca", ca_pem()), ("key", key_pem), ("chain", chain_pem), ("bundle", ca_bundle_pem())):
         fd = os.open(paths[which], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
     return paths
+
+
+def ca_bundle_pem():
+    """The host's CA bundle followed by the test CA: what SSL_CERT_FILE names for an app without a CA setting
+    (Go's crypto/x509 reads it in place of the system bundle, so the system CAs must stay in it)."""
+    system = ssl.get_default_verify_paths().openssl_cafile
+    data = b""
+    if system and os.path.isfile(system):
+        with open(system, "rb") as handle:
+            data = handle.read()
+        if data and not data.endswith(b"\n"):
+            data += b"\n"
+    return data + ca_pem()
 
 
 def server_context(chain_path, key_path):

@@ -354,7 +354,9 @@ class SmtpSandbox:
     ``SmtpSandbox(cfg)`` or ``SmtpSandbox(security="tls", users={...})`` (keyword arguments build or
     override the config). Use as a context manager, or call start()/stop().
 
-    After start(): ``host``, ``port``, ``ca_path`` (PEM of the test CA), ``server`` (URL in the collection's
+    After start(): ``host``, ``port``, ``ca_path`` (PEM of the test CA), ``ca_bundle`` (the host's CAs plus the
+    test CA) and ``ca_env`` (``{"SSL_CERT_FILE": ca_bundle}``, how an app without a CA setting, and the module's
+    test of it, are given the test CA), ``server`` (URL in the collection's
     syntax, e.g. ``tls://127.0.0.1:40123``), ``messages`` and ``sessions`` (lists of dicts, appended live).
     ``record_dir`` (optional) receives messages.jsonl and sessions.jsonl as things happen.
     """
@@ -369,6 +371,7 @@ class SmtpSandbox:
         self.host = config.host
         self.port = None
         self.ca_path = None
+        self.ca_bundle = None
         self.cert_path = None
         self.messages = []
         self.sessions = []
@@ -403,7 +406,13 @@ class SmtpSandbox:
 
     def state(self):
         """What the CLI writes into its state file for this instance."""
-        return {"host": self.host, "port": self.port, "ca_path": self.ca_path, "server": self.server}
+        return {"host": self.host, "port": self.port, "ca_path": self.ca_path, "ca_bundle": self.ca_bundle,
+                "server": self.server}
+
+    @property
+    def ca_env(self):
+        """The environment that gives the test CA to an app without a CA setting (and to the module's test)."""
+        return {"SSL_CERT_FILE": self.ca_bundle}
 
     def start(self):
         if self._loop is not None:
@@ -412,6 +421,7 @@ class SmtpSandbox:
         try:
             paths = write_cert_files(self._tempdir, self.config.cert, self.config.hostname)
             self.ca_path = paths["ca"]
+            self.ca_bundle = paths["bundle"]
             self.cert_path = paths["chain"]
             self._ssl_context = server_context(paths["chain"], paths["key"]) if self.config.tls_wanted else None
             if self.record_dir:

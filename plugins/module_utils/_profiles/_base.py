@@ -62,6 +62,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._errors import Settin
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import STORE_SPELLING, store_get
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import (
+    check_ca_path,
     check_connection,
     connection_warnings,
     test_mechanisms,
@@ -166,6 +167,10 @@ class AppProfile:
         if settings is not None and settings.from_name is not None and self.stores_sender_name:
             check_sender_name(settings.from_name, self.name)
         check_connection(self.name, self.connection, settings)
+
+    def check_ca_path(self, ca_path):
+        """Refuse ``ca_path`` where the app has no setting for a CA file (outgoing_server_info tests with it too)."""
+        check_ca_path(self.name, self.connection, ca_path)
 
     def test_mechanisms(self, settings):
         """The AUTH mechanisms the SMTP test may use: the ones the app will use, in its order."""

@@ -28,7 +28,8 @@ with Debian's 0.25.0 ``amtool`` and server in the tests):
   included, into one RFC 2047 encoded-word, and the header then holds no valid address (a strict parser reads
   "addr-spec local part with no domain"). Non-ASCII senders are refused, as is ``{{`` (template code);
 * certificate checks are configured per receiver (``email_configs[].tls_config``); 0.25 has no global
-  setting, so ``validate_certs: false`` is refused (``ca_path`` is used by the test only).
+  setting, so ``validate_certs: false`` and ``ca_path`` are refused (a private CA goes into the host's trust
+  store, or SSL_CERT_FILE, which Go's crypto/x509 reads).
 
 Receivers' ``email_configs`` may override every global; this profile edits the globals only.
 """
@@ -37,7 +38,12 @@ from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection, GO_STORE, REQUIRED
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import (
+    Connection,
+    GO_STORE,
+    REQUIRED,
+    SSL_CERT_FILE_GO,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
     check_sender_name,
     format_from,
@@ -75,7 +81,7 @@ class AlertmanagerProfile(FileProfile):
     service_state = 'reloaded'
     # notify/email/email.go: implicit TLS on port 465 only, smtp_require_tls demands STARTTLS; the mechanism
     # follows the server's AUTH list (CRAM-MD5 needs smtp_auth_secret); 0.25's global section has no CA file.
-    connection = Connection(starttls=REQUIRED, trust=GO_STORE, mechanisms=('PLAIN', 'LOGIN'),
+    connection = Connection(ca_env=SSL_CERT_FILE_GO, starttls=REQUIRED, trust=GO_STORE, mechanisms=('PLAIN', 'LOGIN'),
                             mechanism_order='server', senders=('From: smtp_from', 'envelope: the address of smtp_from'))
     stores_sender_name = True
     store_format = 'yaml'

@@ -9,7 +9,11 @@ from __future__ import annotations
 import os
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection, OPPORTUNISTIC
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import (
+    Connection,
+    OPPORTUNISTIC,
+    SSL_CERT_FILE_RUBY,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._ruby_codecs import DiscourseEnvCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import text_bool, to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
@@ -36,7 +40,7 @@ class DiscourseProfile(FileProfile):
     )
     # config/environments/production.rb: DISCOURSE_SMTP_ENABLE_START_TLS becomes the mail gem's
     # enable_starttls_auto (upgrade only when offered); FORCE_TLS its implicit TLS; no CA file setting.
-    connection = Connection(starttls=OPPORTUNISTIC, mechanisms=('PLAIN',),
+    connection = Connection(ca_env=SSL_CERT_FILE_RUBY, starttls=OPPORTUNISTIC, mechanisms=('PLAIN',),
                             senders=('From: DISCOURSE_NOTIFICATION_EMAIL (site setting notification_email)',
                                      'envelope: the same address'))
     store_format = 'yaml'

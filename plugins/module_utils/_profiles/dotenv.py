@@ -9,7 +9,7 @@ from __future__ import annotations
 from ansible_collections.mailops.smtp.plugins.module_utils._errors import SettingsError
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import DIALECTS, dialect_codec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._mapped import MappedProfile
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection, SSL_CERT_FILE_PYTHON
 
 
 DJANGO_KEYS = {
@@ -42,7 +42,7 @@ class DotenvProfile(MappedProfile):
     # Django django/core/mail/backends/smtp.py: EMAIL_USE_TLS calls starttls() (SMTPNotSupportedError when
     # not offered), EMAIL_USE_SSL is SMTP_SSL; ssl.create_default_context()-like host store, no CA setting;
     # smtplib.login() tries CRAM-MD5, PLAIN, LOGIN with or without TLS.
-    connection = Connection(mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
+    connection = Connection(ca_env=SSL_CERT_FILE_PYTHON, mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
                             senders=('From: DEFAULT_FROM_EMAIL', 'envelope: the address of DEFAULT_FROM_EMAIL'))
     default_keys = DJANGO_KEYS
     text_true = 'True'

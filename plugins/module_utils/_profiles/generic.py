@@ -15,5 +15,6 @@ class GenericProfile(MappedProfile):
     label = 'any INI, JSON, YAML, env or PHP file'
     settings_location = 'any INI, JSON, YAML, env or PHP file, with your own key mapping'
     doc = 'any file in O(format), with the key of each setting given by O(keys).'
-    # The app behind a generic file is unknown: no CA file key is known, so ca_path serves the test only (a warning).
+    # The app behind a generic file is unknown: no CA file key is known, so ca_path is refused (the test would trust
+    # a CA the app may not).
     connection = Connection(senders=('whatever the app does with the keys mapped',))

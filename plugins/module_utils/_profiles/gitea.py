@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import (
+    Connection,
     GO_STORE,
     OPPORTUNISTIC,
-    Connection,
+    SSL_CERT_FILE_GO,
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniCodec, GoIniLayout
@@ -64,7 +65,8 @@ class GiteaProfile(FileProfile):
     # services/mailer/sender/smtp.go: smtp+starttls is go-mail's TLSOpportunistic ("falling back to regular
     # SMTP"), smtps implicit TLS, smtp no TLS; buildTLSConfig sets no RootCAs (host store); CRAM-MD5, then PLAIN,
     # then LOGIN, whichever the server offers first in that order.
-    connection = Connection(starttls=OPPORTUNISTIC, trust=GO_STORE, mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
+    connection = Connection(ca_env=SSL_CERT_FILE_GO,
+                            starttls=OPPORTUNISTIC, trust=GO_STORE, mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
                             senders=('From: FROM', 'envelope: ENVELOPE_FROM, else the address of FROM'))
     stores_sender_name = True
     store_format = 'ini'

@@ -15,7 +15,11 @@ refuses the file (``_goini.GoIniLayout``).
 from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection, GO_STORE
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import (
+    Connection,
+    GO_STORE,
+    SSL_CERT_FILE_GO,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._goini import GoIniLayout, GrafanaCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
     go_bool,
@@ -41,7 +45,7 @@ class GrafanaProfile(FileProfile):
     service = 'grafana-server'
     # pkg/services/notifications/smtp.go (gopkg.in/mail.v2): MandatoryStartTLS required, implicit TLS only
     # on port 465, cert_file/key_file are a client certificate (no CA setting); CRAM-MD5, else PLAIN, else LOGIN.
-    connection = Connection(trust=GO_STORE, mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
+    connection = Connection(ca_env=SSL_CERT_FILE_GO, trust=GO_STORE, mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
                             senders=('From: from_address (from_name)', 'envelope: from_address'))
     stores_sender_name = True
     store_format = 'ini'

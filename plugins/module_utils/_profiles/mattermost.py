@@ -11,7 +11,11 @@ see ``_gojson.GoJsonFieldCodec``.
 from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection, GO_STORE
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import (
+    Connection,
+    GO_STORE,
+    SSL_CERT_FILE_GO,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._gojson import GoJsonFieldCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import text_bool, to_port
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
@@ -31,7 +35,7 @@ class MattermostProfile(FileProfile):
     service = 'mattermost'
     # server/channels/app/mail (mail.go): ConnectionSecurity STARTTLS calls StartTLS (fails when not offered),
     # TLS dials tls.Dial; no CA setting; PLAIN when offered, else LOGIN.
-    connection = Connection(trust=GO_STORE, mechanisms=('PLAIN', 'LOGIN'),
+    connection = Connection(ca_env=SSL_CERT_FILE_GO, trust=GO_STORE, mechanisms=('PLAIN', 'LOGIN'),
                             senders=('From: FeedbackEmail (FeedbackName)', 'envelope: FeedbackEmail'))
     stores_sender_name = True
     store_format = 'json'

@@ -17,7 +17,7 @@ not a CA, and are left alone, like ``TIMEOUT``).
 from __future__ import annotations
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection, SSL_CERT_FILE_PYTHON
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import TypedCodec
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import stored_model
 
@@ -32,7 +32,7 @@ class NetboxProfile(FileProfile):
     # netbox/netbox/settings.py hands EMAIL to Django's settings; Django django/core/mail/backends/smtp.py:
     # USE_TLS calls starttls() (an error when not offered), USE_SSL is SMTP_SSL, the host store (no CA setting);
     # smtplib.login() tries CRAM-MD5, PLAIN, LOGIN.
-    connection = Connection(mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
+    connection = Connection(ca_env=SSL_CERT_FILE_PYTHON, mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
                             senders=('From: FROM_EMAIL (SERVER_EMAIL)', 'envelope: the address of FROM_EMAIL'))
     label = 'NetBox'
     settings_location = '`netbox/netbox/configuration.py`, the `EMAIL` dict'

@@ -37,7 +37,10 @@ from __future__ import annotations
 import email.utils
 
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base import FileProfile, keep_password
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import (
+    Connection,
+    SSL_CERT_FILE_TWISTED,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._values import (
     check_sender_name,
@@ -105,7 +108,7 @@ class SynapseProfile(FileProfile):
     service = 'matrix-synapse'
     # synapse/handlers/send_email.py (Twisted ESMTPSenderFactory): require_transport_security makes STARTTLS
     # required, force_tls is implicit TLS; optionsForClientTLS uses the host store; no CA setting.
-    connection = Connection(mechanisms=('CRAM-MD5', 'LOGIN', 'PLAIN'),
+    connection = Connection(ca_env=SSL_CERT_FILE_TWISTED, mechanisms=('CRAM-MD5', 'LOGIN', 'PLAIN'),
                             senders=('From: notif_from (%(app)s filled in)', 'envelope: the address of notif_from'))
     stores_sender_name = True
     store_format = 'yaml'

@@ -70,16 +70,32 @@ def test_a_mode_the_app_cannot_express_is_refused_naming_security(app):
 
 
 @pytest.mark.parametrize('app', APPS)
-def test_ca_path_for_an_app_without_a_ca_setting_is_said_in_a_warning(app):
+def test_ca_path_for_an_app_without_a_ca_setting_is_refused_naming_ca_path_and_the_app(app):
     connection = get_profile(app).connection
-    profile = make(app) if app != 'corebos' else CorebosProfile(None, {})
-    warnings = [w for w in profile.connection_warnings(desired(security='tls', port=465, ca_path=CA_FILE))
-                if w.startswith('ca_path:')]
+    profile = make(app) if app != 'corebos' else CorebosProfile(None, {'path': '/nonexistent/corebos'})
+    settings_ = desired(security='tls', port=465, ca_path=CA_FILE)
     if connection.ca_key is None:
-        assert len(warnings) == 1 and app in warnings[0] and 'update-ca-certificates' in warnings[0]
-    else:
-        assert warnings == []
-    assert [w for w in profile.connection_warnings(desired(security='tls', port=465)) if 'ca_path' in w] == []
+        with pytest.raises(SettingsError) as info:
+            profile.check(settings_, 'present')
+        assert info.value.option == 'ca_path'
+        message = str(info.value)
+        assert message.startswith('ca_path: %s has no setting for a CA file' % app)
+        assert 'update-ca-certificates' in message and 'leave ca_path out' in message
+        if connection.ca_env:  # the app's TLS library reads SSL_CERT_FILE: said, with where that comes from
+            assert 'SSL_CERT_FILE' in message and connection.ca_env[1] in message
+        with pytest.raises(SettingsError):   # outgoing_server_info's test of the stored settings too
+            profile.check_ca_path(CA_FILE)
+    else:   # stored (test_ca_path_is_written_where_the_app_reads_its_ca_file)
+        profile.check_ca_path(CA_FILE)
+    # nothing about ca_path is said as a warning any more (refused or stored)
+    assert [w for w in profile.connection_warnings(settings_) if 'ca_path' in w] == []
+
+
+def test_the_apps_that_store_ca_path_and_the_ones_that_name_ssl_cert_file():
+    stores = sorted(app for app in APPS if get_profile(app).connection.ca_key)
+    assert stores == ['gitlab', 'msmtp', 'postfix', 'redmine']
+    env = sorted(app for app in APPS if get_profile(app).connection.ca_env)
+    assert env == ['alertmanager', 'discourse', 'dotenv', 'gitea', 'grafana', 'mattermost', 'netbox', 'synapse']
 
 
 @pytest.mark.parametrize('app, key', [('msmtp', 'tls_trust_file'), ('postfix', 'smtp_tls_CAfile'),
