@@ -47,6 +47,8 @@ from outgoing_helpers import (  # noqa: E402
     parse_json,
     parse_php,
     parse_yaml,
+    HOST_TRUST_ENV,
+    private_ca,
     run_hosts,
 )
 from smtp_sandbox import SmtpSandbox  # noqa: E402
@@ -434,11 +436,12 @@ def main(argv=None):
             infos[rel] = dict(name=name, path=path, original_path=source,
                               original=dict(sha1=hashlib.sha1(data).hexdigest(),
                                             text=data.decode('utf-8', 'replace')))
-            task_args = dict(app=spec['app'], path=path, server=sandbox.server, ca_path=sandbox.ca_path,
-                             username=USER, password='{{ smtp_password }}', test='auth', timeout=5, deadline=10)
+            ca_args, trust = private_ca(spec['app'], sandbox)   # ca_path where stored, else SSL_CERT_FILE
+            task_args = dict(app=spec['app'], path=path, server=sandbox.server, username=USER,
+                             password='{{ smtp_password }}', test='auth', timeout=5, deadline=10, **ca_args)
             task_args.update(spec['params'])
             hosts[name] = dict(case_path=path, case_args=task_args,
-                               case_bad_args=dict(task_args, password='{{ wrong_password }}'))
+                               case_bad_args=dict(task_args, password='{{ wrong_password }}'), **trust)
         output = ''
         if hosts:
             results, output = run_hosts(work_path, hosts, [
@@ -448,7 +451,8 @@ def main(argv=None):
                 {'mailops.smtp.outgoing_server': '{{ case_args }}'},
                 {'mailops.smtp.outgoing_server': '{{ case_bad_args }}'},
                 {'file_state': True},
-            ], extra_vars={'smtp_password': PASSWORD, 'wrong_password': 'not the password'})
+            ], extra_vars={'smtp_password': PASSWORD, 'wrong_password': 'not the password'},
+                environment=HOST_TRUST_ENV)
             for info in infos.values():
                 info['results'] = results[info['name']]
                 # after the apply, the file must equal what the second run and the failing test left

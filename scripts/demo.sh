@@ -4,7 +4,8 @@
 # Contract with demo/playbooks/*.yml (run in name order):
 #   - the working copies of demo/files/ live in $DEMO_DIR (demo/output/, recreated on each run);
 #   - extra vars: `demo_dir` (absolute path of $DEMO_DIR) and `sandbox`, the sandbox's state:
-#     {<scenario name>: {host, port, ca_path, server}} for the scenarios of demo/sandbox.json;
+#     {<scenario name>: {host, port, ca_path, ca_bundle, server}} for the scenarios of demo/sandbox.json
+#     (ca_bundle: the system CAs plus the sandbox's CA, for SSL_CERT_FILE: the demo apps have no CA setting);
 #   - a playbook whose name contains "fail" demonstrates a failing SMTP test: it must handle the failure
 #     itself (ignore_errors/rescue) and show the diagnosis and the untouched file.
 set -euo pipefail

@@ -33,6 +33,10 @@ PYTHONPATH=$ROOT/tests "$PY" -m smtp_sandbox start --scenarios "$HERE/sandbox.ym
 import json, sys
 json.dump({"sandbox": json.load(open(sys.argv[1])), "fleet_dir": sys.argv[2]}, sys.stdout)
 PYEOF
+# The sandbox's private CA in the trust store of the local "hosts" (the system CAs plus the sandbox's CA), read
+# by the module's SMTP test as by the apps; in a real fleet: the CA installed on each host.
+SSL_CERT_FILE=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["relay"]["ca_bundle"])' "$STATE")
+export SSL_CERT_FILE
 
 run_playbook() {
   echo

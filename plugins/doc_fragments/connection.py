@@ -60,9 +60,18 @@ options:
       - M(mailops.smtp.outgoing_server) stores it where the app reads a CA file, and its test trusts it the way
         the app does. V(msmtp) C(tls_trust_file) and V(postfix) C(smtp_tls_CAfile) use it instead of the system
         trust store (so does the test); V(redmine) C(ca_file) and V(gitlab) C(smtp_ca_file) use it in addition to
-        it. The other apps have no CA setting and verify with the host's trust store only, so there O(ca_path)
-        serves the test alone and the app would still fail on a private CA; install the CA in the host's trust
-        store instead (Debian C(update-ca-certificates)). See C(docs/apps.md) "How the app connects".
+        it.
+      - M(mailops.smtp.outgoing_server) refuses it for every other app (and for V(generic)), before anything is
+        read or changed, since they have no CA setting and verify the server with the host's trust store, so a
+        test that trusted O(ca_path) would pass where the app then fails. Install the private CA in the host's
+        trust store instead (on Debian, copy it to C(/usr/local/share/ca-certificates/NAME.crt) and run
+        C(update-ca-certificates)) and leave O(ca_path) out;
+        the test verifies with the default trust store, which honours E(SSL_CERT_FILE). Apps whose TLS library
+        reads E(SSL_CERT_FILE) (the Go apps, the Python apps, Discourse's Ruby) can be given a bundle of the
+        system CAs plus yours there; give the task the same (C(environment)). See C(docs/apps.md) "How the app
+        connects".
+      - M(mailops.smtp.outgoing_server_info) refuses it for the same apps, since it tests the stored settings
+        with it.
     type: path
   auth:
     description:

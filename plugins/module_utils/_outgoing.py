@@ -105,13 +105,15 @@ def _run_test(module, settings, params, test_senders=None, profile=None):
     """Run the SMTP test of ``settings``; return the probe result dict (ok, probe, diagnosis, warnings, msg).
 
     The test connects as the app will (``profile.connection``): the app's AUTH mechanisms in its order, and
-    ``ca_path`` alone when the app's stored CA file replaces the host's trust store.
+    ``ca_path`` alone when the app's stored CA file replaces the host's trust store, STARTTLS when offered under
+    ``security: none`` when the app's mail library upgrades by itself (coreBOS).
     """
     from ansible_collections.mailops.smtp.plugins.module_utils._probe import probe_smtp
     connection = {}
     if profile is not None:
         connection = dict(mechanisms=profile.test_mechanisms(settings), ca_alone=profile.trusts_ca_alone(),
-                          mechanism_order=profile.mechanism_order())
+                          mechanism_order=profile.mechanism_order(),
+                          auto_starttls=profile.upgrades_plaintext())
     return probe_smtp(settings, TestOptions.from_params(params, module.check_mode, test_senders=test_senders,
                                                         **connection))
 

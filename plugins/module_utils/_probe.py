@@ -742,11 +742,15 @@ def default_ehlo_name(clock):
     return name
 
 
+PLAINTEXT_WARNING = 'security is none: the credentials were sent over an unencrypted connection.'
+
+
 def run_session(spec, level, clock, timeout, context, ehlo_name, transcript, auth=False, username=None,
                 password=None, sender=None, recipient=None, message=None, other_senders=(), oauth=None,
-                oauth_mechanism=None, mechanisms=None, mechanism_order='app'):
+                oauth_mechanism=None, mechanisms=None, mechanism_order='app', auto_starttls=False):
     """Run one dialogue up to ``level``; ``oauth`` is a ``_oauth2.Token`` to log in with instead of the password.
-    Returns (evidence, failure or None)."""
+    ``auto_starttls``: with ``security: none``, upgrade to STARTTLS when the server offers it, as an app whose
+    mail library does so by itself (coreBOS: PHPMailer's SMTPAutoTLS) will. Returns (evidence, failure or None)."""
     session = Session(spec, clock, timeout, context, ehlo_name, transcript,
                       facts=dict(auth_method='oauth2') if oauth is not None else None)
     session.oauth_mechanism = oauth_mechanism
@@ -761,7 +765,11 @@ def run_session(spec, level, clock, timeout, context, ehlo_name, transcript, aut
                 session.quit()
                 return session.evidence, None
             session.ehlo()
-            if spec.security == 'starttls':
+            if spec.security == 'starttls' or (auto_starttls and spec.security == 'none'
+                                                and 'starttls' in session.extensions):
+                if spec.security == 'none':
+                    transcript.info('The server offers STARTTLS: upgrading, as the app does with security none')
+                    session.evidence['auto_starttls'] = True
                 session.starttls()
                 session.ehlo()
             if level == 'tls':
@@ -1028,8 +1036,9 @@ def probe_smtp(settings, test_options=None):
         warnings.append('validate_certs is false: the server certificate was not verified.')
     if level == 'auth' and not auth:
         warnings.append('No credentials are configured: test=auth stopped after TLS and EHLO.')
-    if auth and level in ('auth', 'envelope', 'send') and any(s.security == 'none' for s in specs):
-        warnings.append('security is none: the credentials were sent over an unencrypted connection.')
+    if auth and level in ('auth', 'envelope', 'send') and any(s.security == 'none' for s in specs) \
+            and not options.auto_starttls:
+        warnings.append(PLAINTEXT_WARNING)
 
     clock = Clock(float(deadline))
     if ehlo_name is None:
@@ -1057,7 +1066,8 @@ def probe_smtp(settings, test_options=None):
                                         recipient=test_recipient, message=message, other_senders=other_senders,
                                         oauth=token, oauth_mechanism=(oauth2 or {}).get('mechanism'),
                                         mechanisms=options.mechanisms,
-                                        mechanism_order=options.mechanism_order)
+                                        mechanism_order=options.mechanism_order,
+                                        auto_starttls=options.auto_starttls)
         evidence['level'] = level
         if token is not None:
             evidence['oauth2'] = dict(oauth_evidence)
@@ -1094,6 +1104,14 @@ def probe_smtp(settings, test_options=None):
         results.append((spec, evidence, failure, diagnosis))
 
     for spec, evidence, failure, _diag in results:
+        if spec.security == 'none' and options.auto_starttls and level not in ('connect',):
+            if evidence.get('auto_starttls'):
+                warnings.append('security is none, but %s offers STARTTLS and the app upgrades to it by itself '
+                                '(its mail library does when offered): the test upgraded too and verified the '
+                                'certificate as the app will.' % spec.url())
+            elif auth and level in ('auth', 'envelope', 'send') and failure is None \
+                    and PLAINTEXT_WARNING not in warnings:
+                warnings.append(PLAINTEXT_WARNING)
         cert = (evidence.get('tls') or {}).get('certificate') or {}
         if failure is None and cert.get('days_left') is not None and cert['days_left'] < CERT_WARNING_DAYS:
             warnings.append('The certificate of %s expires in %d days (%s).'

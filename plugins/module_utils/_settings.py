@@ -155,11 +155,11 @@ class TestOptions:
     __test__ = False  # not a pytest test class
 
     FIELDS = ('level', 'test_sender', 'test_senders', 'test_recipient', 'ehlo_name', 'timeout', 'deadline',
-              'transcript', 'suggest', 'check_mode', 'mechanisms', 'ca_alone', 'mechanism_order')
+              'transcript', 'suggest', 'check_mode', 'mechanisms', 'ca_alone', 'mechanism_order', 'auto_starttls')
 
     def __init__(self, level='envelope', test_sender=None, test_senders=None, test_recipient=None, ehlo_name=None,
                  timeout=10.0, deadline=30.0, transcript='on_failure', suggest=True, check_mode=False,
-                 mechanisms=None, ca_alone=False, mechanism_order='app'):
+                 mechanisms=None, ca_alone=False, mechanism_order='app', auto_starttls=False):
         self.level = level
         self.test_sender = test_sender
         self.test_senders = test_senders
@@ -172,17 +172,19 @@ class TestOptions:
         self.check_mode = check_mode
         # How the app connects (_profiles/_connection.py), not module options: the AUTH mechanisms to choose
         # from, in the app's order (None: the probe's own), or in the server's order (mechanism_order 'server'),
-        # and whether ca_path replaces the system trust store.
+        # whether ca_path replaces the system trust store, and whether the app upgrades a security: none
+        # connection to STARTTLS when the server offers it.
         self.mechanisms = tuple(mechanisms) if mechanisms else None
         self.ca_alone = bool(ca_alone)
         self.mechanism_order = mechanism_order
+        self.auto_starttls = bool(auto_starttls)
 
     @classmethod
     def from_params(cls, params, check_mode=False, **overrides):
         """The test options from module parameters; ``overrides`` replace single fields (``test_senders``)."""
         defaults = cls()
         values = dict((name, params.get('test' if name == 'level' else name)) for name in cls.FIELDS
-                      if name not in ('check_mode', 'mechanisms', 'ca_alone', 'mechanism_order'))
+                      if name not in ('check_mode', 'mechanisms', 'ca_alone', 'mechanism_order', 'auto_starttls'))
         for name, value in list(values.items()):
             if value is None and name not in ('test_sender', 'test_senders', 'test_recipient', 'ehlo_name'):
                 values[name] = getattr(defaults, name)

@@ -41,17 +41,34 @@ def _run(tmp_path, playbook, inventory, extra_vars, verbosity):
     return output
 
 
+# A play environment that gives each host the trust store named by its ``ssl_cert_file`` variable (a sandbox's
+# ``ca_bundle``), as a user gives a private CA to an app without a CA setting; a host without it keeps the system's.
+HOST_TRUST_ENV = "{{ {'SSL_CERT_FILE': ssl_cert_file} if ssl_cert_file is defined else {} }}"
+
+
+
+def private_ca(app, sandbox):
+    """How a user gives ``app`` the sandbox's private CA: (module arguments, host variables). ``ca_path`` where
+    the app stores a CA file; elsewhere the host's trust store (``ssl_cert_file`` for HOST_TRUST_ENV), because
+    the module refuses ca_path there."""
+    from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import get_profile
+    if get_profile(app).connection.ca_key:
+        return {'ca_path': sandbox.ca_path}, {}
+    return {}, {'ssl_cert_file': sandbox.ca_bundle}
+
+
 # A controller-side snapshot of a file (no module run): inode, mode, owner uid, mtime (ns), sha1.
 FILE_STATE = ("{{ lookup('ansible.builtin.pipe', '(stat -c \"%i %a %u %y\" ' ~ (case_path | quote) ~ ' && sha1sum ' "
               "~ (case_path | quote) ~ ') 2>/dev/null || echo missing') }}")
 
 
-def run_hosts(tmp_path, hosts, tasks, extra_vars=None, verbosity=0):
+def run_hosts(tmp_path, hosts, tasks, extra_vars=None, verbosity=0, environment=None):
     """Run ``tasks`` on several local pseudo-hosts in parallel (one per test case, with ``hostvars``).
 
     ``hosts``: {name: {var: value}}. Every task gets ``ignore_errors: true`` and is registered; a task
     ``{'file_state': True}`` records the file named by the host's ``case_path`` from the controller.
-    Returns ({host: [result per task]}, output).
+    ``environment``: the play's environment (a sandbox's ``ca_env``: its CA in SSL_CERT_FILE, as a user gives a
+    private CA to an app without a CA setting). Returns ({host: [result per task]}, output).
     """
     steps = []
     for index, task in enumerate(tasks):
@@ -68,6 +85,8 @@ def run_hosts(tmp_path, hosts, tasks, extra_vars=None, verbosity=0):
     steps.append({'name': 'dump results', 'ansible.builtin.copy': {
         'content': dump, 'dest': str(results_dir) + '/{{ inventory_hostname }}.json'}})
     playbook = [{'hosts': 'cases', 'gather_facts': False, 'tasks': steps}]
+    if environment:
+        playbook[0]['environment'] = environment
     inventory = {'all': {'children': {'cases': {'hosts': {}}}}}
     for name, host_vars in hosts.items():
         entry = dict(host_vars)
@@ -93,9 +112,10 @@ def apply_then_info(tmp_path, hosts):
     ])
 
 
-def run_tasks(tmp_path, tasks, extra_vars=None, verbosity=0, host_vars=None):
-    """Run ``tasks`` on one local host; returns (results list, output)."""
-    results, output = run_hosts(tmp_path, {'case': dict(host_vars or {})}, tasks, extra_vars, verbosity)
+def run_tasks(tmp_path, tasks, extra_vars=None, verbosity=0, host_vars=None, environment=None):
+    """Run ``tasks`` on one local host (``environment``: see run_hosts); returns (results list, output)."""
+    results, output = run_hosts(tmp_path, {'case': dict(host_vars or {})}, tasks, extra_vars, verbosity,
+                                environment)
     return results['case'], output
 
 

@@ -68,20 +68,21 @@ def run(tmp_path_factory):
         kept = tmp_path / 'kept.ini'
         kept.write_text(GRAFANA_FILE.format(port=sandbox.port, user=USER))
         kept_before = sha1(str(kept))
-        common = dict(server=sandbox.server, ca_path=sandbox.ca_path, username=USER,
+        common = dict(server=sandbox.server, username=USER,
                       password='{{ smtp_password }}', timeout=5, deadline=10)
         info = {'mailops.smtp.outgoing_server_info': dict(common, app='gitea', path=str(gitea), test='none')}
         write = {'mailops.smtp.outgoing_server': dict(common, app='gitea', path=str(gitea), test='auth')}
         refused = {'mailops.smtp.outgoing_server': dict(common, app='grafana', path=str(grafana), test='none',
                                                         password='{{ expanding }}')}
-        on_create = dict(server=sandbox.server, ca_path=sandbox.ca_path, username=USER, app='grafana',
+        on_create = dict(server=sandbox.server, username=USER, app='grafana',
                          path=str(kept), update_password='on_create', timeout=5, deadline=10)
         keep_untested = {'mailops.smtp.outgoing_server': dict(on_create, test='none')}
         keep_tested = {'mailops.smtp.outgoing_server': dict(on_create, test='auth')}
         keep_given = {'mailops.smtp.outgoing_server': dict(on_create, test='auth', password='{{ smtp_password }}')}
         results, output = run_tasks(tmp_path, [info, write, info, write, refused, keep_untested, keep_tested,
                                                keep_given], verbosity=3,
-                                    extra_vars={'smtp_password': PASSWORD, 'expanding': EXPANDING})
+                                    extra_vars={'smtp_password': PASSWORD, 'expanding': EXPANDING},
+                                    environment=sandbox.ca_env)  # Gitea and Grafana have no CA setting
         yield dict(results=results, output=output, gitea=gitea.read_text(), grafana=str(grafana),
                    grafana_before=grafana_before, kept=str(kept), kept_before=kept_before)
     finally:

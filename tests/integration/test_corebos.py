@@ -64,11 +64,14 @@ def corebos_task(db, sandbox=None, **options):
     args = {'app': 'corebos', 'login_host': db.host, 'login_port': db.port, 'login_user': db.user,
             'login_password': db.password, 'login_db': db.name}
     if sandbox is not None:
-        args.update({'server': sandbox.server, 'ca_path': sandbox.ca_path, 'username': USER, 'password': PASSWORD,
+        args.update({'server': sandbox.server, 'username': USER, 'password': PASSWORD,
                      'from_email': USER, 'test': 'auth', 'timeout': 5, 'deadline': 10})
     args.update(options)
     module = args.pop('module', 'mailops.smtp.outgoing_server')
+    environment = args.pop('environment', sandbox.ca_env if sandbox is not None else None)
     task = {module: args}
+    if environment:   # coreBOS has no CA setting: the sandbox CA reaches the test through SSL_CERT_FILE
+        task['environment'] = environment
     for keyword in ('check_mode', 'diff'):
         if keyword in args:
             task[keyword] = args.pop(keyword)
@@ -220,12 +223,39 @@ def test_tls_without_auth_and_backup_servers(play, corebos_db, smtp_sandbox):
     main = smtp_sandbox(security='tls')
     backup = smtp_sandbox(security='starttls')
     server = '%s;%s' % (main.server, backup.server)
-    results, _output = play([corebos_task(corebos_db, server=server, ca_path=main.ca_path,
+    results, _output = play([corebos_task(corebos_db, server=server, environment=main.ca_env,
                                           test='tls', timeout=5, deadline=10)])
     assert results[0]['changed'] is True, results[0]
     row = corebos_db.email_rows()[0]
     assert row['server'] == 'ssl://127.0.0.1:%d;tls://127.0.0.1:%d' % (main.port, backup.port)
     assert (row['smtp_auth'], row['server_username'], row['server_password']) == ('false', '', '')
+
+
+def test_security_none_is_tested_as_phpmailer_sends_it_upgrading_to_starttls_when_offered(play, corebos_db,
+                                                                                           smtp_sandbox):
+    # modules/Emails/mail.php leaves PHPMailer's SMTPAutoTLS on: a server without tls:// that offers STARTTLS
+    # gets STARTTLS, its certificate checked. A relay whose certificate coreBOS's PHP does not trust fails the
+    # test (coreBOS would fail to send), and nothing is written; the same relay with its CA in the trust store the
+    # test reads passes, upgraded, the password sent only over TLS.
+    untrusted = smtp_sandbox(security='starttls', cert='self_signed', users={USER: PASSWORD})
+    relay = smtp_sandbox(security='starttls', users={USER: PASSWORD})
+    before = corebos_db.email_rows()
+    plain = 'smtp://%s:%d'
+    results, _output = play([
+        corebos_task(corebos_db, untrusted, server=plain % (untrusted.host, untrusted.port), environment={}),
+        corebos_task(corebos_db, relay, server=plain % (relay.host, relay.port)),
+    ])
+    refused, passed = results
+    assert refused['failed'] is True and refused['diagnosis']['category'] == 'tls_certificate_invalid', refused
+    assert refused['probe']['auto_starttls'] is True and refused.get('changed') is not True
+    assert not untrusted.wait_sessions_closed(1)[0].get('authenticated_as')
+    assert passed.get('failed') is not True and passed['changed'] is True, passed.get('msg')
+    assert passed['probe']['auto_starttls'] is True
+    assert any('upgrades to it by itself' in warning for warning in passed['warnings'])
+    session = relay.wait_sessions_closed(1)[0]
+    assert session.get('tls') and session['authenticated_as'] == USER
+    row = corebos_db.email_rows()[0]
+    assert before == [] and (row['server'], row['smtp_auth']) == ('127.0.0.1:%d' % relay.port, 'true')
 
 
 # ------------------------------------------------------------------------------------------------ refusals
@@ -234,7 +264,7 @@ REFUSED = [
     # options changed from a valid task -> the option named, words in the message
     ({'from_name': 'CRM'}, 'from_name', 'corebos'),
     ({'from_email': 'a' * 45 + '@example.test'}, 'from_email', 'at most 50'),
-    ({'auth': False, 'username': None, 'password': None, 'ca_path': None, 'validate_certs': False},
+    ({'auth': False, 'username': None, 'password': None, 'validate_certs': False},
      'validate_certs', 'corebos'),
     # coreBOS's tables are utf8 (3 bytes): a 4-byte character would be cut silently by a non-strict server.
     ({'password': 'key\U0001F511'}, 'password', 'SET NAMES utf8'),
@@ -380,8 +410,9 @@ def test_info_on_a_fresh_install_or_an_empty_server_says_nothing_is_configured(p
 def test_corebos_root_with_config_inc_php(play, tmp_path, corebos_db, starttls_sandbox):
     root = corebos_db.write_config_inc(str(tmp_path / 'corebos'), env_overrides=True)
     task = {'mailops.smtp.outgoing_server': {
-        'app': 'corebos', 'path': root, 'server': starttls_sandbox.server, 'ca_path': starttls_sandbox.ca_path,
-        'username': USER, 'password': PASSWORD, 'from_email': USER, 'test': 'auth', 'timeout': 5, 'deadline': 10}}
+        'app': 'corebos', 'path': root, 'server': starttls_sandbox.server,
+        'username': USER, 'password': PASSWORD, 'from_email': USER, 'test': 'auth', 'timeout': 5, 'deadline': 10},
+        'environment': starttls_sandbox.ca_env}
     info = {'mailops.smtp.outgoing_server_info': {'app': 'corebos', 'path': root}}
     results, output = play([task, info, task], verbosity=4)
     assert [result['changed'] for result in results] == [True, False, False], results

@@ -186,10 +186,8 @@ def test_getting_started_audit_answers_on_hosts_with_and_without_settings(smtp_s
     text = _section("docs/getting-started.md", "drift from the standard relay")
     assert "tls://smtp.example.com:587" in text
     play = yaml.safe_load(text.replace("tls://smtp.example.com:587", relay.server))
-    for task in play[0]["tasks"]:
-        for module in ("mailops.smtp.smtp_probe", "mailops.smtp.outgoing_server_info"):
-            if module in task and task[module].get("test", "none") != "none":
-                task[module]["ca_path"] = relay.ca_path  # the sandbox's private CA; nothing else changes
+    # the sandbox's private CA, as a user gives it to Grafana (no CA setting): in the trust store the test reads
+    play[0]["environment"] = relay.ca_env
     playbook = tmp_path / "audit.yml"
     playbook.write_text(yaml.safe_dump(play, sort_keys=False))
     for name, content in (("empty.ini", "[server]\nhttp_port = 3000\n"), ("other.ini", GRAFANA_OTHER_RELAY)):
@@ -220,9 +218,10 @@ def test_the_three_filter_examples_chain_into_a_report(smtp_sandbox, run_playboo
     tasks = [task for example in _filter_examples() for task in example]
     module_task = next(t for t in tasks if "mailops.smtp.outgoing_server" in t)
     # Only where the settings point changes (the sandbox and a temp file); the filters run as documented.
-    module_task["mailops.smtp.outgoing_server"].update(path=str(config), server=relay.server, ca_path=relay.ca_path)
+    module_task["mailops.smtp.outgoing_server"].update(path=str(config), server=relay.server)
     playbook = tmp_path / "filters.yml"
-    playbook.write_text(yaml.safe_dump([{"hosts": "all", "gather_facts": False, "tasks": tasks}], sort_keys=False))
+    playbook.write_text(yaml.safe_dump([{"hosts": "all", "gather_facts": False, "tasks": tasks,
+                                         "environment": relay.ca_env}], sort_keys=False))
     run = run_playbook(str(playbook), extra_vars={"vault_grafana_smtp_password": "Filter-Example-Pass-1"})
     assert run.rc == 0, run.stdout[-3000:]
     page = (tmp_path / "smtp-report.html").read_text()

@@ -220,10 +220,11 @@ ROLE_PLAY = """
 - name: The outgoing_server role, one host
   hosts: all
   gather_facts: false
+  environment:   # Grafana and Mattermost have no CA setting: the relay's private CA is in the trust store
+    SSL_CERT_FILE: "{{ relay_ca }}"
   vars:
     outgoing_server_app: grafana
     outgoing_server_server: "{{ relay_server }}"
-    outgoing_server_ca_path: "{{ relay_ca }}"
     outgoing_server_username: mailer@example.com
     outgoing_server_password: "{{ relay_password }}"
     outgoing_server_from_email: mailer@example.com
@@ -255,7 +256,7 @@ def role_run(tmp_path, run_playbook):
 
 def test_role_audit_and_apply_agree_on_a_missing_file(smtp_sandbox, role_run, tmp_path):
     relay = smtp_sandbox(security='starttls', users={USER: NEW_PASSWORD})
-    creds = dict(relay_server=relay.server, relay_ca=relay.ca_path, relay_password=NEW_PASSWORD)
+    creds = dict(relay_server=relay.server, relay_ca=relay.ca_bundle, relay_password=NEW_PASSWORD)
     path = str(tmp_path / 'absent' / 'grafana.ini')
     os.makedirs(os.path.dirname(path))
     reason = '%s does not exist (use outgoing_server_create: true to create it)' % path  # in role terms
@@ -276,7 +277,7 @@ def test_role_audit_and_apply_agree_on_a_missing_file(smtp_sandbox, role_run, tm
 
 def test_role_audit_reports_a_malformed_file_as_an_error_like_apply(smtp_sandbox, role_run, tmp_path):
     relay = smtp_sandbox(security='starttls', users={USER: NEW_PASSWORD})
-    creds = dict(relay_server=relay.server, relay_ca=relay.ca_path, relay_password=NEW_PASSWORD)
+    creds = dict(relay_server=relay.server, relay_ca=relay.ca_bundle, relay_password=NEW_PASSWORD)
     path = tmp_path / 'config.json'
     path.write_text('{"EmailSettings": {"SMTPServer": "x",, }\n')
     statuses = []
@@ -288,7 +289,7 @@ def test_role_audit_reports_a_malformed_file_as_an_error_like_apply(smtp_sandbox
 
 def test_role_check_diff_shows_the_masked_diff_and_no_password_at_vvvv(smtp_sandbox, role_run, tmp_path):
     relay = smtp_sandbox(security='starttls', users={USER: NEW_PASSWORD})
-    creds = dict(relay_server=relay.server, relay_ca=relay.ca_path, relay_password=NEW_PASSWORD)
+    creds = dict(relay_server=relay.server, relay_ca=relay.ca_bundle, relay_password=NEW_PASSWORD)
     path = fixture_copy(tmp_path, 'grafana', 'grafana.ini', prefix='role')
     with open(path, 'a') as handle:
         handle.write('\n[smtp]\nenabled = true\nhost = %s:%d\nuser = %s\npassword = `%s`\nfrom_address = %s\n'

@@ -35,6 +35,8 @@ PLAYBOOK = """
 - name: Bring one host up to the standard first
   hosts: up-to-date
   gather_facts: false
+  environment:   # Grafana, Gitea and Mattermost have no CA setting: the relay's CA is in the trust store
+    SSL_CERT_FILE: "{{ ssl_cert_file }}"
   roles:
     - role: mailops.smtp.outgoing_server
       vars:
@@ -44,6 +46,8 @@ PLAYBOOK = """
 - name: Audit the fleet
   hosts: all
   gather_facts: false
+  environment:
+    SSL_CERT_FILE: "{{ ssl_cert_file }}"
   roles:
     - role: mailops.smtp.outgoing_server
       vars:
@@ -75,7 +79,7 @@ def chromium(*args, timeout=90):
 
 def fleet_vars(relay, work):
     """Group variables every host of these fleets shares: the relay, its account, the report directory."""
-    return {"outgoing_server_server": relay.server, "outgoing_server_ca_path": relay.ca_path,
+    return {"outgoing_server_server": relay.server, "ssl_cert_file": relay.ca_bundle,
             "outgoing_server_username": USER, "outgoing_server_password": PASSWORD,
             "outgoing_server_from_email": USER, "outgoing_server_timeout": 5, "outgoing_server_deadline": 10,
             "outgoing_server_service_restart": False, "outgoing_server_report_dir": str(work / "reports")}
@@ -120,7 +124,7 @@ def audited(tmp_path_factory):
                                 outgoing_server_path=str(work / "drifted" / "app.ini")),
                 "cannot-send": dict(local, outgoing_server_app="mattermost",
                                     outgoing_server_path=str(work / "cannot-send" / "config.json"),
-                                    outgoing_server_server=m365.server, outgoing_server_ca_path=m365.ca_path),
+                                    outgoing_server_server=m365.server, ssl_cert_file=m365.ca_bundle),
                 "gone": {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1,
                          "ansible_python_interpreter": "/usr/bin/python3", "outgoing_server_app": "grafana",
                          "outgoing_server_path": "/etc/grafana/grafana.ini"},

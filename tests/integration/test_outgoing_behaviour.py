@@ -10,6 +10,7 @@ import os
 import pytest
 
 from outgoing_helpers import (
+    HOST_TRUST_ENV,
     file_state,
     fixture_copy,
     parse_file_state,
@@ -35,7 +36,7 @@ def run(tmp_path_factory):
     implicit.start()
     ipv6.start()
     try:
-        good = dict(server=starttls.server, ca_path=starttls.ca_path, username=USER, password='{{ smtp_password }}',
+        good = dict(server=starttls.server, username=USER, password='{{ smtp_password }}',
                     test='auth', timeout=5, deadline=10)
         paths = {}
 
@@ -57,7 +58,7 @@ def run(tmp_path_factory):
             'create': dict(case_path=new_ini,
                            first=dict(good, app='grafana', path=new_ini, create=True, from_email=USER),
                            second=dict(good, app='grafana', path=new_ini, create=True, from_email=USER),
-                           info=dict(app='grafana', path=new_ini, test='auth', ca_path=starttls.ca_path,
+                           info=dict(app='grafana', path=new_ini, test='auth',
                                      server=starttls.server, username=USER, password='{{ smtp_password }}',
                                      from_email=USER)),
             'missing': dict(case_path=missing, first=dict(good, app='gitea', path=missing)),
@@ -84,20 +85,24 @@ def run(tmp_path_factory):
                            info=dict(app='gitea', path=paths['absent'])),
             'nextcloud_tls': dict(case_path=copy('nextcloud_tls', 'nextcloud', 'config.sample.php'),
                                   first=dict(good, app='nextcloud', path=paths['nextcloud_tls'],
-                                             server=implicit.server, ca_path=None),
+                                             server=implicit.server),
                                   second=dict(good, app='nextcloud', path=paths['nextcloud_tls'],
-                                              server=implicit.server, ca_path=None, validate_certs=False)),
+                                              server=implicit.server, validate_certs=False)),
             'attributes': dict(case_path=copy('attributes', 'mattermost', 'config.json'),
                                first=dict(good, app='mattermost', path=paths['attributes'], mode='0600'),
                                second=dict(good, app='mattermost', path=paths['attributes'], mode='0600')),
             'ipv6': dict(case_path=copy('ipv6', 'grafana', 'grafana.ini'),
-                         first=dict(good, app='grafana', path=paths['ipv6'], server='[::1]:%d' % ipv6.port,
-                                    ca_path=ipv6.ca_path),
-                         info=dict(app='grafana', path=paths['ipv6'], test='auth', ca_path=ipv6.ca_path)),
+                         first=dict(good, app='grafana', path=paths['ipv6'], server='[::1]:%d' % ipv6.port),
+                         info=dict(app='grafana', path=paths['ipv6'], test='auth')),
             'info_drift': dict(case_path=copy('info_drift', 'nextcloud', 'config.php'),
                                info=dict(app='nextcloud', path=paths['info_drift'], server='tls://mail.example.com',
                                          username='noreply@files.example.net', password='{{ smtp_password }}')),
         }
+        # None of these apps has a CA setting: the sandbox CA is in each host's trust store (SSL_CERT_FILE), but
+        # nextcloud_tls's, which keeps the system's only (an unknown CA)
+        for name, host in hosts.items():
+            if name != 'nextcloud_tls':
+                host['ssl_cert_file'] = starttls.ca_bundle
         states = {name: file_state(path) for name, path in paths.items() if os.path.exists(path)}
         results, output = run_hosts(tmp_path, hosts, [
             {'mailops.smtp.outgoing_server': '{{ first }}', 'diff': True, 'when': 'first is defined'},
@@ -105,7 +110,7 @@ def run(tmp_path_factory):
             {'mailops.smtp.outgoing_server': '{{ second }}', 'diff': True, 'when': 'second is defined'},
             {'mailops.smtp.outgoing_server_info': '{{ info }}', 'when': 'info is defined'},
             {'file_state': True},
-        ], extra_vars={'smtp_password': PASSWORD}, verbosity=4)
+        ], extra_vars={'smtp_password': PASSWORD}, verbosity=4, environment=HOST_TRUST_ENV)
         yield dict(results=results, output=output, paths=paths, states=states)
     finally:
         starttls.stop()

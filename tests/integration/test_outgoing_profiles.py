@@ -17,6 +17,7 @@ import pytest
 import readers
 
 from outgoing_helpers import (
+    HOST_TRUST_ENV,
     assert_only_lines_about,
     file_state,
     fixture_copy,
@@ -26,6 +27,7 @@ from outgoing_helpers import (
     parse_json,
     parse_php,
     parse_yaml,
+    private_ca,
     run_hosts,
 )
 from smtp_sandbox import SmtpSandbox
@@ -462,11 +464,12 @@ def cycle(tmp_path_factory):
             if os.geteuid() == 0:
                 os.chown(path, OTHER_UID, OTHER_UID)  # the owner must survive the atomic replace
             before[name] = dict(path=path, state=file_state(path), parsed=parse(spec['parser'], path))
-            args = dict(app=spec['app'], path=path, server=sandbox.server, ca_path=sandbox.ca_path,
-                        username=USER, password='{{ smtp_password }}', test='auth', timeout=5, deadline=10)
+            ca_args, trust = private_ca(spec['app'], sandbox)
+            args = dict(app=spec['app'], path=path, server=sandbox.server,
+                        username=USER, password='{{ smtp_password }}', test='auth', timeout=5, deadline=10, **ca_args)
             args.update(spec['params'])
             hosts[name] = dict(case_path=path, case_args=args,
-                               case_bad_args=dict(args, password='{{ wrong_password }}'))
+                               case_bad_args=dict(args, password='{{ wrong_password }}'), **trust)
         results, output = run_hosts(tmp_path, hosts, [
             {'mailops.smtp.outgoing_server': '{{ case_args }}', 'check_mode': True, 'diff': True},
             {'file_state': True},
@@ -476,7 +479,7 @@ def cycle(tmp_path_factory):
             {'mailops.smtp.outgoing_server': '{{ case_bad_args }}'},
             {'file_state': True},
         ], extra_vars={'smtp_password': PASSWORD, 'forum_password': FORUM_PASSWORD,
-                       'wrong_password': 'not the password'})
+                       'wrong_password': 'not the password'}, environment=HOST_TRUST_ENV)
         yield dict(results=results, output=output, before=before, port=sandbox.port, sandbox=sandbox,
                    ca_path=sandbox.ca_path, tmp_path=str(tmp_path))
     finally:

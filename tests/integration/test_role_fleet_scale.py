@@ -45,7 +45,9 @@ def run_fleet(work, hosts, common, playbook_vars=None, serial=None, check=False,
                                       outgoing_server_mode=mode),
                          "hosts": inventory_hosts}}
     (work / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    # Grafana has no CA setting: each host's trust store (ssl_cert_file, SSL_CERT_FILE) holds the relay's CA
     play = {"name": "Fleet", "hosts": "all", "gather_facts": False,
+            "environment": {"SSL_CERT_FILE": "{{ ssl_cert_file }}"},
             "roles": [{"role": "mailops.smtp.outgoing_server"}]}
     if serial is not None:
         play["serial"] = serial
@@ -83,13 +85,13 @@ def no_password_anywhere(proc, work, *passwords):
 
 def test_twenty_hosts_sharing_one_account_log_in_once(tmp_path, smtp_sandbox):
     relay = smtp_sandbox(security="starttls", users={USER_A: PASSWORD_A})
-    common = {"outgoing_server_server": relay.server, "outgoing_server_ca_path": relay.ca_path,
+    common = {"outgoing_server_server": relay.server, "ssl_cert_file": relay.ca_bundle,
               "outgoing_server_username": USER_A, "outgoing_server_password": PASSWORD_A,
               "outgoing_server_from_email": USER_A}
     hosts = {"web%02d" % i: {} for i in range(1, 21)}
     # The first host of the inventory does not trust the server's CA (its own TLS path fails): it must not carry.
-    # (its CA bundle is only the system's, which does not know the sandbox's test CA).
-    hosts["web01"] = {"outgoing_server_ca_path": "/etc/ssl/certs/ca-certificates.crt"}
+    # (its trust store is only the system's, which does not know the sandbox's test CA).
+    hosts["web01"] = {"ssl_cert_file": "/etc/ssl/certs/ca-certificates.crt"}
     # A host with a wrong port in its inventory: its own network path fails, on that host only.
     closed = smtp_sandbox(security="starttls")
     wrong_port = closed.port
@@ -128,7 +130,7 @@ def test_twenty_hosts_sharing_one_account_log_in_once(tmp_path, smtp_sandbox):
 
 def test_two_accounts_two_logins_across_serial_batches_and_the_writes(tmp_path, smtp_sandbox):
     relay = smtp_sandbox(security="starttls", users={USER_A: PASSWORD_A, USER_B: PASSWORD_B})
-    common = {"outgoing_server_server": relay.server, "outgoing_server_ca_path": relay.ca_path}
+    common = {"outgoing_server_server": relay.server, "ssl_cert_file": relay.ca_bundle}
     hosts = {}
     for i in range(1, 21):
         user, password = (USER_A, PASSWORD_A) if i % 2 else (USER_B, PASSWORD_B)
@@ -159,7 +161,7 @@ def test_two_accounts_two_logins_across_serial_batches_and_the_writes(tmp_path, 
 
 def test_a_refused_login_blocks_every_host_of_its_set_and_only_that_set(tmp_path, smtp_sandbox):
     relay = smtp_sandbox(security="starttls", users={USER_A: PASSWORD_A, USER_B: PASSWORD_B})
-    common = {"outgoing_server_server": relay.server, "outgoing_server_ca_path": relay.ca_path}
+    common = {"outgoing_server_server": relay.server, "ssl_cert_file": relay.ca_bundle}
     hosts = {}
     for i in range(1, 9):
         # The B hosts carry an outdated password: the server refuses it.
@@ -191,7 +193,7 @@ def test_a_refused_login_blocks_every_host_of_its_set_and_only_that_set(tmp_path
 def test_a_carrier_that_dies_before_logging_in_is_replaced(tmp_path, smtp_sandbox):
     """Hosts that fail early never carry; a carrier that dies before logging in is replaced by the next host."""
     relay = smtp_sandbox(security="starttls", users={USER_A: PASSWORD_A})
-    common = {"outgoing_server_server": relay.server, "outgoing_server_ca_path": relay.ca_path,
+    common = {"outgoing_server_server": relay.server, "ssl_cert_file": relay.ca_bundle,
               "outgoing_server_username": USER_A, "outgoing_server_password": PASSWORD_A,
               "outgoing_server_from_email": USER_A}
     # node1's Python breaks after its host-local check (in its outgoing_server_info run, which passes): its
@@ -224,7 +226,7 @@ def test_a_carrier_that_dies_before_logging_in_is_replaced(tmp_path, smtp_sandbo
 
 def test_check_mode_under_limit_logs_in_once_from_a_limited_host_and_writes_nothing(tmp_path, smtp_sandbox):
     relay = smtp_sandbox(security="starttls", users={USER_A: PASSWORD_A})
-    common = {"outgoing_server_server": relay.server, "outgoing_server_ca_path": relay.ca_path,
+    common = {"outgoing_server_server": relay.server, "ssl_cert_file": relay.ca_bundle,
               "outgoing_server_username": USER_A, "outgoing_server_password": PASSWORD_A,
               "outgoing_server_from_email": USER_A}
     hosts = {"edge%d" % i: {} for i in range(1, 9)}
@@ -247,7 +249,7 @@ def test_the_senders_the_app_uses_are_tried_once_for_the_whole_set(tmp_path, smt
     user = "ann@example.test"  # a coreBOS user's address: with "Email From" empty, coreBOS sends her mail as her
     hosts = {"crm%d" % i: {} for i in range(1, 6)}
     refusing = smtp_sandbox(security="starttls", users={USER_A: PASSWORD_A}, failure="sender_not_owned")
-    common = {"outgoing_server_server": refusing.server, "outgoing_server_ca_path": refusing.ca_path,
+    common = {"outgoing_server_server": refusing.server, "ssl_cert_file": refusing.ca_bundle,
               "outgoing_server_username": USER_A, "outgoing_server_password": PASSWORD_A,
               "outgoing_server_from_email": USER_A, "outgoing_server_test_senders": [user]}
     (tmp_path / "refused").mkdir()
@@ -269,7 +271,7 @@ def test_the_senders_the_app_uses_are_tried_once_for_the_whole_set(tmp_path, smt
     # The same fleet against a server that lets the account send as her: one login, and apply writes everywhere.
     allowing = smtp_sandbox(security="starttls", users={USER_A: PASSWORD_A}, failure="sender_not_owned",
                             allowed_senders={USER_A: [USER_A, user]})
-    common.update(outgoing_server_server=allowing.server, outgoing_server_ca_path=allowing.ca_path)
+    common.update(outgoing_server_server=allowing.server, ssl_cert_file=allowing.ca_bundle)
     (tmp_path / "allowed").mkdir()
     proc, report = run_fleet(tmp_path / "allowed", hosts, common, mode="apply")
     assert proc.returncode == 0, proc.stdout[-8000:]

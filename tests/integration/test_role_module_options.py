@@ -36,7 +36,7 @@ def test_dialect_and_validate_reach_the_module_from_the_role(tmp_path, smtp_sand
             "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
             "outgoing_server_path": str(tmp_path / name / ".env")}, **extra)
     common = {"outgoing_server_app": "dotenv", "outgoing_server_server": relay.server,
-              "outgoing_server_ca_path": relay.ca_path, "outgoing_server_username": USER,
+              "outgoing_server_username": USER,
               "outgoing_server_password": PASSWORD, "outgoing_server_from_email": USER,
               "outgoing_server_timeout": 5, "outgoing_server_deadline": 10,
               "outgoing_server_report_dir": str(tmp_path / "reports"), "outgoing_server_service_restart": False}
@@ -44,7 +44,8 @@ def test_dialect_and_validate_reach_the_module_from_the_role(tmp_path, smtp_sand
     (tmp_path / "playbook.yml").write_text(PLAYBOOK)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".collections"),
                ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_RETRY_FILES_ENABLED="false")
+               ANSIBLE_RETRY_FILES_ENABLED="false",
+               SSL_CERT_FILE=relay.ca_bundle)  # a .env app has no CA setting: the relay's CA is in the trust store
     proc = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(tmp_path / "inventory.json"),
          str(tmp_path / "playbook.yml")],

@@ -14,8 +14,9 @@ smtpd on 127.0.0.1:<free port>) configured as a mail provider's submission servi
 * ``permit_sasl_authenticated, reject_unauth_destination`` for relaying; accepted mail goes to ``discard``.
 
 Attributes after ``start()``: ``host``, ``port``, ``server`` (``tls://127.0.0.1:<port>`` or ``smtp://...``),
-``ca_path``, ``postfix`` and ``dovecot`` (the instances), ``log()`` (Postfix's maillog). ``stop()`` stops both
-(by their own pids) and removes their directories.
+``ca_path``, ``ca_env`` (SSL_CERT_FILE naming the host's CAs plus the test CA), ``postfix`` and ``dovecot``
+(the instances), ``log()`` (Postfix's maillog). ``stop()`` stops both (by their own pids) and removes their
+directories.
 """
 
 import os
@@ -39,6 +40,7 @@ class SubmissionServer:
         self.host = '127.0.0.1'
         self.port = None
         self.ca_path = None
+        self.ca_env = {}
 
     @property
     def server(self):
@@ -68,6 +70,7 @@ class SubmissionServer:
             if self.tls:
                 paths = write_cert_files(self.postfix.directory, 'ca', hostname=self.host)
                 self.ca_path = paths['ca']
+                self.ca_env = {'SSL_CERT_FILE': paths['bundle']}   # for the apps without a CA setting
                 values.update(smtpd_tls_security_level='may', smtpd_tls_auth_only='yes',
                               smtpd_tls_cert_file=paths['chain'], smtpd_tls_key_file=paths['key'])
             self.postfix.configure(**values)

@@ -184,6 +184,10 @@ class AppProfile:
         """``server`` when the app takes the first AUTH mechanism the server lists that it knows, else ``app``."""
         return self.connection.mechanism_order if self.connection is not None else 'app'
 
+    def upgrades_plaintext(self):
+        """True when the app, told security none, upgrades to STARTTLS whenever offered (the test does the same)."""
+        return bool(self.connection is not None and self.connection.auto_starttls)
+
     def trusts_ca_alone(self):
         """True when the CA file stored for the app replaces the host's trust store (the test does the same)."""
         return bool(self.connection is not None and self.connection.ca_alone)

@@ -19,6 +19,9 @@ profile declares, from the app's own source (cited in docs/apps.md "How the app 
                    from (``SSL_CERT_FILE``, from the app's source), or None when none is known to reach it;
 ``ca_alone``       True when the stored CA file replaces the host's store (msmtp ``tls_trust_file``, Postfix
                    ``smtp_tls_CAfile``); False when it is added to it;
+``auto_starttls``  True when, with ``security: none``, the app's mail library upgrades to STARTTLS by itself
+                   whenever the server offers it (coreBOS: PHPMailer's SMTPAutoTLS, which coreBOS never turns
+                   off): the test does the same, verifying the certificate as the app will;
 ``mechanisms``     the AUTH mechanisms the app uses over TLS, in its order of preference;
 ``mechanism_order``  ``app`` (the app tries ``mechanisms`` in that order) or ``server`` (the app takes the first
                    mechanism the server lists that it knows: Go programs looping over the EHLO AUTH list);
@@ -57,18 +60,19 @@ GO_STORE = ('the host\'s trust store (Go crypto/x509: /etc/ssl/certs/ca-certific
 class Connection(object):
     """One app's connection semantics (see the module docstring)."""
 
-    __slots__ = ('security', 'starttls', 'trust', 'ca_key', 'ca_alone', 'ca_env', 'mechanisms',
+    __slots__ = ('security', 'starttls', 'trust', 'ca_key', 'ca_alone', 'ca_env', 'auto_starttls', 'mechanisms',
                  'plaintext_mechanisms', 'senders', 'mechanism_order')
 
     def __init__(self, security=ALL_MODES, starttls=REQUIRED, trust=HOST_STORE, ca_key=None, ca_alone=False,
-                 ca_env=None, mechanisms=('PLAIN', 'LOGIN', 'CRAM-MD5'), plaintext_mechanisms=None, senders=(),
-                 mechanism_order='app'):
+                 ca_env=None, auto_starttls=False, mechanisms=('PLAIN', 'LOGIN', 'CRAM-MD5'), plaintext_mechanisms=None,
+                 senders=(), mechanism_order='app'):
         self.security = tuple(security)
         self.starttls = starttls
         self.trust = trust
         self.ca_key = ca_key
         self.ca_alone = ca_alone
         self.ca_env = ca_env
+        self.auto_starttls = auto_starttls
         self.mechanisms = tuple(mechanisms)
         self.plaintext_mechanisms = (self.mechanisms if plaintext_mechanisms is None
                                      else tuple(plaintext_mechanisms))

@@ -44,7 +44,7 @@ from ansible_collections.mailops.smtp.plugins.module_utils._profiles._base impor
 )
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._codec import Codec
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._computed import Computed
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._connection import Connection, SSL_CERT_FILE_PYTHON
 from ansible_collections.mailops.smtp.plugins.module_utils._profiles._dotenv_dialects import DIALECTS, dialect_codec
 from ansible_collections.mailops.smtp.plugins.module_utils._secrets import MASK, scrub
 from ansible_collections.mailops.smtp.plugins.module_utils._settings import PASSWORD_CHANGED, stored_model
@@ -227,7 +227,7 @@ class AirflowProfile(FileProfile):
     # airflow/utils/email.py send_mime_email: smtp_starttls calls smtplib starttls() (SMTPNotSupportedError when
     # not offered), smtp_ssl is SMTP_SSL, both with _get_ssl_context() ([email] ssl_context: the host store or no
     # check; no CA setting); smtplib login() tries CRAM-MD5, PLAIN, LOGIN, with or without TLS.
-    connection = Connection(mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
+    connection = Connection(ca_env=SSL_CERT_FILE_PYTHON, mechanisms=('CRAM-MD5', 'PLAIN', 'LOGIN'),
                             senders=('From and envelope: smtp_mail_from (default airflow@example.com)',))
     store_format = 'ini'
     owned_container = SMTP

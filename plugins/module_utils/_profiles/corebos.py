@@ -888,8 +888,10 @@ class CorebosProfile(DatabaseProfile):
     multiple_servers = True
     # modules/Emails/mail.php setMailServerProperties -> PHPMailer: tls:// = SMTPSecure tls (STARTTLS command,
     # an error when refused), ssl:// = implicit TLS, no CA setting (SMTPOptions only for tlsnc/sslnc); PHPMailer's
-    # SMTP::authenticate tries CRAM-MD5, LOGIN, PLAIN in that order; send_mail() picks the sender.
-    connection = Connection(mechanisms=('CRAM-MD5', 'LOGIN', 'PLAIN'),
+    # SMTP::authenticate tries CRAM-MD5, LOGIN, PLAIN in that order; send_mail() picks the sender. mail.php never
+    # sets SMTPAutoTLS, whose PHPMailer default (true) upgrades a server without tls:// or ssl:// to STARTTLS when
+    # it offers it, verifying the certificate (no SMTPOptions for 'true'/'false'): the test does the same.
+    connection = Connection(auto_starttls=True, mechanisms=('CRAM-MD5', 'LOGIN', 'PLAIN'),
                             senders=('From and envelope: Email From (from_email_field) when set',
                                      "else a user's own address for mail that user sends",
                                      'else the Global Variable HelpDesk_Support_EMail (workflows, HelpDesk, '

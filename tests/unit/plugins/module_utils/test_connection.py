@@ -95,7 +95,8 @@ def test_the_apps_that_store_ca_path_and_the_ones_that_name_ssl_cert_file():
     stores = sorted(app for app in APPS if get_profile(app).connection.ca_key)
     assert stores == ['gitlab', 'msmtp', 'postfix', 'redmine']
     env = sorted(app for app in APPS if get_profile(app).connection.ca_env)
-    assert env == ['alertmanager', 'discourse', 'dotenv', 'gitea', 'grafana', 'mattermost', 'netbox', 'synapse']
+    assert env == ['airflow', 'alertmanager', 'discourse', 'dotenv', 'gitea', 'grafana', 'mattermost', 'netbox',
+                   'synapse']
 
 
 @pytest.mark.parametrize('app, key', [('msmtp', 'tls_trust_file'), ('postfix', 'smtp_tls_CAfile'),
@@ -266,3 +267,42 @@ def test_dotenv_without_dialect_writes_only_what_the_common_readers_read_alike()
                          ('docker-compose', readers.docker_compose_many), ('systemd', readers.systemd_many)):
         for (value, _text), seen in zip(written, reader(texts)):
             assert seen.get('EMAIL_HOST_PASSWORD') == value, (name, value, seen)
+
+
+# coreBOS (PHPMailer SMTPAutoTLS, never turned off by modules/Emails/mail.php): security none upgrades to STARTTLS
+# whenever the server offers it, verifying the certificate; the test connects the same way.
+def test_corebos_declares_that_its_mail_library_upgrades_security_none():
+    assert CorebosProfile(None, {}).upgrades_plaintext() is True
+    assert [app for app in APPS if get_profile(app).connection.auto_starttls] == ['corebos']
+
+
+def test_security_none_upgrades_to_starttls_when_offered_as_corebos_does(smtp_sandbox):
+    sb = smtp_sandbox(security='starttls', users={USER: PASSWORD})
+    server = 'smtp://%s:%d' % (sb.host, sb.port)
+    # the sandbox CA in the store the test reads (as coreBOS's PHP would need it), given by ca_path here
+    result = probe_call(server, ca_path=sb.ca_path, username=USER, password=PASSWORD, auto_starttls=True, **FAST)
+    assert result['ok'], result['msg']
+    assert result['probe']['auto_starttls'] is True and result['probe']['tls']['verified'] is not False
+    session = sb.wait_sessions_closed(1)[0]
+    assert session.get('tls') and session['authenticated_as'] == USER   # the password went over TLS only
+    assert any('upgrades to it by itself' in w for w in result['warnings'])
+    assert not any('unencrypted' in w for w in result['warnings'])
+
+
+def test_an_untrusted_certificate_behind_auto_starttls_fails_the_test_as_corebos_would_fail(smtp_sandbox):
+    sb = smtp_sandbox(security='starttls', cert='self_signed', users={USER: PASSWORD})
+    server = 'smtp://%s:%d' % (sb.host, sb.port)
+    result = probe_call(server, username=USER, password=PASSWORD, auto_starttls=True, **FAST)
+    assert not result['ok'] and result['diagnosis']['category'] == 'tls_certificate_invalid'
+    session = sb.wait_sessions_closed(1)[0]
+    assert 'STARTTLS' in [c.upper() for c in session['commands']] and not session.get('authenticated_as')
+
+
+def test_a_server_without_starttls_stays_plain_under_auto_starttls(smtp_sandbox):
+    sb = smtp_sandbox(security='plain', users={USER: PASSWORD})
+    result = probe_call('smtp://%s:%d' % (sb.host, sb.port), username=USER, password=PASSWORD, auto_starttls=True,
+                        **FAST)
+    assert result['ok'], result['msg']
+    assert not result['probe'].get('auto_starttls')
+    assert any('unencrypted' in w for w in result['warnings'])
+
