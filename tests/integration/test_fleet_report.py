@@ -196,6 +196,8 @@ APPLY_PLAYBOOK = """
 - name: Roll out the new relay
   hosts: all
   gather_facts: false
+  environment:   # the relay's CA in the trust store (the apps have no CA setting)
+    SSL_CERT_FILE: "{{ ssl_cert_file }}"
   roles:
     - role: mailops.smtp.outgoing_server
       vars:
