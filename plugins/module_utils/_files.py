@@ -824,12 +824,12 @@ def prepare(module, path, data, attributes=KEEP, validate=None):
     candidate = Candidate(target, label, temp, st, data)
     try:
         try:
+            # the flags first, on the empty file: some (btrfs's C) can only be set before there is content
+            _flags_before_rename(module, temp, target, label, st, attributes)
             _write_all(fd, data)
             candidate.in_place = _finish(module, fd, temp, target, label, st, attributes)
         finally:
             os.close(fd)
-        if not candidate.in_place:
-            _flags_before_rename(module, temp, target, label, st, attributes)
         if validate:
             run_validate(module, validate, temp, label)
     except StoreError:
