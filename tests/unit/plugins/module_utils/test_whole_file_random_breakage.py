@@ -79,7 +79,7 @@ def injure(text, rng):
 def snippets(bases, seed):
     rng = random.Random(seed)
     out = []
-    for _ in range(SNIPPETS):
+    for _index in range(SNIPPETS):
         text = injure(rng.choice(bases), rng)
         if rng.random() < 0.3:
             text = injure(text, rng)
@@ -133,7 +133,7 @@ def test_random_breakage_the_app_refuses_for_its_syntax_is_never_read(app, tmp_p
                     syntax_misses.append((text, str(verdict)))
                 else:
                     counts['runtime_only'] += 1
-                    runtime.setdefault(str(verdict).split(':')[0] + (
+                    runtime.setdefault(str(verdict).split(':', 1)[0] + (
                         ' (the model reads no setting)' if not any(v is not None for v in module.values()) else ''),
                         []).append(text)
         elif module is not None:
