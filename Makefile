@@ -10,6 +10,10 @@ PYTHON_BASE ?= $(shell command -v python3.11 || command -v python3)
 BIN         := $(VENV)/bin
 COLLECTIONS := $(ROOT)/.collections
 CORPUS      ?= $(abspath ../shared/corpus)
+# pytest-xdist for the unit stage: 2 workers, each test file whole on one worker (its module fixtures run once).
+# Nothing shared at a fixed path unless built under a file lock: app venvs through tests/readers/appvenv.py
+# (app_venv). `make units XDIST=` runs in one process.
+XDIST       ?= -n 2 --dist loadfile
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -56,7 +60,7 @@ sanity: venv
 	scripts/sanity.sh
 
 units: venv collection
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/smtp_sandbox tests/readers
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(XDIST) tests/unit tests/smtp_sandbox tests/readers
 
 integration: venv collection system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/integration

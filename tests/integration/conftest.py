@@ -2,13 +2,15 @@
 
 Fixture ``run_playbook`` (function scope) returns a callable::
 
-    run = run_playbook(playbook, extra_vars=None, check=False, diff=False, verbosity=0, timeout=180,
+    run = run_playbook(playbook, extra_vars=None, check=False, diff=False, verbosity=0, timeout=600,
                        env=None)
 
 - ``playbook``: a path, or a name relative to ``tests/integration/playbooks/`` (``"smtp_probe.yml"``).
 - ``extra_vars``: a dict, written to a private JSON file and passed as ``-e @file`` — never on the command
   line, so secrets do not show up in process arguments.
 - ``check`` / ``diff``: ``--check`` / ``--diff``; ``verbosity``: number of ``-v`` (4 for ``-vvvv``).
+- ``timeout``: seconds before the run is killed (a hang guard, generous for a loaded machine: a playbook of a
+  few tasks took over 180 s with two xdist workers and other jobs on two cores).
 - The inventory is ``localhost ansible_connection=local ansible_python_interpreter=<this Python>``,
   ``ANSIBLE_COLLECTIONS_PATH`` points at ``.collections``, and the log goes to a private ``ansible.log``.
 
@@ -76,7 +78,7 @@ class PlaybookRun:
 def run_playbook(tmp_path):
     counter = [0]
 
-    def run(playbook, extra_vars=None, check=False, diff=False, verbosity=0, timeout=180, env=None):
+    def run(playbook, extra_vars=None, check=False, diff=False, verbosity=0, timeout=600, env=None):
         counter[0] += 1
         work = tmp_path / ("ansible-run-%d" % counter[0])
         work.mkdir()

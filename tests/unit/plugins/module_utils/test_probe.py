@@ -199,7 +199,8 @@ def test_sandbox_failure_modes_map_to_category_and_stage(smtp_sandbox, config, o
     assert result["msg"].startswith("SMTP test failed at stage %s" % stage)
     assert "\n" not in result["msg"]
     assert any(line.startswith("*** %s failed" % stage) for line in result["probe"]["transcript"])
-    assert elapsed <= options.get("deadline", FAST["deadline"]) + 1
+    # slack for a loaded machine (two xdist workers, other jobs); the drip banner alone would take over 7 s
+    assert elapsed <= options.get("deadline", FAST["deadline"]) + 4
     assert_no_leak(result)
 
 
