@@ -267,10 +267,11 @@ def _compose_escape(match):
         return '$$'
     if text.startswith('\\0'):
         digits = text[2:]
-        if len(digits) != 3:
-            return text                                   # Go's UnquoteChar needs exactly three octal digits
-        code = int(digits, 8)
-        return chr(code) if code <= 0xFF else text
+        # Go's UnquoteChar needs exactly three octal digits up to 0377; when it refuses them compose-go keeps the
+        # backslash and the digits but not the 0 (docker-compose config: "\\0" -> "\\", "\\0777" -> "\\777")
+        if len(digits) != 3 or int(digits, 8) > 0xFF:
+            return '\\' + digits
+        return chr(int(digits, 8))
     return _GO_CHAR_ESCAPES.get(text[1], text)
 
 
