@@ -140,7 +140,7 @@ def synapse_send(python, path, trust, timeout):
                           cwd=os.path.dirname(str(path)), check=False, env=env)
 
 
-@pytest.mark.parametrize('scenario', sorted(SCENARIOS) + ['stale_tlsname'])
+@pytest.mark.parametrize('scenario', ALL_SCENARIOS + ['stale_tlsname'])
 def test_synapse_sends_exactly_as_the_module_tested(scenario, smtp_sandbox, tmp_path, host_store, sandbox_ca,
                                                     synapse, monkeypatch):
     python, generated = synapse
@@ -208,7 +208,7 @@ def alertmanager_send(path, trust, wait):
         manager.stop()
 
 
-@pytest.mark.parametrize('scenario', sorted(SCENARIOS))
+@pytest.mark.parametrize('scenario', ALL_SCENARIOS)
 def test_alertmanager_sends_exactly_as_the_module_tested(scenario, smtp_sandbox, tmp_path, host_store, sandbox_ca,
                                                          monkeypatch, request):
     config, security, expected = SCENARIOS.get(scenario, SCENARIOS['starttls'])
