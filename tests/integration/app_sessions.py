@@ -7,6 +7,7 @@ built once under a file lock while pytest-xdist workers wait).
 
 import email
 import email.utils
+import json
 import os
 import shutil
 import subprocess
@@ -141,3 +142,27 @@ def host_store_with_sandbox_ca(directory):
     with open(SYSTEM_BUNDLE, 'rb') as handle, open(path, 'wb') as out:
         out.write(handle.read() + b'\n' + ca_pem())
     return path
+
+
+# ------------------------------------------------------------------------------- coreBOS: PHPMailer as mail.php
+
+def run_corebos_tasks(run_playbook, tmp_path, tasks, host_store):
+    """outgoing_server tasks for coreBOS in one play, the sandbox CA in SSL_CERT_FILE (coreBOS has no CA setting)."""
+    playbook = tmp_path / 'corebos.yml'
+    playbook.write_text(json.dumps([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]))
+    outcome = run_playbook(str(playbook), env=dict(SSL_CERT_FILE=host_store))
+    assert PASSWORD not in outcome.all_output()
+    return outcome
+
+
+def corebos_send(db, host_store):
+    """Real PHP reads the row as coreBOS does and sends through Debian's PHPMailer (corebos_mail.php)."""
+    import readers
+    done = subprocess.run(['php', '-d', 'display_errors=stderr',
+                           os.path.join(os.path.dirname(os.path.abspath(__file__)), 'corebos_mail.php')],
+                          input=json.dumps(dict(host=db.host, port=db.port, user=db.user, password=db.password,
+                                                database=db.name, to=RCPT, sender='')),
+                          capture_output=True, universal_newlines=True, timeout=60, check=False,
+                          env=dict(readers.BASE_ENV, SSL_CERT_FILE=host_store))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout)

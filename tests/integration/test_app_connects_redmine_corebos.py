@@ -41,7 +41,9 @@ from app_sessions import (
     ModuleRun,
     assert_app_sent_as_tested,
     assert_app_sent_nothing,
+    corebos_send,
     host_store_with_sandbox_ca,
+    run_corebos_tasks,
 )
 
 pytest_plugins = ['mariadb.pytest_plugin']
@@ -201,21 +203,7 @@ def _corebos_module(run_playbook, tmp_path, db, sandbox, security, host_store, e
     tasks = [_corebos_task('outgoing', db, sandbox, security, 'send')]
     if expected != 'ok':
         tasks.append(_corebos_task('unchecked', db, sandbox, security, 'none'))
-    playbook = tmp_path / 'corebos.yml'
-    playbook.write_text(json.dumps([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]))
-    outcome = run_playbook(str(playbook), env=dict(SSL_CERT_FILE=host_store))
-    assert PASSWORD not in outcome.all_output()
-    return outcome
-
-
-def corebos_send(db, host_store):
-    done = subprocess.run(['php', '-d', 'display_errors=stderr', os.path.join(HERE, 'corebos_mail.php')],
-                          input=json.dumps(dict(host=db.host, port=db.port, user=db.user, password=db.password,
-                                                database=db.name, to=RCPT, sender='')),
-                          capture_output=True, universal_newlines=True, timeout=60, check=False,
-                          env=dict(readers.BASE_ENV, SSL_CERT_FILE=host_store))
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(done.stdout)
+    return run_corebos_tasks(run_playbook, tmp_path, tasks, host_store)
 
 
 @pytest.mark.parametrize('scenario', sorted(SCENARIOS))

@@ -9,18 +9,21 @@ same (probe.auto_starttls), proven against real PHP and Debian's PHPMailer set u
   row the module would have written (test: none) makes coreBOS send nothing, as its test said.
 """
 
-import json
-import os
-import subprocess
-
 import pytest
 
-import readers
-from app_sessions import FROM, PASSWORD, RCPT, USER, assert_app_sent_nothing, host_store_with_sandbox_ca, session_of
+from app_sessions import (
+    FROM,
+    PASSWORD,
+    RCPT,
+    USER,
+    assert_app_sent_nothing,
+    corebos_send,
+    host_store_with_sandbox_ca,
+    run_corebos_tasks,
+    session_of,
+)
 
 pytest_plugins = ['mariadb.pytest_plugin']
-
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @pytest.fixture(scope='module')
@@ -36,35 +39,17 @@ def _task(name, db, sandbox, test):
     return {'name': name, 'mailops.smtp.outgoing_server': args, 'ignore_errors': True}
 
 
-def _run(run_playbook, tmp_path, tasks, host_store):
-    playbook = tmp_path / 'corebos.yml'
-    playbook.write_text(json.dumps([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]))
-    outcome = run_playbook(str(playbook), env=dict(SSL_CERT_FILE=host_store))
-    assert PASSWORD not in outcome.all_output()
-    return outcome
-
-
-def _corebos_send(db, host_store):
-    done = subprocess.run(['php', '-d', 'display_errors=stderr', os.path.join(HERE, 'corebos_mail.php')],
-                          input=json.dumps(dict(host=db.host, port=db.port, user=db.user, password=db.password,
-                                                database=db.name, to=RCPT, sender='')),
-                          capture_output=True, universal_newlines=True, timeout=60, check=False,
-                          env=dict(readers.BASE_ENV, SSL_CERT_FILE=host_store))
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(done.stdout)
-
-
 def test_security_none_upgrades_as_phpmailer_does_and_both_send_over_tls(smtp_sandbox, tmp_path, corebos_db,
                                                                          host_store, run_playbook):
     sandbox = smtp_sandbox(security='starttls', users={USER: PASSWORD})
-    outcome = _run(run_playbook, tmp_path, [_task('outgoing', corebos_db, sandbox, 'send')], host_store)
+    outcome = run_corebos_tasks(run_playbook, tmp_path, [_task('outgoing', corebos_db, sandbox, 'send')], host_store)
     result = outcome.result('outgoing')
     assert outcome.status('outgoing') == 'ok' and result['changed'], result.get('msg')
     assert result['probe']['auto_starttls'] is True
     row = corebos_db.email_rows()[0]
     assert (row['server'], row['smtp_auth']) == ('%s:%d' % (sandbox.host, sandbox.port), 'true')  # no tls://
     sessions, messages = len(sandbox.wait_sessions_closed(1)), len(sandbox.messages)
-    assert _corebos_send(corebos_db, host_store) == {'sent': True}
+    assert corebos_send(corebos_db, host_store) == {'sent': True}
     test, app = session_of(sandbox, sessions - 1), session_of(sandbox, sessions)
     assert test['tls'] is app['tls'] is True, (test, app)   # both upgraded: the password went over TLS only
     assert test['login'] == app['login'] == USER and test['mechanism'] == app['mechanism']
@@ -76,13 +61,13 @@ def test_security_none_with_an_untrusted_certificate_fails_the_test_as_corebos_f
                                                                                      corebos_db, host_store,
                                                                                      run_playbook):
     sandbox = smtp_sandbox(security='starttls', cert='self_signed', users={USER: PASSWORD})
-    outcome = _run(run_playbook, tmp_path, [_task('outgoing', corebos_db, sandbox, 'send'),
+    outcome = run_corebos_tasks(run_playbook, tmp_path, [_task('outgoing', corebos_db, sandbox, 'send'),
                                             _task('unchecked', corebos_db, sandbox, 'none')], host_store)
     result = outcome.result('outgoing')
     assert outcome.status('outgoing') == 'failed', result
     assert result['diagnosis']['category'] == 'tls_certificate_invalid' and result['probe']['auto_starttls']
     assert outcome.status('unchecked') == 'ok' and len(corebos_db.email_rows()) == 1
     sessions, messages = len(sandbox.wait_sessions_closed(1)), len(sandbox.messages)
-    done = _corebos_send(corebos_db, host_store)
+    done = corebos_send(corebos_db, host_store)
     assert 'error' in done, done   # PHPMailer upgraded too, and refused the certificate
     assert_app_sent_nothing(sandbox, sessions - 1, messages)
