@@ -133,4 +133,6 @@ def test_the_role_refuses_it_too_and_its_report_says_why(tmp_path, smtp_sandbox,
     assert row['status'] != 'changed' and 'ca_path' in row['message'] and 'grafana' in row['message'], row
     after = file_state(path)
     assert after['data'] == before['data'] and (after['inode'], after['mtime']) == (before['inode'], before['mtime'])
+    # the role's one module run per host refuses before its test: no login reached the relay
+    assert not any(c.upper().startswith('AUTH') for session in relay.sessions for c in session['commands'])
     assert PASSWORD not in run.all_output()
