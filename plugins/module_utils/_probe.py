@@ -765,8 +765,8 @@ def run_session(spec, level, clock, timeout, context, ehlo_name, transcript, aut
                 session.quit()
                 return session.evidence, None
             session.ehlo()
-            if spec.security == 'starttls' or (auto_starttls and spec.security == 'none'
-                                                and 'starttls' in session.extensions):
+            upgrade = auto_starttls and spec.security == 'none' and 'starttls' in session.extensions
+            if spec.security == 'starttls' or upgrade:
                 if spec.security == 'none':
                     transcript.info('The server offers STARTTLS: upgrading, as the app does with security none')
                     session.evidence['auto_starttls'] = True

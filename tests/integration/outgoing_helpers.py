@@ -46,7 +46,6 @@ def _run(tmp_path, playbook, inventory, extra_vars, verbosity):
 HOST_TRUST_ENV = "{{ {'SSL_CERT_FILE': ssl_cert_file} if ssl_cert_file is defined else {} }}"
 
 
-
 def private_ca(app, sandbox):
     """How a user gives ``app`` the sandbox's private CA: (module arguments, host variables). ``ca_path`` where
     the app stores a CA file; elsewhere the host's trust store (``ssl_cert_file`` for HOST_TRUST_ENV), because

@@ -231,8 +231,8 @@ def test_tls_without_auth_and_backup_servers(play, corebos_db, smtp_sandbox):
     assert (row['smtp_auth'], row['server_username'], row['server_password']) == ('false', '', '')
 
 
-def test_security_none_is_tested_as_phpmailer_sends_it_upgrading_to_starttls_when_offered(play, corebos_db,
-                                                                                           smtp_sandbox):
+def test_security_none_is_tested_as_phpmailer_sends_it_upgrading_to_starttls_when_offered(
+        play, corebos_db, smtp_sandbox):
     # modules/Emails/mail.php leaves PHPMailer's SMTPAutoTLS on: a server without tls:// that offers STARTTLS
     # gets STARTTLS, its certificate checked. A relay whose certificate coreBOS's PHP does not trust fails the
     # test (coreBOS would fail to send), and nothing is written; the same relay with its CA in the trust store the

@@ -61,8 +61,8 @@ def test_security_none_with_an_untrusted_certificate_fails_the_test_as_corebos_f
                                                                                      corebos_db, host_store,
                                                                                      run_playbook):
     sandbox = smtp_sandbox(security='starttls', cert='self_signed', users={USER: PASSWORD})
-    outcome = run_corebos_tasks(run_playbook, tmp_path, [_task('outgoing', corebos_db, sandbox, 'send'),
-                                            _task('unchecked', corebos_db, sandbox, 'none')], host_store)
+    tasks = [_task('outgoing', corebos_db, sandbox, 'send'), _task('unchecked', corebos_db, sandbox, 'none')]
+    outcome = run_corebos_tasks(run_playbook, tmp_path, tasks, host_store)
     result = outcome.result('outgoing')
     assert outcome.status('outgoing') == 'failed', result
     assert result['diagnosis']['category'] == 'tls_certificate_invalid' and result['probe']['auto_starttls']

@@ -89,15 +89,15 @@ def check_ca_path(app, connection, ca_path):
         return
     env = ''
     if connection.ca_env:
+        variable, why = connection.ca_env
         env = ('; or, where %s is started with it, %s naming a bundle of the system CAs and yours (%s), given to this '
-               'task too (environment: %s)' % (app, connection.ca_env[0], connection.ca_env[1],
-                                                 connection.ca_env[0]))
-    raise SettingsError('ca_path', 'ca_path: %s has no setting for a CA file and verifies the server with %s, so '
-                        'a test that trusted ca_path would pass where %s then fails. Install the private CA in '
-                        'the host\'s trust store instead (Debian: copy it to /usr/local/share/ca-certificates/'
-                        'NAME.crt and run update-ca-certificates)%s, and leave ca_path out: the test verifies with '
-                        'the default trust store, SSL_CERT_FILE included, as %s does' % (app, connection.trust, app,
-                                                                                       env, app))
+               'task too (environment: %s)' % (app, variable, why, variable))
+    message = ('ca_path: %s has no setting for a CA file and verifies the server with %s, so a test that trusted '
+               'ca_path would pass where %s then fails. Install the private CA in the host\'s trust store instead '
+               '(Debian: copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates)%s, and '
+               'leave ca_path out: the test verifies with the default trust store, SSL_CERT_FILE included, as %s does'
+               % (app, connection.trust, app, env, app))
+    raise SettingsError('ca_path', message)
 
 
 def check_connection(app, connection, settings):

@@ -305,4 +305,3 @@ def test_a_server_without_starttls_stays_plain_under_auto_starttls(smtp_sandbox)
     assert result['ok'], result['msg']
     assert not result['probe'].get('auto_starttls')
     assert any('unencrypted' in w for w in result['warnings'])
-
