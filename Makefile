@@ -10,9 +10,9 @@ PYTHON_BASE ?= $(shell command -v python3.11 || command -v python3)
 BIN         := $(VENV)/bin
 COLLECTIONS := $(ROOT)/.collections
 CORPUS      ?= $(abspath ../shared/corpus)
-# pytest-xdist for the unit stage: 2 workers, each test file whole on one worker (its module fixtures run once).
-# Nothing shared at a fixed path unless built under a file lock: app venvs through tests/readers/appvenv.py
-# (app_venv). `make units XDIST=` runs in one process.
+# pytest-xdist for the unit and integration stages: 2 workers, each test file whole on one worker (its module
+# fixtures run once). Nothing shared at a fixed path unless built under a file lock: app venvs through
+# tests/readers/appvenv.py (app_venv). `make integration XDIST=` runs in one process.
 XDIST       ?= -n 2 --dist loadfile
 
 export PATH := $(BIN):$(PATH)
@@ -63,7 +63,7 @@ units: venv collection
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(XDIST) tests/unit tests/smtp_sandbox tests/readers
 
 integration: venv collection system-deps
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(XDIST) tests/integration
 
 molecule: venv collection
 	scripts/molecule.sh
