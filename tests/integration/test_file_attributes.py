@@ -142,6 +142,10 @@ def test_file_attributes_are_checked_first_and_kept_or_refused_through_ansible_p
         path = make(public, name, me, 0o640, dir_owner=me)
         case(name, path, args(path, **extra), host=as_user(account['user']))
 
+    # not root: a root:root 0600 file the user cannot even read (EACCES) -> refused naming the file, untouched
+    path = make(public, 'unreadable', root, 0o600, text=GRAFANA + 'password = Unreadable-Old-7\n')
+    case('unreadable', path, args(path), host=as_user(account['user']))
+
     before = {name: state(c['path']) for name, c in cases.items()}
     listing = {name: beside(c['path']) for name, c in cases.items()}
     hosts = {}
@@ -154,7 +158,7 @@ def test_file_attributes_are_checked_first_and_kept_or_refused_through_ansible_p
         dict(AS_USER, **{'mailops.smtp.outgoing_server': '{{ args }}', 'diff': True}),
         dict(AS_USER, **{'mailops.smtp.outgoing_server': '{{ second }}'}),
     ], extra_vars={'smtp_password': PASSWORD})
-    assert 'Traceback' not in output and PASSWORD not in output
+    assert 'Traceback' not in output and PASSWORD not in output and 'Unreadable-Old-7' not in output
 
     def refused(name, option, words):
         first = results[name][0]
@@ -212,6 +216,13 @@ def test_file_attributes_are_checked_first_and_kept_or_refused_through_ansible_p
     assert first.get('failed') is not True and first['changed'] is True and second['changed'] is False, first
     after = state(cases['own']['path'])
     assert (after['uid'], after['gid'], after['mode']) == (account['uid'], account['group_id'], 0o640)
+
+    for result in results['unreadable']:   # both runs: the module cannot read the file, and says so
+        assert result.get('failed') is True and result.get('changed') is False, result
+        assert 'reading %s failed: permission denied' % cases['unreadable']['path'] in result['msg'], result['msg']
+        assert result['msg'].endswith('nothing was changed'), result['msg']
+    assert state(cases['unreadable']['path']) == before['unreadable']
+    assert beside(cases['unreadable']['path']) == listing['unreadable']
 
     refused('own_to_root', 'owner',
             'cannot give %s the owner root (uid 0): only root can' % cases['own_to_root']['path'])

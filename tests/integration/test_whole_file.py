@@ -12,11 +12,13 @@ drift: it never says "in sync" about settings the app does not read).
 """
 
 import os
+import subprocess
 import time
 
 import pytest
 import readers
 from outgoing_helpers import apply_then_info, parse_file_state
+from smtp_sandbox import SmtpSandbox
 
 BASE = dict(server='smtp.example.com', port=587, security='starttls', username='mailer@example.com',
             password='s3cret-pw!', test='none')
@@ -161,3 +163,47 @@ def test_a_shadowed_password_never_shows_in_the_diff_and_the_app_reads_the_new_o
         assert '********' in str(applied['diff'])
     for secret in (SHADOWED, 'Live-Old-8', BASE['password']):
         assert secret not in output, secret
+
+
+def _postconf(directory, *names):
+    """What Postfix itself reads from DIR/main.cf (``postconf -c DIR -h``)."""
+    done = subprocess.run(['postconf', '-c', directory, '-h'] + list(names), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, check=True, timeout=120)
+    return done.stdout.decode('utf-8').split('\n')[:len(names)]
+
+
+def test_a_postfix_value_of_100000_continuation_lines_is_edited_as_postconf_reads_it(tmp_path):
+    """A ``mynetworks`` of 100,000 continuation lines (3 MB, under the 16 MiB limit): the parse is linear, so
+    through ``ansible-playbook`` (the 600 s playbook timeout bounds it; speed is not asserted) the module tests the
+    sandbox relay, writes ``relayhost`` and leaves the long value as it was; Postfix's own ``postconf`` reads both,
+    ``outgoing_server_info`` says in sync, nothing but the password map is left beside main.cf."""
+    directory = str(tmp_path / 'postfix')
+    os.mkdir(directory)
+    open(os.path.join(directory, 'master.cf'), 'w').close()
+    path = os.path.join(directory, 'main.cf')
+    nets = ''.join(' 10.%d.%d.0/24\n' % (index // 256, index % 256) for index in range(100000))
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write(MAIN_CF.replace('relayhost = [smtp.example.com]:587\n', 'relayhost =\n')
+                     + 'mynetworks = 127.0.0.0/8\n' + nets)
+    os.chmod(path, 0o600)
+    past = time.time() - 10  # Postfix naps until a just-written main.cf is a second old
+    os.utime(path, (past, past))
+    networks = _postconf(directory, 'mynetworks')[0]
+    assert networks.count('/24') == 100000
+    sandbox = SmtpSandbox(security='starttls', users={BASE['username']: BASE['password']})
+    sandbox.start()
+    try:
+        args = dict(BASE, app='postfix', path=path, server='tls://localhost:%d' % sandbox.port,
+                    ca_path=sandbox.ca_path, test='auth', timeout=5, deadline=10)
+        del args['port'], args['security']  # both are in the server URL
+        results, output = apply_then_info(tmp_path, {'long': dict(case_path=path, case_args=args)})
+    finally:
+        sandbox.stop()
+    assert 'Traceback' not in output and BASE['password'] not in output
+    _before, applied, _after, info = results['long']
+    assert applied.get('failed') is not True and applied['changed'] is True, applied.get('msg')
+    assert info.get('failed') is not True and info['in_sync'] is True, info
+    past = time.time() - 10
+    os.utime(path, (past, past))
+    assert _postconf(directory, 'relayhost', 'mynetworks') == ['[localhost]:%d' % sandbox.port, networks]
+    assert sorted(os.listdir(directory)) == ['main.cf', 'master.cf', 'sasl_passwd', 'sasl_passwd.db']
