@@ -13,6 +13,7 @@ runs ``stale()``.
 declaration (``connection_table_problems()``): that table's prose stays hand-written, its facts may not drift.
 """
 
+import json
 import os
 import re
 import sys
@@ -22,7 +23,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if os.path.join(ROOT, '.collections') not in sys.path:
     sys.path.insert(0, os.path.join(ROOT, '.collections'))
 
-from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import APPS, PROFILES  # noqa: E402
+from ansible_collections.mailops.smtp.plugins.module_utils._profiles._registry import (  # noqa: E402
+    APP_OPTIONS,
+    APPS,
+    OPTION_APPS,
+    PROFILES,
+)
 from ansible_collections.mailops.smtp.plugins.module_utils.stores._registry import MAPPED_FORMATS  # noqa: E402
 
 WIDTH = 120
@@ -57,6 +63,62 @@ def fragment_app(indent):
               '%stype: str' % indent,
               '%srequired: true' % indent]
     lines += _flow_list('choices', APPS, indent)
+    return lines
+
+
+# A YAML plain scalar may not start with these, nor hold ": " or " #" (then the text is double-quoted).
+_YAML_INDICATORS = '!&*{}[]|>\'"%@`#,?:-'
+
+
+def _scalar(text):
+    if text[:1] in _YAML_INDICATORS or ': ' in text or ' #' in text or text.endswith(':'):
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+def _option_doc(option):
+    """The description (list of paragraphs) and version_added of an app option, from every profile that declares
+    it. Identical declarations (a subclass's inherited option) count once; distinct ones are merged, the longest
+    first (the option's main text; then the apps' order), followed by a generated "Only for O(app=...)" line. Each
+    declaring app must be named as O(app=NAME) in the result, so the text cannot claim fewer apps than read it."""
+    descriptions, versions = [], set()
+    for app in OPTION_APPS[option]:
+        declared = PROFILES[app].options[option]
+        description = declared.get('description')
+        if not description or not all(isinstance(item, str) and item for item in description):
+            raise SystemExit('%s: option %s declares no description (a list of paragraphs)' % (app, option))
+        if list(description) not in [item for _app, item in descriptions]:
+            descriptions.append((app, list(description)))
+        if 'version_added' in declared:
+            versions.add(declared['version_added'])
+    if len(versions) > 1:
+        raise SystemExit('option %s: the profiles declare different version_added %s' % (option, sorted(versions)))
+    descriptions.sort(key=lambda pair: (-len(pair[1]), OPTION_APPS[option].index(pair[0])))
+    text = [item for _app, description in descriptions for item in description]
+    if len(descriptions) > 1:
+        text.append('Only for %s.' % ' and '.join('O(app=%s)' % app for app, _description in descriptions))
+    missing = [app for app in OPTION_APPS[option] if 'O(app=%s)' % app not in ' '.join(text)]
+    if missing:
+        raise SystemExit('option %s: its description does not name O(app=%s), which reads it'
+                         % (option, ') or O(app='.join(missing)))
+    return text, (versions.pop() if versions else None)
+
+
+def fragment_app_options(indent):
+    """Every app's own options (the profiles' ``options``: type, default, choices and their documentation)."""
+    lines = []
+    for option, spec in APP_OPTIONS.items():
+        description, version_added = _option_doc(option)
+        lines += ['%s%s:' % (indent, option), '%s  description:' % indent]
+        for item in description:
+            lines += _wrap(_scalar(item), indent + '    - ', indent + '      ')
+        lines.append('%s  type: %s' % (indent, spec['type']))
+        if spec.get('default') is not None:
+            lines.append('%s  default: %s' % (indent, _scalar(str(spec['default']))))
+        if spec.get('choices'):
+            lines += _flow_list('choices', spec['choices'], indent + '  ')
+        if version_added:
+            lines.append('%s  version_added: %s' % (indent, version_added))
     return lines
 
 
@@ -108,6 +170,7 @@ def role_service_doc(indent):
 
 BLOCKS = {
     'fragment_app': fragment_app,
+    'fragment_app_options': fragment_app_options,
     'fragment_format': fragment_format,
     'module_description': module_description,
     'readme_apps': readme_apps,

@@ -90,80 +90,35 @@ options:
       - Required for every O(app) except V(corebos) with the C(login_*) options, V(postfix) (default
         C(/etc/postfix/main.cf)) and V(msmtp) (default C(/etc/msmtprc)).
     type: path
-  format:
+  # BEGIN generated: fragment_app_options (scripts/gen_app_lists.py from the profiles' options; do not edit)
+  connection_file:
     description:
-      - The file format for O(app=generic) (V(env) is implied for O(app=dotenv)).
-    type: str
-    # BEGIN generated: fragment_format (scripts/gen_app_lists.py from the app registry; do not edit)
-    choices: [ini, json, yaml, env, php]
-    # END generated: fragment_format
-  keys:
-    description:
-      - For O(app=generic) (required) and O(app=dotenv) (replaces the Django names), a map from setting to key
-        path.
-      - Settings are V(server) (the whole V(scheme://host:port)), V(host), V(port), V(security), V(validate_certs),
-        V(skip_verify) (the opposite of V(validate_certs)), V(auth), V(username), V(password), V(from_email),
-        V(from_name), V(from) (C("Name" <address>) in one key), V(use_tls) (true for STARTTLS) and V(use_ssl)
-        (true for implicit TLS).
-      - Key paths are V(section.key) for V(ini) (V(key) alone for keys before the first section),
-        V(a.b.c) for V(json) and V(yaml), V(KEY) for V(env), V(var.key) for V(php) (for example
-        V(CONFIG.mail_smtphost)).
-      - A setting given to the module that has no key to go to is an error.
-    type: dict
-  values:
-    description:
-      - "For O(app=generic) and O(app=dotenv), how a setting's values are spelled in the file, as a map from
-        setting to a map from model value to stored value, for example
-        C({security: {none: '', starttls: STARTTLS, tls: TLS}})."
-      - Without it, values keep the model's spelling (V(none), V(starttls), V(tls); booleans as JSON/YAML/PHP
-        booleans, or V(true)/V(false) in V(ini) and V(env) files, V(True)/V(False) for O(app=dotenv)).
-    type: dict
-  environment:
-    description:
-      - For O(app=redmine), the top-level section of C(configuration.yml) to edit.
-      - V(default) applies to every Rails environment; an environment section such as V(production)
-        replaces the C(default) C(email_delivery) as a whole.
-    type: str
-    default: default
-  account:
-    description:
-      - For O(app=msmtp), the name of the account block (C(account NAME)) to edit; it is appended when the file
-        has no such account. Commands before the first C(account) line form the account V(default).
-      - With O(mailops.smtp.outgoing_server#module:state=absent) the whole account block goes (refused while another
-        account inherits from it).
-    type: str
-    default: default
-    version_added: 1.1.0
+      - For O(app=airflow), the env file the Airflow services load (systemd C(EnvironmentFile=), Compose C(env_file:))
+        that holds the SMTP connection C(AIRFLOW_CONN_<ID>) (C(<ID>) from C([email] email_conn_id), default
+        C(smtp_default)). Airflow reads the SMTP login and password from that connection only.
+      - The login is written as C(smtp://LOGIN:PASSWORD@) with every special character percent-encoded; an existing URI
+        keeps its other parts; an existing JSON connection is rewritten as a URI with its fields. Every other line of
+        the file stays; a new file is created 0600. It changes together with C(airflow.cfg), in one transaction.
+      - Required when the settings have a login; without a login the connection's login and password are removed.
+    type: path
+    version_added: 1.3.0
   dialect:
     description:
-      - For O(app=dotenv), which reader the application uses for its C(KEY=value) file. Each reads quotes,
-        backslashes, V(#) and V($) differently, so the module writes, reads back and compares values the way
-        that reader does, and refuses a value that reader cannot be given exactly (naming the option).
-      - Without O(dialect), a value is written only in a spelling that python-dotenv, django-environ, Docker Compose
-        and systemd all read as the same value (a C(.env) often has several readers); a value they read
-        differently is refused, naming the option and pointing at O(dialect). The file is read as python-dotenv
-        reads it.
-      - V(python-dotenv) (Django with python-dotenv), V(django-environ) (C(environ.Env.read_env)),
-        V(ruby-dotenv) (Mastodon, Rails), V(docker-compose) (Compose C(env_file)), V(systemd)
-        (C(EnvironmentFile=)), V(shell) (a shell sourcing the file).
+      - For O(app=dotenv), which reader the application uses for its C(KEY=value) file. Each reads quotes, backslashes,
+        V(#) and V($) differently, so the module writes, reads back and compares values the way that reader does, and
+        refuses a value that reader cannot be given exactly (naming the option).
+      - Without O(dialect), a value is written only in a spelling that python-dotenv, django-environ, Docker Compose and
+        systemd all read as the same value (a C(.env) often has several readers); a value they read differently is
+        refused, naming the option and pointing at O(dialect). The file is read as python-dotenv reads it.
+      - V(python-dotenv) (Django with python-dotenv), V(django-environ) (C(environ.Env.read_env)), V(ruby-dotenv)
+        (Mastodon, Rails), V(docker-compose) (Compose C(env_file)), V(systemd) (C(EnvironmentFile=)), V(shell) (a shell
+        sourcing the file).
       - See C(docs/apps.md) for what each cannot store.
       - For O(app=airflow), the reader of O(connection_file) (the same choices).
       - Only for O(app=dotenv) and O(app=airflow).
     type: str
     choices: [python-dotenv, django-environ, ruby-dotenv, docker-compose, systemd, shell]
     version_added: 1.1.0
-  connection_file:
-    description:
-      - For O(app=airflow), the env file the Airflow services load (systemd C(EnvironmentFile=), Compose
-        C(env_file:)) that holds the SMTP connection C(AIRFLOW_CONN_<ID>) (C(<ID>) from C([email] email_conn_id),
-        default C(smtp_default)). Airflow reads the SMTP login and password from that connection only.
-      - The login is written as C(smtp://LOGIN:PASSWORD@) with every special character percent-encoded; an
-        existing URI keeps its other parts; an existing JSON connection is rewritten as a URI with its fields.
-        Every other line of the file stays; a new file is created 0600. It changes together with C(airflow.cfg),
-        in one transaction.
-      - Required when the settings have a login; without a login the connection's login and password are removed.
-    type: path
-    version_added: 1.3.0
   login_host:
     description:
       - For O(app=corebos), the database host (instead of the credentials in the coreBOS C(config.inc.php)).
@@ -188,6 +143,46 @@ options:
     description:
       - For O(app=corebos), the database server's UNIX socket.
     type: path
+  format:
+    description:
+      - The file format for O(app=generic) (V(env) is implied for O(app=dotenv)).
+    type: str
+    choices: [ini, json, yaml, env, php]
+  keys:
+    description:
+      - For O(app=generic) (required) and O(app=dotenv) (replaces the Django names), a map from setting to key path.
+      - Settings are V(server) (the whole V(scheme://host:port)), V(host), V(port), V(security), V(validate_certs),
+        V(skip_verify) (the opposite of V(validate_certs)), V(auth), V(username), V(password), V(from_email),
+        V(from_name), V(from) (C("Name" <address>) in one key), V(use_tls) (true for STARTTLS) and V(use_ssl) (true for
+        implicit TLS).
+      - Key paths are V(section.key) for V(ini) (V(key) alone for keys before the first section), V(a.b.c) for V(json)
+        and V(yaml), V(KEY) for V(env), V(var.key) for V(php) (for example V(CONFIG.mail_smtphost)).
+      - A setting given to the module that has no key to go to is an error.
+    type: dict
+  values:
+    description:
+      - "For O(app=generic) and O(app=dotenv), how a setting's values are spelled in the file, as a map from setting to
+        a map from model value to stored value, for example C({security: {none: '', starttls: STARTTLS, tls: TLS}})."
+      - Without it, values keep the model's spelling (V(none), V(starttls), V(tls); booleans as JSON/YAML/PHP booleans,
+        or V(true)/V(false) in V(ini) and V(env) files, V(True)/V(False) for O(app=dotenv)).
+    type: dict
+  account:
+    description:
+      - For O(app=msmtp), the name of the account block (C(account NAME)) to edit; it is appended when the file has no
+        such account. Commands before the first C(account) line form the account V(default).
+      - With O(mailops.smtp.outgoing_server#module:state=absent) the whole account block goes (refused while another
+        account inherits from it).
+    type: str
+    default: default
+    version_added: 1.1.0
+  environment:
+    description:
+      - For O(app=redmine), the top-level section of C(configuration.yml) to edit.
+      - V(default) applies to every Rails environment; an environment section such as V(production) replaces the
+        C(default) C(email_delivery) as a whole.
+    type: str
+    default: default
+  # END generated: fragment_app_options
 '''
 
     # The sender settings (part of the settings model, next to mailops.smtp.connection).

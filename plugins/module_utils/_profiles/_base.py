@@ -128,8 +128,10 @@ class AppProfile:
     label: str = ''              # the app as the docs name it ("Grafana")
     settings_location: str = ''  # where its settings live (Markdown, the README's app table)
     doc: str = ''                # the ``app`` option's description of this app (Ansible semantic markup)
-    # The module options only this app reads: an argument-spec fragment merged into every module's spec
-    # (documented in doc_fragments/app_store.py). Given to another app, such an option is refused.
+    # The module options only this app reads: an argument-spec fragment merged into every module's spec. Each
+    # entry carries its documentation too (``description``: a list of paragraphs; ``version_added``), which
+    # _registry.APP_OPTIONS leaves out of the spec and scripts/gen_app_lists.py writes into the doc fragment
+    # doc_fragments/app_store.py. Given to another app, such an option is refused.
     options: dict = {}
     # Role facts: the service that reads the settings at start-up and what the role's handler does to it, or the
     # command (argv) that applies the configuration. None/() for apps that read their settings on each use.

@@ -40,9 +40,27 @@ class MappedProfile(FileProfile):
 
     name = 'generic'
     options = dict(
-        format=dict(type='str', choices=list(MAPPED_FORMATS)),
-        keys=dict(type='dict', no_log=False),
-        values=dict(type='dict'),
+        format=dict(type='str', choices=list(MAPPED_FORMATS), description=[
+            'The file format for O(app=generic) (V(env) is implied for O(app=dotenv)).',
+        ]),
+        keys=dict(type='dict', no_log=False, description=[
+            'For O(app=generic) (required) and O(app=dotenv) (replaces the Django names), a map from setting to key '
+            'path.',
+            'Settings are V(server) (the whole V(scheme://host:port)), V(host), V(port), V(security), '
+            'V(validate_certs), V(skip_verify) (the opposite of V(validate_certs)), V(auth), V(username), '
+            'V(password), V(from_email), V(from_name), V(from) (C("Name" <address>) in one key), V(use_tls) (true '
+            'for STARTTLS) and V(use_ssl) (true for implicit TLS).',
+            'Key paths are V(section.key) for V(ini) (V(key) alone for keys before the first section), V(a.b.c) for '
+            'V(json) and V(yaml), V(KEY) for V(env), V(var.key) for V(php) (for example V(CONFIG.mail_smtphost)).',
+            'A setting given to the module that has no key to go to is an error.',
+        ]),
+        values=dict(type='dict', description=[
+            "For O(app=generic) and O(app=dotenv), how a setting's values are spelled in the file, as a map from "
+            'setting to a map from model value to stored value, for example '
+            "C({security: {none: '', starttls: STARTTLS, tls: TLS}}).",
+            "Without it, values keep the model's spelling (V(none), V(starttls), V(tls); booleans as JSON/YAML/PHP "
+            'booleans, or V(true)/V(false) in V(ini) and V(env) files, V(True)/V(False) for O(app=dotenv)).',
+        ]),
     )
     default_keys = None
     # The value codec per format. The reader of a generic file is unknown: INI values are written and read the

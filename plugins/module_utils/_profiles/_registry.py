@@ -10,7 +10,8 @@ Adding an app is one file and one line here:
    key map (``extract``/``apply``/``remove``), ``secret_paths``, and the value codec of its keys
    (``value_codec``/``codecs``, see ``_codec.py``): what the app itself reads, not our idea of the format. It
    declares itself too: ``label``, ``settings_location``, ``doc`` (the ``app`` option's text), its own
-   ``options`` (an argument-spec fragment), and the role facts ``service``/``service_state``/``apply_command``.
+   ``options`` (an argument-spec fragment whose entries carry their documentation too: ``description``, and
+   ``version_added`` where it applies), and the role facts ``service``/``service_state``/``apply_command``.
 2. One import and one ``PROFILES`` line below. The import is static on purpose: Ansible ships only the
    module_utils a module imports, and finds them by reading the imports.
 
@@ -62,11 +63,17 @@ PROFILES = {
 APPS = tuple(sorted(PROFILES))
 
 
+# The keys of an option declaration that document it (the doc fragment's text, scripts/gen_app_lists.py): not
+# argument-spec keys, so they are left out of ``APP_OPTIONS``.
+DOC_KEYS = ('description', 'version_added')
+
+
 def _app_options():
-    """Every app's own options (an argument-spec fragment), and which apps read each of them."""
+    """Every app's own options (an argument-spec fragment, without ``DOC_KEYS``), and which apps read each."""
     specs, owners = {}, {}
     for app in APPS:
-        for option, spec in PROFILES[app].options.items():
+        for option, declared in PROFILES[app].options.items():
+            spec = dict((key, value) for key, value in declared.items() if key not in DOC_KEYS)
             if specs.setdefault(option, spec) != spec:
                 raise AssertionError('option %s is declared differently by %s and %s'
                                      % (option, owners[option][0], app))

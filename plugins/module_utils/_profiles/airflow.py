@@ -221,8 +221,23 @@ class AirflowProfile(FileProfile):
         'at all. C(AIRFLOW__SMTP__*) environment variables win over the file, and the module warns about those it '
         'sees. No sender name; one server. Restart every Airflow component that sends mail.'
     )
-    options = {'connection_file': dict(type='path'),
-               'dialect': dict(type='str', choices=list(DIALECTS))}
+    options = {
+        'connection_file': dict(type='path', version_added='1.3.0', description=[
+            'For O(app=airflow), the env file the Airflow services load (systemd C(EnvironmentFile=), Compose '
+            'C(env_file:)) that holds the SMTP connection C(AIRFLOW_CONN_<ID>) (C(<ID>) from C([email] '
+            'email_conn_id), default C(smtp_default)). Airflow reads the SMTP login and password from that '
+            'connection only.',
+            'The login is written as C(smtp://LOGIN:PASSWORD@) with every special character percent-encoded; an '
+            'existing URI keeps its other parts; an existing JSON connection is rewritten as a URI with its fields. '
+            'Every other line of the file stays; a new file is created 0600. It changes together with '
+            'C(airflow.cfg), in one transaction.',
+            "Required when the settings have a login; without a login the connection's login and password are "
+            'removed.',
+        ]),
+        'dialect': dict(type='str', choices=list(DIALECTS), description=[
+            'For O(app=airflow), the reader of O(connection_file) (the same choices).',
+        ]),
+    }
     service = 'airflow-scheduler'
     # airflow/utils/email.py send_mime_email: smtp_starttls calls smtplib starttls() (SMTPNotSupportedError when
     # not offered), smtp_ssl is SMTP_SSL, both with _get_ssl_context() ([email] ssl_context: the host store or no

@@ -31,10 +31,11 @@ What coreBOS does, and what this file mirrors (see docs/corebos.md):
 Other ``server_type`` rows (``ftp_backup``, ``local_backup``) share the table and the sequence; nothing
 here reads or writes them.
 
-The ``login_*`` options are in ``_outgoing.STORE_ARGS`` (documented by the ``mailops.smtp.app_store`` doc
-fragment). ``CorebosProfile`` implements the ``_profiles._base.AppProfile`` interface; its ``Snapshot.exists``
-means "the vtiger_systems table is there" (the store, like a file), and ``Snapshot.stored`` is None when the
-table has no email row (a fresh install), so the first run inserts the row without ``create``.
+The ``login_*`` options are declared (and documented) in ``CorebosProfile.options``; they reach
+``_outgoing.STORE_ARGS`` and the ``mailops.smtp.app_store`` doc fragment through the app registry.
+``CorebosProfile`` implements the ``_profiles._base.AppProfile`` interface; its ``Snapshot.exists`` means "the
+vtiger_systems table is there" (the store, like a file), and ``Snapshot.stored`` is None when the table has
+no email row (a fresh install), so the first run inserts the row without ``create``.
 """
 
 from __future__ import annotations
@@ -878,12 +879,13 @@ class CorebosProfile(DatabaseProfile):
     settings_location = "MySQL/MariaDB table `vtiger_systems` (row `server_type='email'`)"
     doc = 'the C(vtiger_systems) database row (O(path) is the coreBOS root, or use the C(login_*) options).'
     options = dict(
-        login_host=dict(type='str'),
-        login_port=dict(type='int'),
-        login_user=dict(type='str'),
-        login_password=dict(type='str', no_log=True),
-        login_db=dict(type='str'),
-        login_unix_socket=dict(type='path'),
+        login_host=dict(type='str', description=[
+            'For O(app=corebos), the database host (instead of the credentials in the coreBOS C(config.inc.php)).']),
+        login_port=dict(type='int', description=['For O(app=corebos), the database port.']),
+        login_user=dict(type='str', description=['For O(app=corebos), the database user.']),
+        login_password=dict(type='str', no_log=True, description=['For O(app=corebos), the database password.']),
+        login_db=dict(type='str', description=['For O(app=corebos), the database name.']),
+        login_unix_socket=dict(type='path', description=["For O(app=corebos), the database server's UNIX socket."]),
     )
     multiple_servers = True
     # modules/Emails/mail.php setMailServerProperties -> PHPMailer: tls:// = SMTPSecure tls (STARTTLS command,

@@ -38,7 +38,20 @@ class DotenvProfile(MappedProfile):
         'C(EMAIL_HOST_PASSWORD), C(EMAIL_USE_TLS), C(EMAIL_USE_SSL), C(DEFAULT_FROM_EMAIL)) and C(True)/C(False) '
         'unless O(keys) and O(values) say otherwise.'
     )
-    options = dict(MappedProfile.options, dialect=dict(type='str', choices=list(DIALECTS)))
+    options = dict(MappedProfile.options, dialect=dict(
+        type='str', choices=list(DIALECTS), version_added='1.1.0', description=[
+            'For O(app=dotenv), which reader the application uses for its C(KEY=value) file. Each reads quotes, '
+            'backslashes, V(#) and V($) differently, so the module writes, reads back and compares values the way that '
+            'reader does, and refuses a value that reader cannot be given exactly (naming the option).',
+            'Without O(dialect), a value is written only in a spelling that python-dotenv, django-environ, Docker '
+            'Compose and systemd all read as the same value (a C(.env) often has several readers); a value they read '
+            'differently is refused, naming the option and pointing at O(dialect). The file is read as python-dotenv '
+            'reads it.',
+            'V(python-dotenv) (Django with python-dotenv), V(django-environ) (C(environ.Env.read_env)), V(ruby-dotenv) '
+            '(Mastodon, Rails), V(docker-compose) (Compose C(env_file)), V(systemd) (C(EnvironmentFile=)), V(shell) (a '
+            'shell sourcing the file).',
+            'See C(docs/apps.md) for what each cannot store.',
+        ]))
     # Django django/core/mail/backends/smtp.py: EMAIL_USE_TLS calls starttls() (SMTPNotSupportedError when
     # not offered), EMAIL_USE_SSL is SMTP_SSL; ssl.create_default_context()-like host store, no CA setting;
     # smtplib.login() tries CRAM-MD5, PLAIN, LOGIN with or without TLS.

@@ -96,7 +96,12 @@ class MsmtpProfile(FileProfile):
         'other accounts, C(defaults) and comments are kept, inherited values are not repeated. No sender name; '
         "O(from_email) cannot hold msmtp's C(%U)/C(%H)/C(%C)/C(%M) patterns or C(*), C(?), C([)."
     )
-    options = dict(account=dict(type='str', default='default'))
+    options = dict(account=dict(type='str', default='default', version_added='1.1.0', description=[
+        'For O(app=msmtp), the name of the account block (C(account NAME)) to edit; it is appended when the file '
+        'has no such account. Commands before the first C(account) line form the account V(default).',
+        'With O(mailops.smtp.outgoing_server#module:state=absent) the whole account block goes (refused while '
+        'another account inherits from it).',
+    ]))
     # msmtp src/smtp.c, src/msmtp.c: tls_starttls on fails without STARTTLS; tls_trust_file replaces the
     # system store; "auth on" picks PLAIN first over TLS and refuses PLAIN/LOGIN without TLS unless named.
     connection = Connection(ca_key='tls_trust_file', ca_alone=True, mechanisms=('PLAIN', 'CRAM-MD5', 'LOGIN'),

@@ -35,7 +35,11 @@ class RedmineProfile(FileProfile):
         'STARTTLS whenever the server offers it; O(ca_path) is written to C(ca_file).'
     )
     service = 'redmine'
-    options = dict(environment=dict(type='str', default='default'))
+    options = dict(environment=dict(type='str', default='default', description=[
+        'For O(app=redmine), the top-level section of C(configuration.yml) to edit.',
+        'V(default) applies to every Rails environment; an environment section such as V(production) replaces the '
+        'C(default) C(email_delivery) as a whole.',
+    ]))
     # mail gem 2.7 lib/mail/network/delivery_methods/smtp.rb + net-smtp 0.3: enable_starttls required,
     # enable_starttls_auto opportunistic, and Net::SMTP upgrades on its own when neither is set; ca_file is
     # added to OpenSSL's default store; the one mechanism ``authentication`` names.
