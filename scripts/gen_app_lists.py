@@ -5,7 +5,8 @@
 
 The formats ``keys`` can address come from the store registry (``plugins/module_utils/stores/_registry.py``).
 Each profile declares what the lists say about it (``label``, ``settings_location``, ``doc``, ``service``,
-``service_state``, ``apply_command``: see ``plugins/module_utils/_profiles/_base.py``). The blocks sit between a
+``service_state``, ``apply_command``: see ``plugins/module_utils/_profiles/_base.py``), and its own ``options``
+with their documentation (the fragment's entries of those options: ``fragment_app_options``). The blocks sit between a
 ``BEGIN generated`` and an ``END generated`` marker line (a comment in the file's own syntax); the text between
 them is replaced, the rest of each file is kept byte for byte. tests/unit/plugins/module_utils/test_app_registry.py
 runs ``stale()``.

@@ -10,7 +10,8 @@ __metaclass__ = type
 class ModuleDocFragment(object):
 
     # Store options of plugins/module_utils/_outgoing.py STORE_ARGS (where the settings live): app and path, and the
-    # options each profile declares (plugins/module_utils/_profiles/*.py ``options``).
+    # options each profile declares (plugins/module_utils/_profiles/*.py ``options``, their documentation included),
+    # written here by scripts/gen_app_lists.py.
     DOCUMENTATION = r'''
 options:
   app:

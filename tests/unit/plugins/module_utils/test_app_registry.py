@@ -44,7 +44,50 @@ def test_a_hand_edited_list_is_caught(tmp_path):
                          encoding='utf-8')
     readme = tmp_path / 'README.md'
     readme.write_text(readme.read_text(encoding='utf-8').replace('| `msmtp` |', '| `msmtp2` |'), encoding='utf-8')
-    assert generator.stale(str(tmp_path)) == ['README.md', 'roles/outgoing_server/vars/main.yml']
+    fragment = tmp_path / 'plugins/doc_fragments/app_store.py'
+    text = fragment.read_text(encoding='utf-8')
+    assert 'For O(app=corebos), the database port.' in text
+    fragment.write_text(text.replace('the database port.', 'the database TCP port.'), encoding='utf-8')
+    assert generator.stale(str(tmp_path)) == ['plugins/doc_fragments/app_store.py', 'README.md',
+                                              'roles/outgoing_server/vars/main.yml']
+
+
+def test_the_app_options_are_documented_from_their_declarations():
+    """The fragment's entry of each app option is the profiles' declaration: type, default, choices, the
+    description (shared options merged, the longest first, with the apps that read it), version_added; the
+    argument spec keeps none of the doc keys."""
+    import yaml
+    from ansible_collections.mailops.smtp.plugins.doc_fragments.app_store import ModuleDocFragment
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
+    for option, spec in APP_OPTIONS.items():
+        assert not set(spec) & {'description', 'version_added'}
+        assert STORE_ARGS[option] == spec
+        doc = documented[option]
+        assert doc['type'] == spec['type'] and doc.get('default') == spec.get('default')
+        assert doc.get('choices') == spec.get('choices')
+        for app in OPTION_APPS[option]:
+            assert 'O(app=%s)' % app in ' '.join(doc['description'])
+            assert set(PROFILES[app].options[option]['description']) <= set(doc['description'])
+    assert documented['dialect']['description'][0].startswith('For O(app=dotenv), which reader')
+    assert documented['dialect']['description'][-2:] == [
+        'For O(app=airflow), the reader of O(connection_file) (the same choices).',
+        'Only for O(app=dotenv) and O(app=airflow).']
+    assert documented['dialect']['version_added'] == '1.1.0'
+    assert documented['connection_file']['version_added'] == '1.3.0'
+    assert 'version_added' not in documented['login_db']
+
+
+def test_an_app_option_without_its_app_named_is_refused(monkeypatch):
+    generator = _generator()
+    monkeypatch.setitem(PROFILES['redmine'].options, 'environment', dict(
+        PROFILES['redmine'].options['environment'], description=['The top-level section to edit.']))
+    with pytest.raises(SystemExit) as raised:
+        generator.fragment_app_options('  ')
+    assert 'option environment' in str(raised.value) and 'O(app=redmine)' in str(raised.value)
+    monkeypatch.setitem(PROFILES['redmine'].options, 'environment', dict(type='str', default='default'))
+    with pytest.raises(SystemExit) as raised:
+        generator.fragment_app_options('  ')
+    assert 'redmine: option environment declares no description' in str(raised.value)
 
 
 def test_the_connection_table_says_what_the_profiles_declare():
