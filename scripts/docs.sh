@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Module reference pages: docs/modules/<module>.md and docs/modules/README.md (run by `make docs` / `make docs-check`),
 # and every list of apps outside the profiles (scripts/gen_app_lists.py: the doc fragment's app choices and
-# descriptions and the apps' own options, the module description, the README app table, the role's app choices and service map).
+# descriptions and the apps' own options, the module description, the README app table, the role's app choices and
+# service map).
 #
 #   scripts/docs.sh generate   write the app lists from the app registry, then the pages from each module's
 #                              DOCUMENTATION/EXAMPLES/RETURN
