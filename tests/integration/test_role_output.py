@@ -15,8 +15,8 @@ PASSWORD = "Out put 2026/+&%!"  # characters that URL and base64 encodings chang
 
 
 def _account(relay, password):
-    """Group variables: the relay and its one account."""
-    return {"outgoing_server_server": relay.server, "outgoing_server_ca_path": relay.ca_path,
+    """Group variables: the relay and its one account (Grafana has no CA setting: its CA is in the trust store)."""
+    return {"outgoing_server_server": relay.server, "ssl_cert_file": relay.ca_bundle,
             "outgoing_server_username": USER_A, "outgoing_server_password": password,
             "outgoing_server_from_email": USER_A}
 
@@ -38,7 +38,7 @@ def test_a_20_host_audit_reads_as_one_line_per_host_and_a_summary_in_words(tmp_p
     refusing = smtp_sandbox(security="starttls", failure="auth_failed_o365")
     common = _account(relay, PASSWORD_A)
     hosts = _hosts(tmp_path, 20)
-    hosts["web03"] = {"outgoing_server_server": refusing.server, "outgoing_server_ca_path": refusing.ca_path}
+    hosts["web03"] = {"outgoing_server_server": refusing.server, "ssl_cert_file": refusing.ca_bundle}
     proc, report = run_fleet(tmp_path, hosts, common)
     assert proc.returncode == 0, proc.stdout[-6000:]
     out = proc.stdout
